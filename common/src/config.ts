@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/** Thrown when the environment does not satisfy a service's config schema. */
+export class ConfigError extends Error {
+  constructor(
+    readonly service: string,
+    readonly problems: string[],
+  ) {
+    super(`${service}: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Parses `env` with `schema`. On failure throws a ConfigError whose message
+ * names every offending variable, so a misconfigured service dies with one
+ * readable line per problem instead of a stack trace.
+ */
+export function loadConfig<S extends z.ZodType>(service: string, schema: S, env: Env = process.env): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(root)';
+    const got = issue.path.length === 1 ? env[String(issue.path[0])] : undefined;
+    return got === undefined ? `${name}: ${issue.message}` : `${name}: ${issue.message} (got ${JSON.stringify(got)})`;
+  });
+  throw new ConfigError(service, problems);
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+/**
+ * The variables every service understands. Spread it into a service's own
+ * `z.object({...})` so there is still exactly one schema per service.
+ */
+export function serviceConfigShape(defaults: { port: number }) {
+  return {
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port.default(defaults.port),
+    /** Address Consul (and so Traefik) uses to reach this instance. */
+    SERVICE_ADDRESS: z.string().min(1).default('127.0.0.1'),
+    CONSUL_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8500'),
+    CONSUL_REGISTER: z.stringbool().default(true),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    /** Time between leaving Consul and closing the listener, so the gateway stops sending first. */
+    SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+    /** Upper bound for in-flight requests to finish after the listener closes. */
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  };
+}
+
+const base = z.object(serviceConfigShape({ port: 1 }));
+/** The parsed form of `serviceConfigShape`, as the shared lifecycle code needs it. */
+export type ServiceConfig = z.output<typeof base>;
+
+/** A comma-separated env var as a non-empty list, e.g. KAFKA_BROKERS=127.0.0.1:9092,127.0.0.1:9094. */
+export const csvList = z
+  .string()
+  .transform((s) => s.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(z.string()).min(1, 'expected at least one comma-separated value'));
+
+/** Exit status for a configuration error (sysexits.h EX_CONFIG). */
+export const EXIT_CONFIG = 78;
+
+/** `loadConfig` for `index.ts`: prints the problems and exits instead of throwing. */
+export function loadConfigOrExit<S extends z.ZodType>(service: string, schema: S, env: Env = process.env): z.output<S> {
+  try {
+    return loadConfig(service, schema, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}

@@ -1,0 +1,113 @@
+import type { Logger } from './logger.js';
+
+/** What one service instance tells Consul about itself. */
+export interface ServiceRegistration {
+  name: string;
+  id: string;
+  address: string;
+  port: number;
+  tags: string[];
+  /** Path of the HTTP check Consul polls on this instance. */
+  checkPath: string;
+  checkInterval?: string;
+  checkTimeout?: string;
+  /** Consul removes an instance that stays critical this long (a process that died without deregistering). */
+  deregisterCriticalAfter?: string;
+}
+
+/** A thin client for the few agent endpoints a service needs. */
+export class ConsulAgent {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly timeoutMs = 3_000,
+  ) {}
+
+  private async call(method: string, path: string, body?: unknown): Promise<Response> {
+    const res = await fetch(new URL(path, this.baseUrl), {
+      method,
+      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    return res;
+  }
+
+  async register(reg: ServiceRegistration): Promise<void> {
+    const res = await this.call('PUT', '/v1/agent/service/register', {
+      ID: reg.id,
+      Name: reg.name,
+      Address: reg.address,
+      Port: reg.port,
+      Tags: reg.tags,
+      Meta: { pid: String(process.pid) },
+      Check: {
+        HTTP: `http://${reg.address}:${reg.port}${reg.checkPath}`,
+        Interval: reg.checkInterval ?? '2s',
+        Timeout: reg.checkTimeout ?? '1s',
+        DeregisterCriticalServiceAfter: reg.deregisterCriticalAfter ?? '1m',
+      },
+    });
+    if (!res.ok) throw new Error(`consul register ${reg.id}: ${res.status} ${await res.text()}`);
+  }
+
+  async deregister(id: string): Promise<void> {
+    const res = await this.call('PUT', `/v1/agent/service/deregister/${encodeURIComponent(id)}`);
+    if (!res.ok && res.status !== 404) throw new Error(`consul deregister ${id}: ${res.status} ${await res.text()}`);
+  }
+
+  async isRegistered(id: string): Promise<boolean> {
+    const res = await this.call('GET', `/v1/agent/service/${encodeURIComponent(id)}`);
+    await res.body?.cancel();
+    if (res.status === 404) return false;
+    if (!res.ok) throw new Error(`consul lookup ${id}: ${res.status}`);
+    return true;
+  }
+}
+
+/**
+ * Registers now (retrying while Consul is away) and keeps the registration
+ * alive: if the agent loses it — restart with wiped state, `reset` — the
+ * instance puts itself back within one interval. Returns a stop function.
+ */
+export function keepRegistered(agent: ConsulAgent, reg: ServiceRegistration, logger: Logger, intervalMs = 5_000) {
+  let stopped = false;
+  let registered = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const tick = async () => {
+    try {
+      if (!registered || !(await agent.isRegistered(reg.id))) {
+        await agent.register(reg);
+        if (!registered) logger.info({ id: reg.id }, 'registered in consul');
+        else logger.warn({ id: reg.id }, 'consul had lost this instance; registered again');
+        registered = true;
+      }
+    } catch (err) {
+      logger.warn({ err: String(err), id: reg.id }, 'consul unreachable; will retry');
+    }
+    if (!stopped) timer = setTimeout(tick, registered ? intervalMs : 1_000);
+  };
+
+  const first = tick();
+  return {
+    /** Resolves after the first registration attempt (successful or not). */
+    ready: first,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Consul tags that make Traefik's consulCatalog provider route a path prefix to this service. */
+export function traefikTags(opts: { router: string; pathPrefix: string; middlewares?: string[] }): string[] {
+  const r = `traefik.http.routers.${opts.router}`;
+  const tags = [
+    'traefik.enable=true',
+    `${r}.rule=PathPrefix(\`${opts.pathPrefix}\`)`,
+    `${r}.entrypoints=web`,
+    `${r}.service=${opts.router}`,
+  ];
+  if (opts.middlewares?.length) tags.push(`${r}.middlewares=${opts.middlewares.join(',')}`);
+  return tags;
+}

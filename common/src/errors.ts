@@ -1,0 +1,85 @@
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ZodError } from 'zod';
+import type { Logger } from './logger.js';
+
+/** Machine-readable error codes; the HTTP status says the class, the code says the reason. */
+export type ErrorCode =
+  | 'validation_failed'
+  | 'invalid_json'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal';
+
+export interface ErrorIssue {
+  path: string;
+  message: string;
+}
+
+/** The one error shape of every feedmesh response: `{"error":{"code","message","issues?"}}`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; issues?: ErrorIssue[] };
+}
+
+export function errorBody(code: ErrorCode, message: string, issues?: ErrorIssue[]): ErrorBody {
+  return { error: issues ? { code, message, issues } : { code, message } };
+}
+
+/** An error a handler throws on purpose; `onError` turns it into the JSON shape. */
+export class ApiError extends HTTPException {
+  constructor(
+    status: ContentfulStatusCode,
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues?: ErrorIssue[],
+  ) {
+    super(status, { message });
+    this.name = 'ApiError';
+  }
+}
+
+const codeForStatus: Partial<Record<number, ErrorCode>> = {
+  400: 'validation_failed',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  503: 'unavailable',
+};
+
+export function zodIssues(error: ZodError): ErrorIssue[] {
+  return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+}
+
+/** The single `onError` of every service: known errors keep their status, anything else is a logged 500. */
+export function errorHandler(logger: Logger): ErrorHandler {
+  return (err, c) => {
+    if (err instanceof ApiError) {
+      return c.json(errorBody(err.code, err.message, err.issues), err.status);
+    }
+    if (err instanceof ZodError) {
+      return c.json(errorBody('validation_failed', 'request is invalid', zodIssues(err)), 400);
+    }
+    if (err instanceof HTTPException && err.status < 500) {
+      const code = codeForStatus[err.status] ?? 'validation_failed';
+      return c.json(errorBody(code, err.message || code.replaceAll('_', ' ')), err.status);
+    }
+    logger.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
+    return c.json(errorBody('internal', 'internal error'), 500);
+  };
+}
+
+export const notFoundHandler: NotFoundHandler = (c: Context) =>
+  c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404);

@@ -1,0 +1,132 @@
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { ServiceConfig } from './config.js';
+import { ConsulAgent, keepRegistered, traefikTags } from './consul.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { healthRoutes, type HealthCheck } from './health.js';
+import type { Logger } from './logger.js';
+
+/**
+ * Consul id of this instance. Host and port cannot be shared by two live
+ * processes, and a restarted process on the same port replaces the stale
+ * entry of its dead predecessor instead of leaving a critical ghost.
+ */
+export function instanceId(service: string, address: string, port: number): string {
+  return `${service}-${hostname()}-${address}-${port}`;
+}
+
+/**
+ * The Hono app every service starts from: one error shape, JSON 404s, and the
+ * health routes both at `/health` (for Consul and operators) and under the
+ * service's public prefix (so they can be reached through the gateway).
+ */
+export function createBaseApp(opts: {
+  logger: Logger;
+  instance: string;
+  pathPrefix: string;
+  checks: Record<string, HealthCheck>;
+}): Hono {
+  const app = new Hono();
+  app.onError(errorHandler(opts.logger));
+  app.notFound(notFoundHandler);
+  const health = healthRoutes(opts.instance, opts.checks);
+  app.route('/', health);
+  app.route(opts.pathPrefix, health);
+  return app;
+}
+
+export interface RunServiceOptions {
+  name: string;
+  /** Traefik router name and public path prefix of this service. */
+  route: { router: string; pathPrefix: string; middlewares?: string[] };
+  config: ServiceConfig;
+  logger: Logger;
+  app: Hono;
+  /** Closes clients after the HTTP server has drained, in order. */
+  close?: Array<() => Promise<unknown>>;
+  /** Whether to install SIGTERM/SIGINT handlers (tests drive `stop()` themselves). */
+  handleSignals?: boolean;
+}
+
+export interface RunningService {
+  id: string;
+  port: number;
+  server: ServerType;
+  stop(reason?: string): Promise<void>;
+}
+
+/**
+ * Serves the app, registers it in Consul and, on SIGTERM, shuts down in the
+ * order that loses no request: leave Consul, wait for the gateway to notice,
+ * stop accepting, let in-flight requests finish, then close clients.
+ */
+export async function runService(opts: RunServiceOptions): Promise<RunningService> {
+  const { config, logger } = opts;
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: opts.app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const id = instanceId(opts.name, config.SERVICE_ADDRESS, port);
+  logger.info({ id, host: config.HOST, port }, 'listening');
+
+  const agent = new ConsulAgent(config.CONSUL_URL);
+  const registration = config.CONSUL_REGISTER
+    ? keepRegistered(
+        agent,
+        {
+          name: opts.name,
+          id,
+          address: config.SERVICE_ADDRESS,
+          port,
+          tags: traefikTags(opts.route),
+          checkPath: '/health/live',
+        },
+        logger,
+      )
+    : undefined;
+  await registration?.ready;
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason = 'stop') =>
+    (stopping ??= (async () => {
+      logger.info({ reason }, 'shutting down');
+      registration?.stop();
+      if (registration) {
+        await agent.deregister(id).catch((err) => logger.warn({ err: String(err) }, 'deregister failed'));
+        await new Promise((r) => setTimeout(r, config.SHUTDOWN_DELAY_MS));
+      }
+      await closeServer(server, config.SHUTDOWN_TIMEOUT_MS, logger);
+      for (const close of opts.close ?? []) {
+        await close().catch((err) => logger.warn({ err: String(err) }, 'closing a client failed'));
+      }
+      logger.info('stopped');
+    })());
+
+  if (opts.handleSignals ?? true) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        void stop(signal).then(() => process.exit(0));
+      });
+    }
+  }
+  return { id, port, server, stop };
+}
+
+async function closeServer(server: ServerType, timeoutMs: number, logger: Logger): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const force = setTimeout(() => {
+      logger.warn({ timeoutMs }, 'in-flight requests did not finish in time; closing connections');
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      resolve();
+    }, timeoutMs);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    // Idle keep-alive sockets would otherwise hold close() open until they time out.
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+  });
+}

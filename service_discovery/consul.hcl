@@ -1,0 +1,28 @@
+# Consul agent: a single server that is its own leader, with the UI.
+# Addresses and the data directory come from the command line, because they
+# differ between the native stack (loopback) and docker-compose.yml.
+datacenter = "feedmesh"
+server = true
+bootstrap_expect = 1
+
+ui_config {
+  enabled = true
+}
+
+# Single node: no need to wait for peers before electing itself.
+performance {
+  raft_multiplier = 1
+}
+
+ports {
+  http  = 8500
+  dns   = 8600
+  grpc  = -1
+}
+
+log_level = "INFO"
+log_json  = true
+
+# Nobody outside this machine ever joins; keep the agent quiet and small.
+disable_update_check = true
+enable_script_checks = false

@@ -1,0 +1,14 @@
+// Readiness probe for the MongoDB-protocol server: exits 0 once `hello` answers.
+// Usage: node stack/lib/mongodb-hello.mjs mongodb://127.0.0.1:27017/
+import { MongoClient } from 'mongodb';
+
+const client = new MongoClient(process.argv[2], { serverSelectionTimeoutMS: 1500, connectTimeoutMS: 1500 });
+try {
+  const reply = await client.db('admin').command({ hello: 1 });
+  process.exit(reply.ok === 1 ? 0 : 1);
+} catch (err) {
+  console.error(String(err));
+  process.exit(1);
+} finally {
+  await client.close().catch(() => {});
+}
