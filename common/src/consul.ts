@@ -99,14 +99,18 @@ export function keepRegistered(agent: ConsulAgent, reg: ServiceRegistration, log
   };
 }
 
-/** Consul tags that make Traefik's consulCatalog provider route a path prefix to this service. */
+/**
+ * Consul tags that make Traefik's consulCatalog provider route a path prefix
+ * to this service. The router's service is implicit: Traefik names it after
+ * the Consul service (e.g. `auth-service@consulcatalog`) and fills it with
+ * every passing instance.
+ */
 export function traefikTags(opts: { router: string; pathPrefix: string; middlewares?: string[] }): string[] {
   const r = `traefik.http.routers.${opts.router}`;
   const tags = [
     'traefik.enable=true',
     `${r}.rule=PathPrefix(\`${opts.pathPrefix}\`)`,
     `${r}.entrypoints=web`,
-    `${r}.service=${opts.router}`,
   ];
   if (opts.middlewares?.length) tags.push(`${r}.middlewares=${opts.middlewares.join(',')}`);
   return tags;

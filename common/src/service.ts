@@ -117,16 +117,20 @@ export async function runService(opts: RunServiceOptions): Promise<RunningServic
 
 async function closeServer(server: ServerType, timeoutMs: number, logger: Logger): Promise<void> {
   await new Promise<void>((resolve) => {
+    // A keep-alive socket becomes idle once its in-flight response is sent;
+    // close those as they appear instead of waiting out the keep-alive timeout.
+    const sweep = setInterval(() => {
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+    }, 50);
     const force = setTimeout(() => {
       logger.warn({ timeoutMs }, 'in-flight requests did not finish in time; closing connections');
       if ('closeAllConnections' in server) server.closeAllConnections();
-      resolve();
     }, timeoutMs);
     server.close(() => {
+      clearInterval(sweep);
       clearTimeout(force);
       resolve();
     });
-    // Idle keep-alive sockets would otherwise hold close() open until they time out.
     if ('closeIdleConnections' in server) server.closeIdleConnections();
   });
 }

@@ -7,7 +7,6 @@ describe('traefikTags', () => {
       'traefik.enable=true',
       'traefik.http.routers.posts.rule=PathPrefix(`/api/posts`)',
       'traefik.http.routers.posts.entrypoints=web',
-      'traefik.http.routers.posts.service=posts',
     ]);
   });
 

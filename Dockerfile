@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# One image recipe for the four services: they share the workspace layout,
+# the build and the runtime, so a copy per service would only drift apart.
+#   docker build --build-arg SERVICE=auth-service -t feedmesh/auth-service .
+# docker-compose.yml builds each service with its own SERVICE and PORT.
+
+ARG NODE_IMAGE=node:20.20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+ARG SERVICE
+WORKDIR /src
+# Manifests first, so the dependency layer is cached across source edits.
+COPY package.json package-lock.json tsconfig.base.json ./
+COPY common/package.json common/
+COPY ${SERVICE}/package.json ${SERVICE}/
+RUN npm ci --no-audit --no-fund -w @feedmesh/common -w @feedmesh/${SERVICE} --include-workspace-root
+COPY common common
+COPY ${SERVICE} ${SERVICE}
+RUN npx tsc -b ${SERVICE} \
+ && npm prune --omit=dev --no-audit --no-fund -w @feedmesh/common -w @feedmesh/${SERVICE} --include-workspace-root
+
+FROM ${NODE_IMAGE} AS runtime
+ARG SERVICE
+ARG PORT
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=${PORT} SERVICE_FILE=/app/${SERVICE}/dist/index.js
+WORKDIR /app
+COPY --from=build /src/package.json ./
+COPY --from=build /src/node_modules node_modules
+COPY --from=build /src/common/package.json common/
+COPY --from=build /src/common/dist common/dist
+COPY --from=build /src/${SERVICE}/package.json ${SERVICE}/
+COPY --from=build /src/${SERVICE}/dist ${SERVICE}/dist
+# The official node image ships an unprivileged `node` user.
+USER node
+EXPOSE ${PORT}
+HEALTHCHECK --interval=5s --timeout=2s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["sh", "-c", "exec node \"$SERVICE_FILE\""]

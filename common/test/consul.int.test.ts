@@ -1,0 +1,96 @@
+import { Hono } from 'hono';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, getJson, stack } from '../../test/support/stack.js';
+import { ConsulAgent, keepRegistered, type ServiceRegistration } from '../src/consul.js';
+import { runService, type RunningService } from '../src/service.js';
+import { serviceConfigShape } from '../src/config.js';
+import { z } from 'zod';
+
+const logger = pino({ level: 'silent' });
+const agent = new ConsulAgent(stack.consulUrl);
+const cleanup: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0)) await fn();
+});
+
+interface CatalogEntry {
+  ServiceID: string;
+  ServiceTags: string[];
+  ServicePort: number;
+}
+const catalog = async (name: string) => (await getJson<CatalogEntry[]>(`${stack.consulUrl}/v1/catalog/service/${name}`)).body;
+const checkStatus = async (id: string) => {
+  const { body } = await getJson<Array<{ ServiceID: string; Status: string }>>(`${stack.consulUrl}/v1/agent/checks`);
+  return Object.values(body).find((c) => c.ServiceID === id)?.Status;
+};
+
+// Port 0: the OS picks a free one, and the registration uses what was bound.
+const config = { ...z.object(serviceConfigShape({ port: 1 })).parse({ CONSUL_URL: stack.consulUrl, SHUTDOWN_DELAY_MS: '0' }), PORT: 0 };
+
+async function startTestService(name: string, app = new Hono()): Promise<RunningService> {
+  app.get('/health/live', (c) => c.json({ status: 'pass' }));
+  const svc = await runService({
+    name,
+    route: { router: name, pathPrefix: `/test/${name}` },
+    config,
+    logger,
+    app,
+    handleSignals: false,
+  });
+  cleanup.push(() => svc.stop('test cleanup'));
+  return svc;
+}
+
+describe('registration in the real Consul', () => {
+  it('registers the instance with its Traefik tags and a passing HTTP check', async () => {
+    const name = `it-register-${process.pid}`;
+    const svc = await startTestService(name);
+    const [entry] = await catalog(name);
+    expect(entry).toMatchObject({ ServiceID: svc.id, ServicePort: svc.port });
+    expect(entry?.ServiceTags).toContain(`traefik.http.routers.${name}.rule=PathPrefix(\`/test/${name}\`)`);
+    await eventually(async () => (await checkStatus(svc.id)) === 'passing');
+  });
+
+  it('deregisters on stop, and only then closes the listener after in-flight requests finish', async () => {
+    const name = `it-drain-${process.pid}`;
+    const app = new Hono();
+    app.get('/slow', async (c) => {
+      await new Promise((r) => setTimeout(r, 500));
+      return c.json({ done: true });
+    });
+    const svc = await startTestService(name, app);
+    const inFlight = fetch(`http://127.0.0.1:${svc.port}/slow`);
+    await new Promise((r) => setTimeout(r, 50));
+    await svc.stop('test');
+    expect(await catalog(name)).toEqual([]);
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ done: true });
+    await expect(fetch(`http://127.0.0.1:${svc.port}/health/live`)).rejects.toThrow();
+  });
+
+  it('registers itself again when Consul loses the registration', async () => {
+    const name = `it-keep-${process.pid}`;
+    const reg: ServiceRegistration = { name, id: `${name}-1`, address: '127.0.0.1', port: 9, tags: [], checkPath: '/' };
+    const keeper = keepRegistered(agent, reg, logger, 200);
+    cleanup.push(async () => {
+      keeper.stop();
+      await agent.deregister(reg.id);
+    });
+    await keeper.ready;
+    expect(await agent.isRegistered(reg.id)).toBe(true);
+
+    await agent.deregister(reg.id); // what an agent restart with wiped state looks like
+    expect(await agent.isRegistered(reg.id)).toBe(false);
+    await eventually(() => agent.isRegistered(reg.id), 5_000, 50);
+  });
+
+  it('keeps retrying while Consul is unreachable instead of crashing', async () => {
+    const unreachable = new ConsulAgent('http://127.0.0.1:9', 200);
+    const reg: ServiceRegistration = { name: 'x', id: 'x-1', address: '127.0.0.1', port: 9, tags: [], checkPath: '/' };
+    const keeper = keepRegistered(unreachable, reg, logger, 100);
+    await keeper.ready;
+    keeper.stop();
+  });
+});

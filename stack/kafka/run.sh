@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs one Kafka node (KRaft, broker + controller) in the foreground.
+#   stack/kafka/run.sh <data_dir>
+# Renders <data_dir>/server.properties from server.properties.tmpl, formats the
+# storage once (cluster id generated on first run, kept in <data_dir>/cluster.id),
+# then execs the JVM: the caller (supervisord) gets the java pid, SIGTERM makes
+# Kafka shut down cleanly and exit.
+# Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP_OPTS
+# ("-Xms256m -Xmx512m"), KAFKA_LIBS (default: what stack/install/kafka.sh gives).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/../lib/common.sh"
+
+[[ $# -eq 1 ]] || die "usage: $0 <data_dir>"
+mkdir -p "$1"
+data_dir="$(cd "$1" && pwd)"
+port="${KAFKA_PORT:-9092}"
+controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
+
+libs="${KAFKA_LIBS:-$("$STACK_DIR/install/kafka.sh")}"
+[[ -f "$libs/kafka_${KAFKA_SCALA:-2.13}-$KAFKA_VERSION.jar" ]] || die "no Kafka $KAFKA_VERSION jars in $libs"
+
+props="$data_dir/server.properties"
+sed -e "s|@DATA_DIR@|$data_dir|g" -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" \
+  "$here/server.properties.tmpl" >"$props.tmp"
+mv -f "$props.tmp" "$props"
+
+log_dir="$(sed -n 's/^log\.dirs=//p' "$props")"
+if [[ ! -f "$log_dir/meta.properties" ]]; then
+  if [[ ! -s "$data_dir/cluster.id" ]]; then
+    java -cp "$libs/*" -Dlog4j2.configurationFile="$here/tools-log4j2.properties" \
+      kafka.tools.StorageTool random-uuid >"$data_dir/cluster.id.tmp"
+    mv -f "$data_dir/cluster.id.tmp" "$data_dir/cluster.id"
+  fi
+  cluster_id="$(tr -d '[:space:]' <"$data_dir/cluster.id")"
+  log "formatting Kafka storage in $log_dir (cluster $cluster_id)"
+  java -cp "$libs/*" -Dlog4j2.configurationFile="$here/tools-log4j2.properties" \
+    kafka.tools.StorageTool format --standalone --ignore-formatted \
+    --cluster-id "$cluster_id" --config "$props" >&2
+fi
+
+# JVM flags as in Kafka's own kafka-server-start.sh / kafka-run-class.sh,
+# sized for a development node.
+# shellcheck disable=SC2086
+exec java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m} \
+  -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+  -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -XX:+ExitOnOutOfMemoryError \
+  -Djava.awt.headless=true \
+  -Dlog4j2.configurationFile="$here/log4j2.properties" -Dlog4j2.shutdownHookEnabled=false \
+  -Dkafka.logs.dir="$data_dir" \
+  -cp "$libs/*" kafka.Kafka "$props"

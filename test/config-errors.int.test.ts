@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { spawnService } from './support/process.js';
+
+// Each built service, started with a broken environment, must refuse to start
+// with a readable list of problems and the EX_CONFIG status, never a stack trace.
+const required: Record<string, string[]> = {
+  'auth-service': ['DATABASE_URL'],
+  'profile-service': ['DATABASE_URL'],
+  'posts-service': ['MONGODB_URL', 'KAFKA_BROKERS'],
+  'feed-service': ['REDIS_URL', 'KAFKA_BROKERS'],
+};
+
+describe.each(Object.entries(required))('%s with a bad environment', (name, vars) => {
+  it('exits 78 naming every missing or invalid variable', async () => {
+    const blank = Object.fromEntries(vars.map((v) => [v, '']));
+    const svc = spawnService(name, 1, { ...blank, PORT: 'not-a-port', CONSUL_REGISTER: 'false' });
+    expect(await svc.exited).toBe(78);
+    const out = svc.output();
+    expect(out).toContain(`${name}: invalid configuration`);
+    for (const v of [...vars, 'PORT']) expect(out).toMatch(new RegExp(`^  - ${v}: `, 'm'));
+    expect(out).not.toMatch(/\n\s+at /);
+  });
+});
