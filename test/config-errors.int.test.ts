@@ -4,7 +4,7 @@ import { spawnService } from './support/process.js';
 // Each built service, started with a broken environment, must refuse to start
 // with a readable list of problems and the EX_CONFIG status, never a stack trace.
 const required: Record<string, string[]> = {
-  'auth-service': ['DATABASE_URL'],
+  'auth-service': ['DATABASE_URL', 'JWT_SECRET', 'IDENTITY_ASSERTION_KEY'],
   'profile-service': ['DATABASE_URL'],
   'posts-service': ['MONGODB_URL', 'KAFKA_BROKERS'],
   'feed-service': ['REDIS_URL', 'KAFKA_BROKERS'],

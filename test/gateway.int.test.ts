@@ -1,15 +1,22 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newUser, type TestUser } from './support/gateway.js';
 import { getJson, stack } from './support/stack.js';
 
 const services = [
-  { name: 'auth-service', router: 'auth', prefix: '/api/auth', checks: ['postgres'] },
-  { name: 'profile-service', router: 'profile', prefix: '/api/profile', checks: ['postgres'] },
-  { name: 'posts-service', router: 'posts', prefix: '/api/posts', checks: ['mongodb', 'kafka'] },
-  { name: 'feed-service', router: 'feed', prefix: '/api/activity-stream', checks: ['redis', 'kafka'] },
+  { name: 'auth-service', router: 'auth', prefix: '/api/auth', checks: ['postgres'], access: 'public' },
+  { name: 'profile-service', router: 'profile', prefix: '/api/profile', checks: ['postgres'], access: 'protected' },
+  { name: 'posts-service', router: 'posts', prefix: '/api/posts', checks: ['mongodb', 'kafka'], access: 'protected' },
+  { name: 'feed-service', router: 'feed', prefix: '/api/activity-stream', checks: ['redis', 'kafka'], access: 'public' },
 ];
+
+let user: TestUser;
+beforeAll(async () => {
+  user = await newUser('gw');
+});
 
 interface Router {
   name: string;
+  middlewares?: string[];
   provider: string;
   status: string;
   rule: string;
@@ -22,7 +29,7 @@ describe('the gateway routes every service from the Consul catalog', () => {
     for (const s of services) {
       const router = fromConsul.find((r) => r.name === `${s.router}@consulcatalog`);
       expect(router, `router for ${s.name}`).toBeDefined();
-      expect(router).toMatchObject({ status: 'enabled', rule: `PathPrefix(\`${s.prefix}\`)` });
+      expect(router).toMatchObject({ status: 'enabled', rule: `PathPrefix(\`${s.prefix}\`)`, middlewares: [`${s.access}@file`] });
     }
   });
 
@@ -43,9 +50,16 @@ describe('the gateway routes every service from the Consul catalog', () => {
   });
 
   it.each(services)('answers an unknown path under $prefix with the JSON error shape', async (s) => {
-    const { status, body } = await getJson(`${stack.gatewayUrl}${s.prefix}/no-such-thing/at-all`);
-    expect(status).toBe(404);
-    expect(body).toMatchObject({ error: { code: 'not_found' } });
+    const res = await fetch(`${stack.gatewayUrl}${s.prefix}/no-such-thing/at-all`, { headers: { authorization: `Bearer ${user.token}` } });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it.each(services.filter((s) => s.access === 'protected'))('keeps $prefix behind forward-auth but its health public', async (s) => {
+    const closed = await fetch(`${stack.gatewayUrl}${s.prefix}/anything`);
+    expect(closed.status).toBe(401);
+    expect(await closed.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    expect((await fetch(`${stack.gatewayUrl}${s.prefix}/health`)).status).toBe(200);
   });
 
   it('does not route paths no service claims', async () => {

@@ -1,13 +1,28 @@
-import { createBaseApp, type HealthCheck, type Logger } from '@feedmesh/common';
+import { createBaseApp, EXACT_PATH_PRIORITY, paths, serviceRoutes, type HealthCheck, type Logger } from '@feedmesh/common';
+import { authRoutes, type AuthRoutesDeps } from './routes.js';
 
-export const ROUTE = { router: 'auth', pathPrefix: '/api/auth' };
+export const PREFIX = '/api/auth';
 
-export interface AppDeps {
+/** The gateway routers this service registers in Consul. */
+export const ROUTES = serviceRoutes({
+  router: 'auth',
+  prefix: PREFIX,
+  access: 'public',
+  extra: [
+    // Credentials endpoints get the per-client rate limit.
+    { router: 'auth-credentials', rule: paths('/api/auth/login', '/api/auth/register'), middlewares: ['credentials@file'], priority: EXACT_PATH_PRIORITY },
+    { router: 'auth-me', rule: paths('/api/auth/me'), middlewares: ['protected@file'], priority: EXACT_PATH_PRIORITY },
+  ],
+});
+
+export interface AppDeps extends AuthRoutesDeps {
   logger: Logger;
   instance: string;
   checks: { postgres: HealthCheck };
 }
 
 export function createApp(deps: AppDeps) {
-  return createBaseApp({ ...deps, pathPrefix: ROUTE.pathPrefix });
+  const app = createBaseApp({ ...deps, pathPrefix: PREFIX });
+  app.route(PREFIX, authRoutes(deps));
+  return app;
 }

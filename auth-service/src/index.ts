@@ -1,11 +1,22 @@
-import { createLogger, instanceId, loadConfigOrExit, runService } from '@feedmesh/common';
+import { fileURLToPath } from 'node:url';
+import { createLogger, IdentityAsserter, instanceId, loadConfigOrExit, migrate, runService } from '@feedmesh/common';
 import pg from 'pg';
-import { createApp, ROUTE } from './app.js';
+import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
+import { Passwords } from './passwords.js';
+import { Tokens } from './tokens.js';
+import { UsersRepository } from './users.js';
 
 const NAME = 'auth-service';
 const config = loadConfigOrExit(NAME, configSchema);
 const logger = createLogger(NAME, config.LOG_LEVEL);
+
+await migrate({
+  databaseUrl: config.DATABASE_URL,
+  dir: fileURLToPath(new URL('../migrations', import.meta.url)),
+  table: 'auth_migrations',
+  logger,
+});
 
 const db = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
 // An idle client that loses its connection emits 'error'; unhandled, it would kill the process.
@@ -15,5 +26,9 @@ const app = createApp({
   logger,
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
   checks: { postgres: () => db.query('select 1') },
+  users: new UsersRepository(db),
+  passwords: await Passwords.create(),
+  tokens: new Tokens(config.JWT_SECRET, config.TOKEN_TTL_SECONDS),
+  identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
 });
-await runService({ name: NAME, route: ROUTE, config, logger, app, close: [() => db.end()] });
+await runService({ name: NAME, routes: ROUTES, config, logger, app, close: [() => db.end()] });

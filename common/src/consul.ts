@@ -99,19 +99,53 @@ export function keepRegistered(agent: ConsulAgent, reg: ServiceRegistration, log
   };
 }
 
+/** One Traefik router a service asks the gateway for. */
+export interface RouteSpec {
+  router: string;
+  rule: string;
+  /** Middlewares from api_gateway/dynamic.yml, e.g. `protected@file`. */
+  middlewares?: string[];
+  /** Wins over longer rules; Traefik otherwise ranks routers by rule length. */
+  priority?: number;
+}
+
 /**
- * Consul tags that make Traefik's consulCatalog provider route a path prefix
- * to this service. The router's service is implicit: Traefik names it after
- * the Consul service (e.g. `auth-service@consulcatalog`) and fills it with
- * every passing instance.
+ * Consul tags that make Traefik's consulCatalog provider create these
+ * routers. Their service is implicit: Traefik names it after the Consul
+ * service (e.g. `auth-service@consulcatalog`) and fills it with every passing
+ * instance.
  */
-export function traefikTags(opts: { router: string; pathPrefix: string; middlewares?: string[] }): string[] {
-  const r = `traefik.http.routers.${opts.router}`;
-  const tags = [
-    'traefik.enable=true',
-    `${r}.rule=PathPrefix(\`${opts.pathPrefix}\`)`,
-    `${r}.entrypoints=web`,
-  ];
-  if (opts.middlewares?.length) tags.push(`${r}.middlewares=${opts.middlewares.join(',')}`);
+export function traefikTags(routes: RouteSpec[]): string[] {
+  const tags = ['traefik.enable=true'];
+  for (const route of routes) {
+    const r = `traefik.http.routers.${route.router}`;
+    tags.push(`${r}.rule=${route.rule}`, `${r}.entrypoints=web`);
+    if (route.middlewares?.length) tags.push(`${r}.middlewares=${route.middlewares.join(',')}`);
+    if (route.priority !== undefined) tags.push(`${r}.priority=${route.priority}`);
+  }
   return tags;
+}
+
+export const pathPrefix = (prefix: string) => `PathPrefix(\`${prefix}\`)`;
+export const paths = (...list: string[]) => list.map((p) => `Path(\`${p}\`)`).join(' || ');
+
+/** Priority of routers that carve exact paths out of a service's prefix router. */
+export const EXACT_PATH_PRIORITY = 1_000;
+
+/**
+ * The routers of a service: its whole prefix, open to everyone or behind
+ * forward-auth, plus its health routes, which stay public either way so
+ * operators can probe every service through the gateway.
+ */
+export function serviceRoutes(opts: { router: string; prefix: string; access: 'public' | 'protected'; extra?: RouteSpec[] }): RouteSpec[] {
+  return [
+    { router: opts.router, rule: pathPrefix(opts.prefix), middlewares: [`${opts.access}@file`] },
+    {
+      router: `${opts.router}-health`,
+      rule: paths(`${opts.prefix}/health`, `${opts.prefix}/health/live`),
+      middlewares: ['public@file'],
+      priority: EXACT_PATH_PRIORITY,
+    },
+    ...(opts.extra ?? []),
+  ];
 }

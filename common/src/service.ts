@@ -2,9 +2,10 @@ import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { ServiceConfig } from './config.js';
-import { ConsulAgent, keepRegistered, traefikTags } from './consul.js';
-import { errorHandler, notFoundHandler } from './errors.js';
+import { ConsulAgent, keepRegistered, traefikTags, type RouteSpec } from './consul.js';
+import { ApiError, errorHandler, notFoundHandler } from './errors.js';
 import { healthRoutes, type HealthCheck } from './health.js';
 import type { Logger } from './logger.js';
 
@@ -17,6 +18,8 @@ export function instanceId(service: string, address: string, port: number): stri
   return `${service}-${hostname()}-${address}-${port}`;
 }
 
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
 /**
  * The Hono app every service starts from: one error shape, JSON 404s, and the
  * health routes both at `/health` (for Consul and operators) and under the
@@ -27,10 +30,20 @@ export function createBaseApp(opts: {
   instance: string;
   pathPrefix: string;
   checks: Record<string, HealthCheck>;
+  maxBodyBytes?: number;
 }): Hono {
   const app = new Hono();
   app.onError(errorHandler(opts.logger));
   app.notFound(notFoundHandler);
+  // No route takes more than a small JSON document; cap bodies before anyone reads them.
+  app.use(
+    bodyLimit({
+      maxSize: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `request body exceeds ${opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
   const health = healthRoutes(opts.instance, opts.checks);
   app.route('/', health);
   app.route(opts.pathPrefix, health);
@@ -39,8 +52,8 @@ export function createBaseApp(opts: {
 
 export interface RunServiceOptions {
   name: string;
-  /** Traefik router name and public path prefix of this service. */
-  route: { router: string; pathPrefix: string; middlewares?: string[] };
+  /** The gateway routers this service registers (see `serviceRoutes`). */
+  routes: RouteSpec[];
   config: ServiceConfig;
   logger: Logger;
   app: Hono;
@@ -81,7 +94,7 @@ export async function runService(opts: RunServiceOptions): Promise<RunningServic
           id,
           address: config.SERVICE_ADDRESS,
           port,
-          tags: traefikTags(opts.route),
+          tags: traefikTags(opts.routes),
           checkPath: '/health/live',
         },
         logger,

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, getJson, stack } from '../../test/support/stack.js';
-import { ConsulAgent, keepRegistered, type ServiceRegistration } from '../src/consul.js';
+import { ConsulAgent, keepRegistered, pathPrefix, type ServiceRegistration } from '../src/consul.js';
 import { runService, type RunningService } from '../src/service.js';
 import { serviceConfigShape } from '../src/config.js';
 import { z } from 'zod';
@@ -32,7 +32,7 @@ async function startTestService(name: string, app = new Hono()): Promise<Running
   app.get('/health/live', (c) => c.json({ status: 'pass' }));
   const svc = await runService({
     name,
-    route: { router: name, pathPrefix: `/test/${name}` },
+    routes: [{ router: name, rule: pathPrefix(`/test/${name}`) }],
     config,
     logger,
     app,

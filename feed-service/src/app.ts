@@ -1,6 +1,15 @@
-import { createBaseApp, type HealthCheck, type Logger } from '@feedmesh/common';
+import { createBaseApp, EXACT_PATH_PRIORITY, paths, serviceRoutes, type HealthCheck, type Logger } from '@feedmesh/common';
 
-export const ROUTE = { router: 'feed', pathPrefix: '/api/activity-stream' };
+export const PREFIX = '/api/activity-stream';
+
+/** The gateway routers this service registers in Consul. */
+export const ROUTES = serviceRoutes({
+  router: 'feed',
+  prefix: PREFIX,
+  access: 'public',
+  // The caller's own stream needs a token; everything else here is public.
+  extra: [{ router: 'feed-user', rule: paths('/api/activity-stream/user'), middlewares: ['protected@file'], priority: EXACT_PATH_PRIORITY }],
+});
 
 export interface AppDeps {
   logger: Logger;
@@ -9,5 +18,5 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps) {
-  return createBaseApp({ ...deps, pathPrefix: ROUTE.pathPrefix });
+  return createBaseApp({ ...deps, pathPrefix: PREFIX });
 }

@@ -1,6 +1,6 @@
 import { createKafka, createLogger, instanceId, kafkaHealthCheck, loadConfigOrExit, runService } from '@feedmesh/common';
 import { Redis } from 'ioredis';
-import { createApp, ROUTE } from './app.js';
+import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
 
 const NAME = 'feed-service';
@@ -17,4 +17,4 @@ const app = createApp({
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
   checks: { redis: () => redis.ping(), kafka: kafka.check },
 });
-await runService({ name: NAME, route: ROUTE, config, logger, app, close: [kafka.close, () => redis.quit()] });
+await runService({ name: NAME, routes: ROUTES, config, logger, app, close: [kafka.close, () => redis.quit()] });

@@ -1,6 +1,13 @@
-import { createBaseApp, type HealthCheck, type Logger } from '@feedmesh/common';
+import { createBaseApp, serviceRoutes, type HealthCheck, type Logger } from '@feedmesh/common';
 
-export const ROUTE = { router: 'posts', pathPrefix: '/api/posts' };
+export const PREFIX = '/api/posts';
+
+/** The gateway routers this service registers in Consul. */
+export const ROUTES = serviceRoutes({
+  router: 'posts',
+  prefix: PREFIX,
+  access: 'protected',
+});
 
 export interface AppDeps {
   logger: Logger;
@@ -9,5 +16,5 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps) {
-  return createBaseApp({ ...deps, pathPrefix: ROUTE.pathPrefix });
+  return createBaseApp({ ...deps, pathPrefix: PREFIX });
 }

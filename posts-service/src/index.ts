@@ -1,6 +1,6 @@
 import { createKafka, createLogger, instanceId, kafkaHealthCheck, loadConfigOrExit, runService } from '@feedmesh/common';
 import { MongoClient } from 'mongodb';
-import { createApp, ROUTE } from './app.js';
+import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
 
 const NAME = 'posts-service';
@@ -17,4 +17,4 @@ const app = createApp({
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
   checks: { mongodb: () => db.command({ ping: 1 }), kafka: kafka.check },
 });
-await runService({ name: NAME, route: ROUTE, config, logger, app, close: [kafka.close, () => mongo.close()] });
+await runService({ name: NAME, routes: ROUTES, config, logger, app, close: [kafka.close, () => mongo.close()] });

@@ -1,6 +1,13 @@
-import { createBaseApp, type HealthCheck, type Logger } from '@feedmesh/common';
+import { createBaseApp, serviceRoutes, type HealthCheck, type Logger } from '@feedmesh/common';
 
-export const ROUTE = { router: 'profile', pathPrefix: '/api/profile' };
+export const PREFIX = '/api/profile';
+
+/** The gateway routers this service registers in Consul. */
+export const ROUTES = serviceRoutes({
+  router: 'profile',
+  prefix: PREFIX,
+  access: 'protected',
+});
 
 export interface AppDeps {
   logger: Logger;
@@ -9,5 +16,5 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps) {
-  return createBaseApp({ ...deps, pathPrefix: ROUTE.pathPrefix });
+  return createBaseApp({ ...deps, pathPrefix: PREFIX });
 }

@@ -1,6 +1,6 @@
 import { createLogger, instanceId, loadConfigOrExit, runService } from '@feedmesh/common';
 import pg from 'pg';
-import { createApp, ROUTE } from './app.js';
+import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
 
 const NAME = 'profile-service';
@@ -16,4 +16,4 @@ const app = createApp({
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
   checks: { postgres: () => db.query('select 1') },
 });
-await runService({ name: NAME, route: ROUTE, config, logger, app, close: [() => db.end()] });
+await runService({ name: NAME, routes: ROUTES, config, logger, app, close: [() => db.end()] });

@@ -27,6 +27,8 @@ export const stack = {
   mongodbUrl: get('MONGODB_URL', 'mongodb://127.0.0.1:27017/'),
   redisUrl: get('REDIS_URL', 'redis://127.0.0.1:6379'),
   kafkaBrokers: get('KAFKA_BROKERS', '127.0.0.1:9092'),
+  jwtSecret: get('JWT_SECRET', ''),
+  identityKey: get('IDENTITY_ASSERTION_KEY', ''),
 };
 
 /** Env that lets a spawned service reach every store of the stack. */
@@ -37,6 +39,8 @@ export function serviceEnv(): Record<string, string> {
     MONGODB_URL: stack.mongodbUrl,
     REDIS_URL: stack.redisUrl,
     KAFKA_BROKERS: stack.kafkaBrokers,
+    JWT_SECRET: stack.jwtSecret,
+    IDENTITY_ASSERTION_KEY: stack.identityKey,
   };
 }
 

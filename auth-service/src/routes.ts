@@ -1,0 +1,75 @@
+import { ApiError, IDENTITY_HEADERS, readJson, requireIdentity, type IdentityAsserter, type IdentityVariables } from '@feedmesh/common';
+import { Hono } from 'hono';
+import type { Passwords } from './passwords.js';
+import { loginBody, registerBody } from './schemas.js';
+import type { Tokens } from './tokens.js';
+import { DuplicateUserError, type UsersRepository } from './users.js';
+
+export interface AuthRoutesDeps {
+  users: UsersRepository;
+  passwords: Passwords;
+  tokens: Tokens;
+  identity: IdentityAsserter;
+}
+
+const invalidCredentials = () => new ApiError(401, 'unauthorized', 'email or password is incorrect');
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+
+export function authRoutes(deps: AuthRoutesDeps) {
+  const routes = new Hono<{ Variables: IdentityVariables }>();
+
+  routes.post('/register', async (c) => {
+    const body = await readJson(c, registerBody);
+    const passwordHash = await deps.passwords.hash(body.password);
+    try {
+      const user = await deps.users.create({ email: body.email, username: body.username, passwordHash });
+      return c.json(user, 201);
+    } catch (err) {
+      if (err instanceof DuplicateUserError) throw new ApiError(409, 'conflict', `${err.field} is already registered`);
+      throw err;
+    }
+  });
+
+  routes.post('/login', async (c) => {
+    const body = await readJson(c, loginBody);
+    const user = await deps.users.findCredentials(body.email);
+    // Unknown email and wrong password take the same path and the same time.
+    if (!(await deps.passwords.verify(user?.password_hash, body.password)) || !user) throw invalidCredentials();
+    const access_token = await deps.tokens.issue({ userId: user.id, username: user.username });
+    return c.json({ access_token, token_type: 'bearer', expires_in: deps.tokens.ttlSeconds });
+  });
+
+  // Traefik's forwardAuth: 200 with the identity headers it copies onto the
+  // request, or a 401 it returns to the client as is.
+  routes.get('/validate', async (c) => {
+    const token = BEARER.exec(c.req.header('authorization') ?? '')?.[1];
+    if (!token) {
+      c.header('WWW-Authenticate', 'Bearer');
+      throw new ApiError(401, 'unauthorized', 'a bearer token is required');
+    }
+    const claims = await deps.tokens.verify(token).catch(() => {
+      c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+      throw new ApiError(401, 'unauthorized', 'the token is invalid or expired');
+    });
+    c.header(IDENTITY_HEADERS.userId, claims.userId);
+    c.header(IDENTITY_HEADERS.username, claims.username);
+    c.header(IDENTITY_HEADERS.assertion, await deps.identity.assert(claims));
+    return c.body(null, 200);
+  });
+
+  routes.get('/me', requireIdentity(deps.identity), async (c) => {
+    const user = await deps.users.findById(c.var.identity.userId);
+    if (!user) throw new ApiError(401, 'unauthorized', 'the account no longer exists');
+    return c.json(user);
+  });
+
+  // The gateway's errors middleware fetches the body of a response it
+  // generated itself (a 429 from the rate limiter) from here.
+  routes.all('/errors/:status{[45][0-9]{2}}', (c) => {
+    const status = Number(c.req.param('status'));
+    if (status === 429) throw new ApiError(429, 'rate_limited', 'too many attempts; slow down and retry shortly');
+    throw new ApiError(404, 'not_found', 'no such error page');
+  });
+
+  return routes;
+}

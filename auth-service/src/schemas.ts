@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** Addresses compare case-insensitively everywhere, so they are stored lower-cased. */
+const email = z
+  .string()
+  .max(254)
+  .transform((s) => s.trim().toLowerCase())
+  .pipe(z.email({ error: 'must be a valid email address' }));
+
+/** Long enough to resist guessing, bounded so hashing cost stays bounded. */
+const password = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
+
+export const registerBody = z.strictObject({
+  email,
+  username: z
+    .string()
+    .min(3)
+    .max(32)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'may contain only letters, digits, "_", "." and "-"'),
+  password,
+});
+
+export const loginBody = z.strictObject({
+  email,
+  // No minimum here: an old short password must get the generic 401, not a hint.
+  password: z.string().min(1).max(256),
+});
