@@ -1,0 +1,45 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Where and on what a run happened, stored beside its figures. */
+export function runContext() {
+  const versions = Object.fromEntries(
+    readFileSync(`${repo}stack/versions.env`, 'utf8')
+      .split('\n')
+      .filter((l) => /^[A-Z0-9_]+=/.test(l))
+      .map((l) => l.split('=') as [string, string]),
+  );
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['-C', repo, 'rev-parse', '--short', 'HEAD']).toString().trim();
+  } catch {
+    // Not a checkout: the figures stand without a commit.
+  }
+  return { date: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, commit, versions };
+}
+
+/** Writes `bench/results/<name>.json` and replaces this benchmark's section of BENCHMARKS.md. */
+export async function publish(name: string, results: object, markdown: string): Promise<void> {
+  await writeFile(`${repo}bench/results/${name}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  const file = `${repo}BENCHMARKS.md`;
+  const doc = existsSync(file) ? await readFile(file, 'utf8') : '# Benchmarks\n';
+  await writeFile(file, replaceSection(doc, name, markdown));
+}
+
+/** Puts `markdown` between this benchmark's markers, replacing what an earlier run wrote there and nothing else. */
+export function replaceSection(doc: string, name: string, markdown: string): string {
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const section = `${begin}\n${markdown.trim()}\n${end}`;
+  const at = doc.indexOf(begin);
+  const stop = doc.indexOf(end, at);
+  if (at === -1 || stop === -1) return `${doc.trimEnd()}\n\n${section}\n`;
+  return doc.slice(0, at) + section + doc.slice(stop + end.length);
+}
+
+export const ms = (n: number) => `${n.toFixed(2)} ms`;
