@@ -5,7 +5,7 @@ import { spawnService } from './support/process.js';
 // with a readable list of problems and the EX_CONFIG status, never a stack trace.
 const required: Record<string, string[]> = {
   'auth-service': ['DATABASE_URL', 'JWT_SECRET', 'IDENTITY_ASSERTION_KEY'],
-  'profile-service': ['DATABASE_URL'],
+  'profile-service': ['DATABASE_URL', 'IDENTITY_ASSERTION_KEY'],
   'posts-service': ['MONGODB_URL', 'KAFKA_BROKERS'],
   'feed-service': ['REDIS_URL', 'KAFKA_BROKERS'],
 };

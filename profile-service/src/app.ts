@@ -1,4 +1,5 @@
 import { createBaseApp, serviceRoutes, type HealthCheck, type Logger } from '@feedmesh/common';
+import { profileRoutes, type ProfileRoutesDeps } from './routes.js';
 
 export const PREFIX = '/api/profile';
 
@@ -9,12 +10,14 @@ export const ROUTES = serviceRoutes({
   access: 'protected',
 });
 
-export interface AppDeps {
+export interface AppDeps extends ProfileRoutesDeps {
   logger: Logger;
   instance: string;
   checks: { postgres: HealthCheck };
 }
 
 export function createApp(deps: AppDeps) {
-  return createBaseApp({ ...deps, pathPrefix: PREFIX });
+  const app = createBaseApp({ ...deps, pathPrefix: PREFIX });
+  app.route(PREFIX, profileRoutes(deps));
+  return app;
 }

@@ -1,0 +1,53 @@
+import type pg from 'pg';
+import type { CreateProfile, UpdateProfile } from './schemas.js';
+
+export interface Profile {
+  user_id: string;
+  display_name: string;
+  bio: string | null;
+  avatar_url: string | null;
+  location: string | null;
+  website: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
+const COLUMNS = `user_id, display_name, bio, avatar_url, location, website, ${iso('created_at')}, ${iso('updated_at')}`;
+const EDITABLE = ['display_name', 'bio', 'avatar_url', 'location', 'website'] as const;
+
+/** The `user_profiles` table: one row per user, keyed by the caller's id. */
+export class ProfilesRepository {
+  constructor(private readonly db: pg.Pool) {}
+
+  /** Undefined when the user already has a profile. */
+  async create(userId: string, p: CreateProfile): Promise<Profile | undefined> {
+    const { rows } = await this.db.query<Profile>(
+      `INSERT INTO user_profiles (user_id, display_name, bio, avatar_url, location, website)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id) DO NOTHING RETURNING ${COLUMNS}`,
+      [userId, p.display_name, p.bio ?? null, p.avatar_url ?? null, p.location ?? null, p.website ?? null],
+    );
+    return rows[0];
+  }
+
+  async find(userId: string): Promise<Profile | undefined> {
+    const { rows } = await this.db.query<Profile>(`SELECT ${COLUMNS} FROM user_profiles WHERE user_id = $1`, [userId]);
+    return rows[0];
+  }
+
+  /** Sets only the given fields, in one statement. Undefined when there is no profile. */
+  async update(userId: string, changes: UpdateProfile): Promise<Profile | undefined> {
+    const names = EDITABLE.filter((name) => changes[name] !== undefined);
+    const sets = names.map((name, i) => `${name} = $${i + 2}`);
+    const { rows } = await this.db.query<Profile>(
+      `UPDATE user_profiles SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE user_id = $1 RETURNING ${COLUMNS}`,
+      [userId, ...names.map((name) => changes[name])],
+    );
+    return rows[0];
+  }
+
+  async delete(userId: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('DELETE FROM user_profiles WHERE user_id = $1', [userId]);
+    return (rowCount ?? 0) > 0;
+  }
+}
