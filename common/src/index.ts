@@ -1,6 +1,7 @@
 export * from './config.js';
 export * from './consul.js';
 export * from './errors.js';
+export * from './events.js';
 export * from './health.js';
 export * from './identity.js';
 export * from './jwt.js';

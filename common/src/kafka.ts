@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from './logger.js';
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -42,5 +42,57 @@ export function kafkaHealthCheck(kafka: Kafka) {
       }
     },
     close: () => admin.disconnect(),
+  };
+}
+
+/** One message to publish: the key decides the partition, so one key's messages stay in order. */
+export interface OutgoingMessage {
+  topic: string;
+  key: string;
+  value: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * What producers depend on, instead of a Kafka client: the client library can
+ * change without touching them.
+ */
+export interface EventPublisher {
+  /** Resolves once every message is acknowledged by all in-sync replicas, in order. */
+  publish(messages: OutgoingMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * An EventPublisher on kafkajs with the idempotent producer: the broker drops
+ * the duplicates a retry would write, and one request in flight at a time keeps
+ * each partition in the order given.
+ */
+export function kafkaPublisher(kafka: Kafka): EventPublisher {
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  let connected: Promise<void> | undefined;
+  return {
+    async publish(messages) {
+      try {
+        await (connected ??= producer.connect());
+      } catch (err) {
+        connected = undefined;
+        throw err;
+      }
+      const byTopic = new Map<string, OutgoingMessage[]>();
+      for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map((m) => ({ key: m.key, value: JSON.stringify(m.value), headers: m.headers })),
+        })),
+      });
+    },
+    close: () => producer.disconnect(),
   };
 }
