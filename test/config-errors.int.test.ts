@@ -6,7 +6,7 @@ import { spawnService } from './support/process.js';
 const required: Record<string, string[]> = {
   'auth-service': ['DATABASE_URL', 'JWT_SECRET', 'IDENTITY_ASSERTION_KEY'],
   'profile-service': ['DATABASE_URL', 'IDENTITY_ASSERTION_KEY'],
-  'posts-service': ['MONGODB_URL', 'KAFKA_BROKERS'],
+  'posts-service': ['MONGODB_URL', 'KAFKA_BROKERS', 'IDENTITY_ASSERTION_KEY'],
   'feed-service': ['REDIS_URL', 'KAFKA_BROKERS'],
 };
 

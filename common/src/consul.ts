@@ -149,3 +149,76 @@ export function serviceRoutes(opts: { router: string; prefix: string; access: 'p
     ...(opts.extra ?? []),
   ];
 }
+
+/**
+ * Leadership through a Consul session lock on one KV key: at most one holder
+ * in the whole mesh at a time. The session lapses after `ttl` without renewal
+ * (a crashed holder), which frees the key for another contender.
+ */
+export class LeaderLock {
+  private session: string | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
+  private held = false;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly key: string,
+    private readonly name: string,
+    private readonly ttlSeconds = 10,
+  ) {}
+
+  get isLeader(): boolean {
+    return this.held;
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await fetch(new URL(path, this.baseUrl), {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(3_000),
+    });
+    if (!res.ok) throw new Error(`consul ${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  }
+
+  /** Tries once to become (or stay) leader; true if this process holds the key now. */
+  async tryAcquire(): Promise<boolean> {
+    try {
+      if (!this.session) {
+        const { ID } = (await this.call('PUT', '/v1/session/create', {
+          Name: this.name,
+          TTL: `${this.ttlSeconds}s`,
+          Behavior: 'delete',
+          LockDelay: '0s',
+        })) as { ID: string };
+        this.session = ID;
+        this.renewTimer = setInterval(() => void this.renew(), (this.ttlSeconds * 1000) / 3);
+      }
+      this.held = (await this.call('PUT', `/v1/kv/${this.key}?acquire=${this.session}`, this.name)) === true;
+    } catch {
+      this.held = false;
+    }
+    return this.held;
+  }
+
+  private async renew(): Promise<void> {
+    if (!this.session) return;
+    try {
+      await this.call('PUT', `/v1/session/renew/${this.session}`);
+    } catch {
+      // The session is gone (expired, or Consul lost it): start over on the next acquire.
+      this.held = false;
+      this.session = undefined;
+      clearInterval(this.renewTimer);
+    }
+  }
+
+  /** Gives the key up at once (graceful shutdown), instead of letting it lapse. */
+  async release(): Promise<void> {
+    clearInterval(this.renewTimer);
+    const session = this.session;
+    this.session = undefined;
+    this.held = false;
+    if (session) await this.call('PUT', `/v1/session/destroy/${session}`).catch(() => undefined);
+  }
+}

@@ -1,4 +1,5 @@
 import { createBaseApp, serviceRoutes, type HealthCheck, type Logger } from '@feedmesh/common';
+import { postRoutes, type PostRoutesDeps } from './routes.js';
 
 export const PREFIX = '/api/posts';
 
@@ -9,12 +10,14 @@ export const ROUTES = serviceRoutes({
   access: 'protected',
 });
 
-export interface AppDeps {
+export interface AppDeps extends PostRoutesDeps {
   logger: Logger;
   instance: string;
   checks: { mongodb: HealthCheck; kafka: HealthCheck };
 }
 
 export function createApp(deps: AppDeps) {
-  return createBaseApp({ ...deps, pathPrefix: PREFIX });
+  const app = createBaseApp({ ...deps, pathPrefix: PREFIX });
+  app.route(PREFIX, postRoutes(deps));
+  return app;
 }

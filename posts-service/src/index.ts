@@ -1,20 +1,56 @@
-import { createKafka, createLogger, instanceId, kafkaHealthCheck, loadConfigOrExit, runService } from '@feedmesh/common';
+import {
+  createKafka,
+  createLogger,
+  IdentityAsserter,
+  instanceId,
+  kafkaHealthCheck,
+  kafkaPublisher,
+  LeaderLock,
+  loadConfigOrExit,
+  runService,
+} from '@feedmesh/common';
 import { MongoClient } from 'mongodb';
 import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
+import { Relay } from './relay.js';
+import { PostStore } from './store.js';
 
 const NAME = 'posts-service';
 const config = loadConfigOrExit(NAME, configSchema);
 const logger = createLogger(NAME, config.LOG_LEVEL);
+const instance = instanceId(NAME, config.SERVICE_ADDRESS, config.PORT);
 
-// The driver connects lazily and reconnects by itself; start-up does not wait for MongoDB.
 const mongo = new MongoClient(config.MONGODB_URL, { serverSelectionTimeoutMS: 2_000, appName: NAME });
 const db = mongo.db(config.MONGODB_DB);
-const kafka = kafkaHealthCheck(createKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger }));
+const store = new PostStore(db);
+await store.ensureIndexes();
+
+const kafka = createKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
+const kafkaHealth = kafkaHealthCheck(kafka);
+const publisher = kafkaPublisher(kafka);
+// One relay in the mesh publishes; the others stand by for its lock.
+const relay = new Relay({
+  store,
+  publisher,
+  lock: new LeaderLock(config.CONSUL_URL, 'feedmesh/posts-service/relay-leader', instance),
+  logger: logger.child({ component: 'relay' }),
+  pollMs: config.RELAY_POLL_MS,
+});
 
 const app = createApp({
   logger,
-  instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
-  checks: { mongodb: () => db.command({ ping: 1 }), kafka: kafka.check },
+  instance,
+  checks: { mongodb: () => db.command({ ping: 1 }), kafka: kafkaHealth.check },
+  store,
+  identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
+  onCommit: () => relay.nudge(),
 });
-await runService({ name: NAME, routes: ROUTES, config, logger, app, close: [kafka.close, () => mongo.close()] });
+relay.start();
+await runService({
+  name: NAME,
+  routes: ROUTES,
+  config,
+  logger,
+  app,
+  close: [() => relay.stop(), () => publisher.close(), kafkaHealth.close, () => mongo.close()],
+});

@@ -1,0 +1,29 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { stack } from '../../test/support/stack.js';
+import { LeaderLock } from '../src/consul.js';
+
+const locks: LeaderLock[] = [];
+afterEach(async () => {
+  for (const l of locks.splice(0)) await l.release();
+});
+const lock = (key: string) => {
+  const l = new LeaderLock(stack.consulUrl, key, 'test', 10);
+  locks.push(l);
+  return l;
+};
+
+describe('LeaderLock on the real Consul', () => {
+  it('lets exactly one of several contenders lead, and another take over on release', async () => {
+    const key = `feedmesh/test/leader-${process.pid}-${Date.now()}`;
+    const [a, b, c] = [lock(key), lock(key), lock(key)];
+    const won = await Promise.all([a.tryAcquire(), b.tryAcquire(), c.tryAcquire()]);
+    expect(won.filter(Boolean)).toHaveLength(1);
+
+    const leader = [a, b, c][won.indexOf(true)]!;
+    expect(await leader.tryAcquire()).toBe(true); // re-acquiring what it holds is fine
+    await leader.release();
+    const next = [a, b, c].filter((l) => l !== leader);
+    const again = await Promise.all(next.map((l) => l.tryAcquire()));
+    expect(again.filter(Boolean)).toHaveLength(1);
+  });
+});

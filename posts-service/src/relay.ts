@@ -1,0 +1,99 @@
+import { POSTS_TOPIC, type EventPublisher, type LeaderLock, type Logger } from '@feedmesh/common';
+import { project, type PostStore } from './store.js';
+
+/** Events committed longer ago than this may have lost their projection write (a crash); the relay redoes it. */
+const REPAIR_AFTER_MS = 5_000;
+const BATCH = 500;
+const MAX_BACKOFF_MS = 5_000;
+
+export interface RelayStats {
+  leader: boolean;
+  published: number;
+  failures: number;
+  last_error?: string;
+}
+
+/**
+ * Publishes committed events to Kafka in commit order per post, then marks
+ * them sent. One relay in the mesh is active at a time (a Consul lock), so it
+ * is the only writer of event documents. If Kafka is away, events wait in
+ * MongoDB and go out, in order, once it is back; a crash between publishing
+ * and marking only repeats events, which consumers recognise by their id.
+ */
+export class Relay {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private backoffMs = 0;
+  readonly stats: RelayStats = { leader: false, published: 0, failures: 0 };
+
+  constructor(
+    private readonly deps: { store: PostStore; publisher: EventPublisher; lock: LeaderLock; logger: Logger; pollMs: number },
+  ) {}
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** A change was just committed here: publish it now rather than at the next poll. */
+  nudge(): void {
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    await this.deps.lock.release();
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.tick().finally(() => {
+        this.running = undefined;
+        const next = this.again ? 0 : Math.max(this.backoffMs, this.deps.pollMs);
+        this.again = false;
+        this.schedule(next);
+      });
+    }, ms);
+  }
+
+  private async tick(): Promise<void> {
+    this.stats.leader = await this.deps.lock.tryAcquire();
+    if (!this.stats.leader) return;
+    try {
+      // Drain: keep going while full batches come back.
+      while (!this.stopped && (await this.publishBatch()) === BATCH);
+      this.backoffMs = 0;
+    } catch (err) {
+      this.stats.failures += 1;
+      this.stats.last_error = err instanceof Error ? err.message : String(err);
+      this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(100, this.backoffMs * 2));
+      this.deps.logger.warn({ err: this.stats.last_error, retryInMs: this.backoffMs }, 'relay could not publish; events stay pending');
+    }
+  }
+
+  private async publishBatch(): Promise<number> {
+    const { store, publisher } = this.deps;
+    // Ids are "<post id>:<zero-padded version>", so this order is commit order within each post.
+    const pending = await store.events.find({ pending: true }).sort({ _id: 1 }).limit(BATCH).toArray();
+    if (pending.length === 0) return 0;
+
+    const now = Date.now();
+    for (const doc of pending) {
+      if (now - doc.committed_at.getTime() > REPAIR_AFTER_MS) await project(store, doc.event);
+    }
+    await publisher.publish(
+      pending.map((doc) => ({ topic: POSTS_TOPIC, key: doc.post_id, value: doc.event, headers: { 'event-id': doc.event.id, 'event-type': doc.event.type } })),
+    );
+    for (const doc of pending) {
+      await store.events.updateOne({ _id: doc._id }, { $unset: { pending: '' }, $set: { published_at: new Date() } });
+    }
+    this.stats.published += pending.length;
+    return pending.length;
+  }
+}

@@ -1,0 +1,111 @@
+import { IDENTITY_HEADERS, IdentityAsserter } from '@feedmesh/common';
+import { MongoClient } from 'mongodb';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stack } from '../../test/support/stack.js';
+import { createApp } from '../src/app.js';
+import { eventKey, PostStore } from '../src/store.js';
+
+// The real app against the stack's real MongoDB-protocol server, in a
+// database of its own (dropped afterwards); publishing is covered end to end.
+const mongo = new MongoClient(stack.mongodbUrl);
+const db = mongo.db(`posts_test_${process.pid}_${Date.now().toString(36)}`);
+const store = new PostStore(db);
+const identity = new IdentityAsserter('i'.repeat(32));
+let commits = 0;
+let app: ReturnType<typeof createApp>;
+
+beforeAll(async () => {
+  await store.ensureIndexes();
+  app = createApp({ logger: pino({ level: 'silent' }), instance: 't', checks: { mongodb: async () => undefined, kafka: async () => undefined }, store, identity, onCommit: () => commits++ });
+});
+afterAll(async () => {
+  await db.dropDatabase();
+  await mongo.close();
+});
+
+async function as(user: string, method: string, path = '', body?: unknown) {
+  const headers: Record<string, string> = { [IDENTITY_HEADERS.userId]: user, [IDENTITY_HEADERS.assertion]: await identity.assert({ userId: user, username: user }) };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await app.request(`/api/posts${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Record<string, any> }; // any: test reads arbitrary JSON
+}
+
+describe('posts CRUD', () => {
+  it('creates, reads, updates and deletes a post, committing one event per change', async () => {
+    const before = commits;
+    const created = await as('ann', 'POST', '', { title: 'First', content: 'Hello', tags: ['intro'] });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ author_id: 'ann', title: 'First', content: 'Hello', tags: ['intro'], version: 1 });
+    expect(created.body.id).toMatch(/^[0-9a-f]{24}$/);
+    const id = created.body.id as string;
+
+    expect((await as('bob', 'GET', `/${id}`)).body).toEqual(created.body);
+
+    const updated = await as('ann', 'PUT', `/${id}`, { content: 'Hello again' });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ title: 'First', content: 'Hello again', version: 2 });
+    expect(Date.parse(updated.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(created.body.updated_at));
+
+    expect((await as('ann', 'DELETE', `/${id}`)).status).toBe(204);
+    expect((await as('ann', 'GET', `/${id}`)).status).toBe(404);
+
+    const events = await store.events.find({ post_id: id }).sort({ _id: 1 }).toArray();
+    expect(events.map((e) => [e._id, e.event.type, e.pending])).toEqual([
+      [eventKey(id, 1), 'post.created', true],
+      [eventKey(id, 2), 'post.updated', true],
+      [eventKey(id, 3), 'post.deleted', true],
+    ]);
+    expect(events.every((e) => e.event.actor === 'ann')).toBe(true);
+    expect(commits - before).toBe(3);
+  });
+
+  it('lets only the author change or delete a post (403), and says 404 for a missing or malformed id', async () => {
+    const { body } = await as('ann', 'POST', '', { title: 'Mine', content: 'x' });
+    expect((await as('bob', 'PUT', `/${body.id}`, { title: 'Yours now' })).status).toBe(403);
+    expect((await as('bob', 'DELETE', `/${body.id}`)).status).toBe(403);
+    expect((await as('ann', 'GET', `/${body.id}`)).body.title).toBe('Mine');
+    for (const id of ['0123456789abcdef01234567', 'not-an-id', '..%2F..%2Fetc%2Fpasswd', '%7B%22%24gt%22%3A%22%22%7D']) {
+      for (const method of ['GET', 'PUT', 'DELETE']) {
+        const res = await as('ann', method, `/${id}`, method === 'PUT' ? { title: 't' } : undefined);
+        expect(res.status, `${method} ${id}`).toBe(404);
+        expect(res.body.error.code).toBe('not_found');
+      }
+    }
+  });
+
+  it('never loses an acknowledged update: concurrent edits either commit in turn or get 409', async () => {
+    const { body } = await as('ann', 'POST', '', { title: 'Race', content: 'v1' });
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => as('ann', 'PUT', `/${body.id}`, { content: `edit ${i}` })));
+    const ok = results.filter((r) => r.status === 200);
+    expect(results.every((r) => r.status === 200 || r.status === 409)).toBe(true);
+    expect(ok.length).toBeGreaterThan(0);
+    const final = (await as('ann', 'GET', `/${body.id}`)).body;
+    const events = await store.events.countDocuments({ post_id: body.id });
+    expect(final.version).toBe(1 + ok.length);
+    expect(events).toBe(1 + ok.length);
+    expect(ok.map((r) => r.body.content)).toContain(final.content);
+  });
+
+  it('lists newest first with limit and skip, optionally by author', async () => {
+    const author = `lister-${Date.now()}`;
+    for (let i = 0; i < 5; i++) await as(author, 'POST', '', { title: `n${i}`, content: 'x' });
+    const page = await as('x', 'GET', `?author_id=${author}&limit=2&skip=1`);
+    expect(page.status).toBe(200);
+    expect(page.body).toMatchObject({ limit: 2, skip: 1, count: 2 });
+    expect(page.body.items.map((p: { title: string }) => p.title)).toEqual(['n3', 'n2']);
+  });
+
+  it.each(['limit=0', 'limit=101', 'limit=abc', 'skip=-1', 'skip=99999999', 'author_id[$ne]=x'])('refuses ?%s with 400', async (q) => {
+    const res = await as('ann', 'GET', `?${q}`);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+  });
+
+  it('refuses bad bodies with the error shape', async () => {
+    expect((await as('ann', 'POST', '', { title: { $gt: '' }, content: 'x' })).status).toBe(400);
+    expect((await as('ann', 'POST', '', { title: 't', content: 'c'.repeat(10_001) })).status).toBe(400);
+    expect((await as('ann', 'POST', '', { title: 't', content: 'c', tags: Array(11).fill('t') })).status).toBe(400);
+  });
+});

@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { PostEvent } from '@feedmesh/common';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newUser, type TestUser } from './support/gateway.js';
+import { postEventsEnd, tapPostEvents } from './support/kafka.js';
+import { repoDir, stack } from './support/stack.js';
+
+// Posts end to end: client → Traefik → posts-service → MongoDB → relay → Kafka.
+const mesh = (...args: string[]) => promisify(execFile)(`${repoDir}stack/mesh`, args, { timeout: 180_000 });
+let ann: TestUser;
+let bob: TestUser;
+beforeAll(async () => {
+  [ann, bob] = [await newUser('ann'), await newUser('bob')];
+});
+
+const call = (user: TestUser, method: string, path = '', body?: unknown) =>
+  fetch(`${stack.gatewayUrl}/api/posts${path}`, {
+    method,
+    headers: { authorization: `Bearer ${user.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+
+describe('posts through the gateway', () => {
+  it('publishes one event per change, in order, keyed by the post', async () => {
+    const tap = await tapPostEvents();
+    const created = (await (await call(ann, 'POST', '', { title: 'Evented', content: 'one', tags: ['e2e'] })).json()) as { id: string };
+    expect((await call(ann, 'PUT', `/${created.id}`, { content: 'two' })).status).toBe(200);
+    expect((await call(bob, 'PUT', `/${created.id}`, { content: 'hijack' })).status).toBe(403);
+    expect((await call(ann, 'DELETE', `/${created.id}`)).status).toBe(204);
+
+    const events = await tap.waitFor((e) => e.data.id === created.id, 3);
+    await tap.close();
+    expect(events.map((e) => [e.type, e.data.version])).toEqual([
+      ['post.created', 1],
+      ['post.updated', 2],
+      ['post.deleted', 3],
+    ]);
+    expect(new Set(events.map((e) => e.id)).size).toBe(3);
+    expect(events.every((e) => e.actor === ann.id)).toBe(true);
+    expect(events[1]).toMatchObject({ data: { title: 'Evented', content: 'two', tags: ['e2e'], author_id: ann.id } });
+  });
+
+  it('keeps answering 201 while Kafka is down and publishes every event exactly once when it is back', async () => {
+    const from = await postEventsEnd();
+    await mesh('stop', 'kafka');
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < 5; i++) {
+        const res = await call(ann, 'POST', '', { title: `during outage ${i}`, content: 'kept' });
+        expect(res.status).toBe(201);
+        ids.push(((await res.json()) as { id: string }).id);
+      }
+      const update = await call(ann, 'PUT', `/${ids[0]}`, { content: 'changed during outage' });
+      expect(update.status).toBe(200);
+    } finally {
+      await mesh('start', 'kafka');
+    }
+    const tap = await tapPostEvents(from);
+    const mine = (e: PostEvent) => ids.includes(e.data.id);
+    const events = await tap.waitFor(mine, 6, 60_000);
+    await tap.close();
+    expect(events).toHaveLength(6);
+    expect(new Set(events.map((e) => e.id)).size).toBe(6);
+    const first = events.filter((e) => e.data.id === ids[0]).map((e) => e.type);
+    expect(first).toEqual(['post.created', 'post.updated']);
+  });
+});
