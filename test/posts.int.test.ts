@@ -66,3 +66,36 @@ describe('posts through the gateway', () => {
     expect(first).toEqual(['post.created', 'post.updated']);
   });
 });
+
+describe('a crash between the commit and the rest of the request', () => {
+  it('loses nothing: the relay writes the post from its event and publishes it once', async () => {
+    // What a posts-service killed right after inserting the event leaves behind:
+    // the committed event, pending, and no post document.
+    const { MongoClient, ObjectId } = await import('mongodb');
+    const { randomUUID } = await import('node:crypto');
+    const mongo = new MongoClient(stack.mongodbUrl);
+    const id = new ObjectId().toHexString();
+    const at = new Date(Date.now() - 60_000).toISOString();
+    const event = {
+      id: randomUUID(),
+      schema_version: 1,
+      type: 'post.created',
+      time: at,
+      actor: ann.id,
+      data: { id, author_id: ann.id, title: 'Orphaned by a crash', content: 'still here', tags: [], created_at: at, updated_at: at, version: 1 },
+    };
+    const tap = await tapPostEvents();
+    await mongo
+      .db('posts_db')
+      .collection<{ _id: string }>('post_events')
+      .insertOne({ _id: `${id}:0000000001`, post_id: id, version: 1, pending: true, committed_at: new Date(at), event });
+    await mongo.close();
+
+    const published = await tap.waitFor((e) => e.data.id === id, 1);
+    await tap.close();
+    expect(published.map((e) => e.id)).toEqual([event.id]);
+    const res = await call(ann, 'GET', `/${id}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id, title: 'Orphaned by a crash', version: 1 });
+  });
+});

@@ -6,12 +6,7 @@
 import { ConsulAgent, pathPrefix } from '@feedmesh/common';
 import { measure, type LoadResult } from './k6.js';
 import { ms, publish, runContext } from './report.js';
-
-const env = (name: string) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run benchmarks through \`stack/mesh bench\``);
-  return v;
-};
+import { benchUser, env } from './setup.js';
 const gateway = env('GATEWAY_URL');
 const auth = env('AUTH_URL');
 const consul = new ConsulAgent(env('CONSUL_URL'));
@@ -21,18 +16,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const LOGIN_RATE = Number(process.env.BENCH_LOGIN_RATE ?? 10);
 
-async function json<T>(res: Response): Promise<T> {
-  if (!res.ok) throw new Error(`${res.url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-// A user of our own, made straight at the service (the gateway would rate-limit a benchmark).
-const creds = { email: `bench.${Date.now()}@example.com`, username: `bench_${Date.now().toString(36)}`, password: 'benchmark password' };
-const post = (path: string, body: object) =>
-  fetch(`${auth}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-await json(await post('/api/auth/register', creds));
-const { access_token: token } = await json<{ access_token: string }>(await post('/api/auth/login', { email: creds.email, password: creds.password }));
-const bearer = { authorization: `Bearer ${token}` };
+const creds = await benchUser('auth');
+const bearer = { authorization: `Bearer ${creds.token}` };
 
 // Two routers onto the same trivial endpoint of the running auth-service
 // (GET /health/live), differing only in their middleware chain.
