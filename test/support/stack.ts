@@ -25,6 +25,8 @@ export const stack = {
   consulUrl: get('CONSUL_URL', 'http://127.0.0.1:8500'),
   databaseUrl: get('DATABASE_URL', ''),
   mongodbUrl: get('MONGODB_URL', 'mongodb://127.0.0.1:27017/'),
+  /** Where FerretDB keeps its documents (native stack only). */
+  ferretdbPostgresUrl: get('FERRETDB_POSTGRES_URL', ''),
   redisUrl: get('REDIS_URL', 'redis://127.0.0.1:6379'),
   kafkaBrokers: get('KAFKA_BROKERS', '127.0.0.1:9092'),
   jwtSecret: get('JWT_SECRET', ''),
