@@ -17,6 +17,11 @@ describe.skipIf(!stack.ferretdbPostgresUrl)('FerretDB indexes', () => {
   beforeAll(() => db.connect());
   afterAll(() => db.end());
 
+  it('makes PostgreSQL plan each FerretDB statement for its values, so expression indexes stay usable', async () => {
+    const { rows } = await db.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
+    expect(rows[0]?.plan_cache_mode).toBe('force_custom_plan');
+  });
+
   it.each(wanted)('%s.%s has a GIN index on %s that PostgreSQL uses for the filter FerretDB sends', async (schema, collection, field) => {
     const { rows } = await db.query<{ table: string }>(`SELECT _jsonb->>'table' AS table FROM "${schema}"._ferretdb_database_metadata WHERE _jsonb->>'_id' = $1`, [collection]);
     const table = rows[0]?.table;
