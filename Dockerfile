@@ -17,7 +17,6 @@ RUN npm ci --no-audit --no-fund -w @feedmesh/common -w @feedmesh/${SERVICE} --in
 COPY common common
 COPY ${SERVICE} ${SERVICE}
 RUN npx tsc -b ${SERVICE} \
- && mkdir -p ${SERVICE}/migrations \
  && npm prune --omit=dev --no-audit --no-fund -w @feedmesh/common -w @feedmesh/${SERVICE} --include-workspace-root
 
 FROM ${NODE_IMAGE} AS runtime
@@ -29,9 +28,8 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/common/package.json common/
 COPY --from=build /src/common/dist common/dist
-COPY --from=build /src/${SERVICE}/package.json ${SERVICE}/
-COPY --from=build /src/${SERVICE}/dist ${SERVICE}/dist
-COPY --from=build /src/${SERVICE}/migrations ${SERVICE}/migrations
+# The service folder as built: dist/ plus what it reads at run time (migrations/, lua/).
+COPY --from=build /src/${SERVICE} ${SERVICE}
 # The official node image ships an unprivileged `node` user.
 USER node
 EXPOSE ${PORT}

@@ -7,7 +7,7 @@ const required: Record<string, string[]> = {
   'auth-service': ['DATABASE_URL', 'JWT_SECRET', 'IDENTITY_ASSERTION_KEY'],
   'profile-service': ['DATABASE_URL', 'IDENTITY_ASSERTION_KEY'],
   'posts-service': ['MONGODB_URL', 'KAFKA_BROKERS', 'IDENTITY_ASSERTION_KEY'],
-  'feed-service': ['REDIS_URL', 'KAFKA_BROKERS'],
+  'feed-service': ['REDIS_URL', 'KAFKA_BROKERS', 'IDENTITY_ASSERTION_KEY'],
 };
 
 describe.each(Object.entries(required))('%s with a bad environment', (name, vars) => {

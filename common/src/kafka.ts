@@ -49,6 +49,7 @@ export function kafkaHealthCheck(kafka: Kafka) {
 export interface OutgoingMessage {
   topic: string;
   key: string;
+  /** Sent as JSON, except a string, which is sent as it is (e.g. a message being dead-lettered). */
   value: unknown;
   headers?: Record<string, string>;
 }
@@ -89,10 +90,27 @@ export function kafkaPublisher(kafka: Kafka): EventPublisher {
         acks: -1,
         topicMessages: [...byTopic].map(([topic, list]) => ({
           topic,
-          messages: list.map((m) => ({ key: m.key, value: JSON.stringify(m.value), headers: m.headers })),
+          messages: list.map((m) => ({ key: m.key, value: typeof m.value === 'string' ? m.value : JSON.stringify(m.value), headers: m.headers })),
         })),
       });
     },
     close: () => producer.disconnect(),
   };
+}
+
+/** How far a consumer group is behind the end of a topic, per partition. */
+export async function consumerLag(kafka: Kafka, groupId: string, topic: string): Promise<Array<{ partition: number; lag: number }>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+    const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    return ends.map(({ partition, offset, low }) => {
+      const at = done.get(partition) ?? -1;
+      // -1: nothing committed yet, so everything still in the log is ahead.
+      return { partition, lag: Number(offset) - (at < 0 ? Number(low) : at) };
+    });
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -1,4 +1,5 @@
 import { createBaseApp, EXACT_PATH_PRIORITY, paths, serviceRoutes, type HealthCheck, type Logger } from '@feedmesh/common';
+import { feedRoutes, type FeedRoutesDeps } from './routes.js';
 
 export const PREFIX = '/api/activity-stream';
 
@@ -11,12 +12,14 @@ export const ROUTES = serviceRoutes({
   extra: [{ router: 'feed-user', rule: paths('/api/activity-stream/user'), middlewares: ['protected@file'], priority: EXACT_PATH_PRIORITY }],
 });
 
-export interface AppDeps {
+export interface AppDeps extends FeedRoutesDeps {
   logger: Logger;
   instance: string;
   checks: { redis: HealthCheck; kafka: HealthCheck };
 }
 
 export function createApp(deps: AppDeps) {
-  return createBaseApp({ ...deps, pathPrefix: PREFIX });
+  const app = createBaseApp({ ...deps, pathPrefix: PREFIX });
+  app.route(PREFIX, feedRoutes(deps));
+  return app;
 }

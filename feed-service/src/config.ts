@@ -1,10 +1,17 @@
-import { csvList, serviceConfigShape } from '@feedmesh/common';
+import { csvList, MIN_KEY_BYTES, serviceConfigShape } from '@feedmesh/common';
 import { z } from 'zod';
 
 export const configSchema = z.object({
   ...serviceConfigShape({ port: 5004 }),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
   KAFKA_BROKERS: csvList,
+  /** Verifies the identity the gateway forwards; shared by all services. */
+  IDENTITY_ASSERTION_KEY: z
+    .string({ error: 'required: the identity assertion key' })
+    .refine((s) => Buffer.byteLength(s) >= MIN_KEY_BYTES, `must be at least ${MIN_KEY_BYTES} bytes`),
+  CONSUMER_GROUP: z.string().min(1).default('feed-service'),
+  FEED_GLOBAL_CAP: z.coerce.number().int().min(1).max(100_000).default(1000),
+  FEED_USER_CAP: z.coerce.number().int().min(1).max(100_000).default(100),
 });
 
 export type Config = z.output<typeof configSchema>;

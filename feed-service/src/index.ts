@@ -1,20 +1,53 @@
-import { createKafka, createLogger, instanceId, kafkaHealthCheck, loadConfigOrExit, runService } from '@feedmesh/common';
+import {
+  consumerLag,
+  createKafka,
+  createLogger,
+  IdentityAsserter,
+  instanceId,
+  kafkaHealthCheck,
+  kafkaPublisher,
+  loadConfigOrExit,
+  POSTS_TOPIC,
+  runService,
+} from '@feedmesh/common';
 import { Redis } from 'ioredis';
 import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
+import { FeedConsumer } from './consumer.js';
+import { FeedStore } from './feeds.js';
 
 const NAME = 'feed-service';
 const config = loadConfigOrExit(NAME, configSchema);
 const logger = createLogger(NAME, config.LOG_LEVEL);
 
 // Fail commands fast while Redis is away instead of queueing them behind a reconnect.
-const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
 redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-const kafka = kafkaHealthCheck(createKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger }));
+const store = new FeedStore(redis, { global: config.FEED_GLOBAL_CAP, perUser: config.FEED_USER_CAP });
+
+const kafka = createKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
+const kafkaHealth = kafkaHealthCheck(kafka);
+const deadLetters = kafkaPublisher(kafka);
+const consumer = new FeedConsumer(kafka, { store, deadLetters, logger: logger.child({ component: 'consumer' }), groupId: config.CONSUMER_GROUP });
 
 const app = createApp({
   logger,
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
-  checks: { redis: () => redis.ping(), kafka: kafka.check },
+  checks: { redis: () => redis.ping(), kafka: kafkaHealth.check },
+  store,
+  identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
+  lag: () => consumerLag(kafka, config.CONSUMER_GROUP, POSTS_TOPIC),
 });
-await runService({ name: NAME, routes: ROUTES, config, logger, app, close: [kafka.close, () => redis.quit()] });
+await runService({
+  name: NAME,
+  routes: ROUTES,
+  config,
+  logger,
+  app,
+  close: [() => consumer.stop(), () => deadLetters.close(), kafkaHealth.close, () => redis.quit()],
+});
+// Reads are served even while Kafka is away; the consumer joins when it can.
+consumer.start().catch((err: unknown) => {
+  logger.fatal({ err: String(err) }, 'the consumer stopped for good; exiting so the supervisor restarts the service');
+  process.exit(1);
+});

@@ -1,0 +1,88 @@
+-- Applies one post event to the feeds, atomically (one script) and
+-- idempotently (a per-post version: an event not newer than the last one
+-- applied changes nothing).
+--
+-- Each feed is a list, newest first by sort key (created_at|post id), not by
+-- arrival, plus a sorted set "window" of the sort keys of the newest `cap`
+-- posts ever created in it. A deleted post leaves the list but stays in the
+-- window, so an older post never slides back in. The result depends only on
+-- which events were applied, never on the order partitions were read in:
+-- replaying the log rebuilds exactly the same feeds.
+--
+-- KEYS: 1 global list, 2 global window, 3 author list, 4 author window, 5 versions hash, 6 stats hash
+-- ARGV: 1 type, 2 post id, 3 version, 4 item JSON ("" for a delete), 5 sort key, 6 global cap, 7 author cap, 8 event time
+local kind, id, version, item, key = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+
+local seen = tonumber(redis.call('HGET', KEYS[5], id) or '0')
+if version <= seen then
+  redis.call('HINCRBY', KEYS[6], 'duplicates_skipped', 1)
+  return 0
+end
+redis.call('HSET', KEYS[5], id, version)
+
+-- Items are JSON objects whose first member is "id", so a plain substring finds one.
+local function find(list, post)
+  local needle = '{"id":"' .. post .. '"'
+  local items = redis.call('LRANGE', list, 0, -1)
+  for i, v in ipairs(items) do
+    if string.sub(v, 1, #needle) == needle then return v end
+  end
+  return nil
+end
+
+local function remove(list, post)
+  local old = find(list, post)
+  if old then redis.call('LREM', list, 1, old) end
+end
+
+local function sortkey(v) return string.match(v, '"sort_key":"([^"]*)"') end
+
+-- Inserts at its place by sort key; new posts usually belong at the head.
+local function place(list, replace)
+  if replace then remove(list, id) end
+  local head = redis.call('LINDEX', list, 0)
+  if not head or sortkey(head) < key then
+    redis.call('LPUSH', list, item)
+    return
+  end
+  local items = redis.call('LRANGE', list, 0, -1)
+  for _, v in ipairs(items) do
+    if sortkey(v) < key then
+      redis.call('LINSERT', list, 'BEFORE', v, item)
+      return
+    end
+  end
+  redis.call('RPUSH', list, item)
+end
+
+local function created(list, window, cap)
+  redis.call('ZADD', window, 0, key)
+  if redis.call('ZCARD', window) > cap then
+    local evicted = redis.call('ZPOPMIN', window)[1]
+    if evicted == key then return end -- older than everything kept
+    local gone = string.match(evicted, '|(.*)$')
+    -- The oldest post is normally the last item: drop it without a scan.
+    local tail = redis.call('LINDEX', list, -1)
+    if tail and string.sub(tail, 1, #gone + 8) == '{"id":"' .. gone .. '"' then
+      redis.call('RPOP', list)
+    else
+      remove(list, gone)
+    end
+  end
+  place(list, false)
+end
+
+local feeds = { { KEYS[1], KEYS[2], tonumber(ARGV[6]) }, { KEYS[3], KEYS[4], tonumber(ARGV[7]) } }
+for _, f in ipairs(feeds) do
+  if kind == 'post.created' then
+    created(f[1], f[2], f[3])
+  elseif kind == 'post.updated' then
+    if redis.call('ZSCORE', f[2], key) then place(f[1], true) end
+  elseif kind == 'post.deleted' then
+    remove(f[1], id)
+  end
+end
+
+redis.call('HINCRBY', KEYS[6], 'events_applied', 1)
+redis.call('HSET', KEYS[6], 'last_event_at', ARGV[8])
+return 1

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import type { PostEvent } from '@feedmesh/common';
+import type { Redis } from 'ioredis';
+
+const applyScript = readFileSync(new URL('../lua/apply-post-event.lua', import.meta.url), 'utf8');
+
+/** One entry of a feed: the post as of its latest applied change. */
+export interface FeedItem {
+  id: string;
+  author_id: string;
+  title: string;
+  content: string;
+  tags: string[];
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface FeedCaps {
+  global: number;
+  perUser: number;
+}
+
+/**
+ * The materialized feeds in Redis. Key names follow the contract:
+ * `feed:activity:global` and `feed:activity:user:<user id>` are lists of
+ * JSON items, newest first; the rest is bookkeeping under `feed:`.
+ */
+export class FeedStore {
+  constructor(
+    private readonly redis: Redis,
+    readonly caps: FeedCaps = { global: 1000, perUser: 100 },
+    /** Lets tests keep their own feeds beside the live ones. */
+    readonly prefix = 'feed',
+  ) {
+    redis.defineCommand('applyPostEvent', { numberOfKeys: 6, lua: applyScript });
+  }
+
+  readonly keys = {
+    global: () => `${this.prefix}:activity:global`,
+    user: (id: string) => `${this.prefix}:activity:user:${id}`,
+    globalWindow: () => `${this.prefix}:window:global`,
+    userWindow: (id: string) => `${this.prefix}:window:user:${id}`,
+    versions: () => `${this.prefix}:versions`,
+    stats: () => `${this.prefix}:stats`,
+  };
+
+  /** Applies one event; resolves to false when it was a duplicate or stale. */
+  async apply(event: PostEvent): Promise<boolean> {
+    const { id, author_id } = event.data;
+    const snapshot = event.type === 'post.deleted' ? undefined : event.data;
+    const sortKey = snapshot ? `${snapshot.created_at}|${id}` : '';
+    // "id" first: the script finds an item by the prefix {"id":"…".
+    const item = snapshot
+      ? JSON.stringify({ id, sort_key: sortKey, author_id, title: snapshot.title, content: snapshot.content, tags: snapshot.tags, created_at: snapshot.created_at, updated_at: snapshot.updated_at, version: snapshot.version })
+      : '';
+    // ioredis types custom commands loosely; the script returns 0 or 1.
+    const applied = (await (this.redis as unknown as { applyPostEvent: (...args: Array<string | number>) => Promise<number> }).applyPostEvent(
+      this.keys.global(),
+      this.keys.globalWindow(),
+      this.keys.user(author_id),
+      this.keys.userWindow(author_id),
+      this.keys.versions(),
+      this.keys.stats(),
+      event.type,
+      id,
+      event.data.version,
+      item,
+      sortKey,
+      this.caps.global,
+      this.caps.perUser,
+      event.time,
+    )) as number;
+    return applied === 1;
+  }
+
+  /** One page of a feed: a single LRANGE, so its cost is the page size, not the feed length. */
+  async page(key: string, skip: number, limit: number): Promise<FeedItem[]> {
+    const raw = await this.redis.lrange(key, skip, skip + limit - 1);
+    return raw.map((s) => {
+      const { sort_key: _sortKey, ...item } = JSON.parse(s) as FeedItem & { sort_key: string };
+      return item;
+    });
+  }
+
+  async countDeadLettered(): Promise<void> {
+    await this.redis.hincrby(this.keys.stats(), 'dead_lettered', 1);
+  }
+
+  async stats() {
+    const [globalLength, raw] = await Promise.all([this.redis.llen(this.keys.global()), this.redis.hgetall(this.keys.stats())]);
+    return {
+      global_length: globalLength,
+      events_applied: Number(raw.events_applied ?? 0),
+      duplicates_skipped: Number(raw.duplicates_skipped ?? 0),
+      dead_lettered: Number(raw.dead_lettered ?? 0),
+      last_event_at: raw.last_event_at ?? null,
+    };
+  }
+
+  /** Every key of these feeds, for a rebuild (SCAN, never KEYS, so Redis keeps serving). */
+  async wipe(): Promise<number> {
+    let removed = 0;
+    for (const pattern of [`${this.prefix}:activity:*`, `${this.prefix}:window:*`, this.keys.versions(), this.keys.stats()]) {
+      const stream = this.redis.scanStream({ match: pattern, count: 500 });
+      for await (const keys of stream as AsyncIterable<string[]>) {
+        if (keys.length) removed += await this.redis.unlink(...keys);
+      }
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { createKafka, kafkaPublisher, type PostEvent } from '@feedmesh/common';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, stack } from '../../test/support/stack.js';
+import { FeedConsumer } from '../src/consumer.js';
+import { FeedStore } from '../src/feeds.js';
+
+// The consumer against the real Kafka and Redis, on a topic and keys of the test's own.
+const logger = pino({ level: 'silent' });
+const kafka = createKafka({ clientId: 'feed-consumer-test', brokers: stack.kafkaBrokers.split(','), logger });
+const topic = `feedtest-${process.pid}-${Date.now()}`;
+const redis = new Redis(stack.redisUrl);
+const publisher = kafkaPublisher(kafka);
+const admin = kafka.admin();
+
+beforeAll(async () => {
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [topic, `${topic}.dlq`].map((t) => ({ topic: t, numPartitions: 3, replicationFactor: 1 })) });
+});
+afterAll(async () => {
+  await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
+  await Promise.all([admin.disconnect(), publisher.close()]);
+  await redis.quit();
+});
+
+const store = () => new FeedStore(redis, { global: 1000, perUser: 100 }, `feedtest:${randomUUID()}`);
+const consumer = (s: FeedStore, groupId: string) => new FeedConsumer(kafka, { store: s, deadLetters: publisher, logger, groupId, topic });
+const post = (author: string, n: number): PostEvent => {
+  const time = new Date(Date.parse('2026-02-01T00:00:00Z') + n * 1000).toISOString();
+  return { id: randomUUID(), schema_version: 1, type: 'post.created', time, actor: author, data: { id: `${author}-${n}`.padEnd(24, '0'), author_id: author, title: `#${n}`, content: 'c', tags: [], created_at: time, updated_at: time, version: 1 } };
+};
+const send = (values: Array<{ key: string; value: unknown }>) => publisher.publish(values.map((v) => ({ topic, ...v })));
+
+describe('FeedConsumer', () => {
+  it('dead-letters a poison or unknown event with its reason, and goes on with the partition', async () => {
+    const s = store();
+    const c = consumer(s, `${topic}-poison`);
+    await send([
+      { key: 'same-key', value: '{"not json' },
+      { key: 'same-key', value: { ...post('ann', 1), type: 'post.liked' } },
+      { key: 'same-key', value: post('ann', 2) },
+    ]);
+    await c.start();
+    await eventually(async () => (await s.stats()).events_applied === 1, 20_000);
+    expect(await s.stats()).toMatchObject({ dead_lettered: 2, events_applied: 1 });
+    expect((await s.page(s.keys.global(), 0, 10)).map((i) => i.title)).toEqual(['#2']);
+    await c.stop();
+
+    const dlq = kafka.consumer({ groupId: `${topic}-dlq-reader` });
+    const reasons: string[] = [];
+    await dlq.connect();
+    await dlq.subscribe({ topic: `${topic}.dlq`, fromBeginning: true });
+    await dlq.run({ eachMessage: async ({ message }) => void reasons.push(String(message.headers?.reason)) });
+    await eventually(async () => reasons.length === 2, 20_000);
+    await dlq.disconnect();
+    expect(reasons).toContain('not JSON');
+    expect(reasons.some((r) => r.startsWith('type:'))).toBe(true);
+  });
+
+  it('loses and doubles nothing when the consumer is replaced mid-stream', async () => {
+    const s = store();
+    const groupId = `${topic}-restart`;
+    const events = Array.from({ length: 300 }, (_, i) => post(`u${i % 7}`, 100 + i));
+    await send(events.map((e) => ({ key: e.data.id, value: e })));
+    const first = consumer(s, groupId);
+    await first.start();
+    await eventually(async () => (await s.stats()).events_applied >= 50, 20_000, 5);
+    await first.stop(); // mid-stream: some applied, some not, commits possibly behind
+    const second = consumer(s, groupId);
+    await second.start();
+    const mine = async () => (await s.page(s.keys.global(), 0, 1000)).filter((i) => /^u\d/.test(i.id));
+    await eventually(async () => (await mine()).length === 300, 30_000);
+    await second.stop();
+    const global = await mine();
+    expect(new Set(global.map((i) => i.id)).size).toBe(300);
+    expect(global.map((i) => i.id).sort()).toEqual(events.map((e) => e.data.id).sort());
+  });
+});
