@@ -82,6 +82,31 @@ describe('activity streams through the gateway', () => {
     await eventually(async () => (await titleIn('?limit=50', post!.id)) === 'Written while Redis was away', 60_000, 100);
   });
 
+  it('loses and doubles nothing when feed-service is restarted in the middle of a stream', async () => {
+    const writer = await newUser('stream');
+    const create = (n: number) =>
+      fetch(`${stack.gatewayUrl}/api/posts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${writer.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: `stream ${n}`, content: 'x' }),
+      }).then(async (r) => ((await r.json()) as { id: string }).id);
+    const ids: string[] = [];
+    const writing = (async () => {
+      for (let n = 0; n < 60; n++) {
+        ids.push(await create(n));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 700));
+    await mesh('restart', 'feed-service');
+    await writing;
+    const stream = async () => (await get(`/user/${writer.id}?limit=100`)).body.items;
+    await eventually(async () => (await stream()).length === 60, 60_000, 200);
+    const items = await stream();
+    expect(new Set(items.map((i) => i.id))).toEqual(new Set(ids));
+    expect(items.map((i) => i.title)).toEqual(Array.from({ length: 60 }, (_, n) => `stream ${59 - n}`));
+  });
+
   it('rebuilds every feed from the log exactly as it was', async () => {
     const snapshot = async () => [await get('?limit=100&skip=0'), await get('?limit=100&skip=900'), await get(`/user/${ann.id}?limit=100`)].map((r) => r.body.items);
     const before = await snapshot();

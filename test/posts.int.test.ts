@@ -4,7 +4,7 @@ import type { PostEvent } from '@feedmesh/common';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newUser, type TestUser } from './support/gateway.js';
 import { postEventsEnd, tapPostEvents } from './support/kafka.js';
-import { repoDir, stack } from './support/stack.js';
+import { eventually, repoDir, stack } from './support/stack.js';
 
 // Posts end to end: client → Traefik → posts-service → MongoDB → relay → Kafka.
 const mesh = (...args: string[]) => promisify(execFile)(`${repoDir}stack/mesh`, args, { timeout: 180_000 });
@@ -64,6 +64,12 @@ describe('posts through the gateway', () => {
     expect(new Set(events.map((e) => e.id)).size).toBe(6);
     const first = events.filter((e) => e.data.id === ids[0]).map((e) => e.type);
     expect(first).toEqual(['post.created', 'post.updated']);
+    // And the read side caught up: every post written during the outage is in the author's stream.
+    await eventually(async () => {
+      const res = await fetch(`${stack.gatewayUrl}/api/activity-stream/user/${ann.id}?limit=100`);
+      const items = ((await res.json()) as { items: Array<{ id: string; content: string }> }).items;
+      return ids.every((id) => items.some((i) => i.id === id)) && items.find((i) => i.id === ids[0])?.content === 'changed during outage';
+    }, 30_000);
   });
 });
 

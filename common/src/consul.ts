@@ -159,6 +159,7 @@ export class LeaderLock {
   private session: string | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private held = false;
+  private confirmedAt = 0;
 
   constructor(
     private readonly baseUrl: string,
@@ -181,8 +182,14 @@ export class LeaderLock {
     return res.json();
   }
 
-  /** Tries once to become (or stay) leader; true if this process holds the key now. */
+  /**
+   * Tries once to become (or stay) leader; true if this process holds the key
+   * now. A holder asks Consul again only every third of the TTL: an acquire is
+   * a Raft write, too slow for every call, and the session renewals keep the
+   * key meanwhile.
+   */
   async tryAcquire(): Promise<boolean> {
+    if (this.held && Date.now() - this.confirmedAt < (this.ttlSeconds * 1000) / 3) return true;
     try {
       if (!this.session) {
         const { ID } = (await this.call('PUT', '/v1/session/create', {
@@ -195,6 +202,7 @@ export class LeaderLock {
         this.renewTimer = setInterval(() => void this.renew(), (this.ttlSeconds * 1000) / 3);
       }
       this.held = (await this.call('PUT', `/v1/kv/${this.key}?acquire=${this.session}`, this.name)) === true;
+      if (this.held) this.confirmedAt = Date.now();
     } catch {
       this.held = false;
     }

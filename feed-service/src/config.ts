@@ -10,6 +10,9 @@ export const configSchema = z.object({
     .string({ error: 'required: the identity assertion key' })
     .refine((s) => Buffer.byteLength(s) >= MIN_KEY_BYTES, `must be at least ${MIN_KEY_BYTES} bytes`),
   CONSUMER_GROUP: z.string().min(1).default('feed-service'),
+  /** Topic and Redis key prefix: other values let a second feed (a benchmark's) run beside the live one. */
+  FEED_TOPIC: z.string().min(1).default('posts-events'),
+  FEED_KEY_PREFIX: z.string().min(1).default('feed'),
   FEED_GLOBAL_CAP: z.coerce.number().int().min(1).max(100_000).default(1000),
   FEED_USER_CAP: z.coerce.number().int().min(1).max(100_000).default(100),
 });

@@ -43,6 +43,8 @@ export class FeedConsumer {
     await this.consumer.run({
       // Partitions are independent (order matters only within a post, hence a partition).
       partitionsConsumedConcurrently: 3,
+      // Commit what is already in Redis at most twice a second, not in front of every fetch.
+      autoCommitInterval: 500,
       eachMessage: async ({ message, partition }) => {
         const { event, reason } = reasonOf(message.value);
         if (!event) {

@@ -7,7 +7,6 @@ import {
   kafkaHealthCheck,
   kafkaPublisher,
   loadConfigOrExit,
-  POSTS_TOPIC,
   runService,
 } from '@feedmesh/common';
 import { Redis } from 'ioredis';
@@ -23,12 +22,12 @@ const logger = createLogger(NAME, config.LOG_LEVEL);
 // Fail commands fast while Redis is away instead of queueing them behind a reconnect.
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
 redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-const store = new FeedStore(redis, { global: config.FEED_GLOBAL_CAP, perUser: config.FEED_USER_CAP });
+const store = new FeedStore(redis, { global: config.FEED_GLOBAL_CAP, perUser: config.FEED_USER_CAP }, config.FEED_KEY_PREFIX);
 
 const kafka = createKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
 const kafkaHealth = kafkaHealthCheck(kafka);
 const deadLetters = kafkaPublisher(kafka);
-const consumer = new FeedConsumer(kafka, { store, deadLetters, logger: logger.child({ component: 'consumer' }), groupId: config.CONSUMER_GROUP });
+const consumer = new FeedConsumer(kafka, { store, deadLetters, logger: logger.child({ component: 'consumer' }), groupId: config.CONSUMER_GROUP, topic: config.FEED_TOPIC });
 
 const app = createApp({
   logger,
@@ -36,7 +35,7 @@ const app = createApp({
   checks: { redis: () => redis.ping(), kafka: kafkaHealth.check },
   store,
   identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
-  lag: () => consumerLag(kafka, config.CONSUMER_GROUP, POSTS_TOPIC),
+  lag: () => consumerLag(kafka, config.CONSUMER_GROUP, config.FEED_TOPIC),
 });
 await runService({
   name: NAME,

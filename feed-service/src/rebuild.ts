@@ -3,7 +3,7 @@
 // With feed-service stopped, it wipes the feed keys and rewinds the
 // consumer group to the start of posts-events; the service then replays the
 // whole log on start. Nothing but Redis and Kafka is read.
-import { createKafka, createLogger, loadConfigOrExit, POSTS_TOPIC } from '@feedmesh/common';
+import { createKafka, createLogger, loadConfigOrExit } from '@feedmesh/common';
 import { Redis } from 'ioredis';
 import { configSchema } from './config.js';
 import { FeedStore } from './feeds.js';
@@ -23,8 +23,8 @@ if (state && !['Empty', 'Dead'].includes(state)) {
 }
 
 const redis = new Redis(config.REDIS_URL);
-const removed = await new FeedStore(redis).wipe();
-await admin.resetOffsets({ groupId: config.CONSUMER_GROUP, topic: POSTS_TOPIC, earliest: true }).catch((err: unknown) => {
+const removed = await new FeedStore(redis, undefined, config.FEED_KEY_PREFIX).wipe();
+await admin.resetOffsets({ groupId: config.CONSUMER_GROUP, topic: config.FEED_TOPIC, earliest: true }).catch((err: unknown) => {
   // A group that never committed has nothing to rewind: it starts from the beginning anyway.
   if (!String(err).includes('does not exist')) throw err;
 });

@@ -27,6 +27,9 @@ export class Relay {
   private again = false;
   private stopped = false;
   private backoffMs = 0;
+  /** Published, but `pending` not yet cleared: not to be published again meanwhile. */
+  private readonly marking = new Set<string>();
+  private marks: Promise<unknown> = Promise.resolve();
   readonly stats: RelayStats = { leader: false, published: 0, failures: 0 };
 
   constructor(
@@ -47,6 +50,7 @@ export class Relay {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    await this.marks;
     await this.deps.lock.release();
   }
 
@@ -81,7 +85,8 @@ export class Relay {
   private async publishBatch(): Promise<number> {
     const { store, publisher } = this.deps;
     // Ids are "<post id>:<zero-padded version>", so this order is commit order within each post.
-    const pending = await store.events.find({ pending: true }).sort({ _id: 1 }).limit(BATCH).toArray();
+    const found = await store.events.find({ pending: true }).sort({ _id: 1 }).limit(BATCH).toArray();
+    const pending = found.filter((doc) => !this.marking.has(doc._id));
     if (pending.length === 0) return 0;
 
     const now = Date.now();
@@ -91,14 +96,27 @@ export class Relay {
     await publisher.publish(
       pending.map((doc) => ({ topic: POSTS_TOPIC, key: doc.post_id, value: doc.event, headers: { 'event-id': doc.event.id, 'event-type': doc.event.type } })),
     );
-    // Each event document has one writer, the relay, so marking them in parallel loses nothing.
-    const publishedAt = new Date();
-    for (let i = 0; i < pending.length; i += MARK_CONCURRENCY) {
-      await Promise.all(
-        pending.slice(i, i + MARK_CONCURRENCY).map((doc) => store.events.updateOne({ _id: doc._id }, { $unset: { pending: '' }, $set: { published_at: publishedAt } })),
-      );
-    }
     this.stats.published += pending.length;
-    return pending.length;
+    // Clearing `pending` happens behind the next publish instead of in front of it;
+    // until it is done, these ids are skipped.
+    const ids = pending.map((doc) => doc._id);
+    for (const id of ids) this.marking.add(id);
+    this.marks = this.marks.then(() => this.markPublished(ids));
+    return found.length;
+  }
+
+  private async markPublished(ids: string[]): Promise<void> {
+    const publishedAt = new Date();
+    try {
+      // Each event document has one writer, the relay, so marking them in parallel loses nothing.
+      for (let i = 0; i < ids.length; i += MARK_CONCURRENCY) {
+        await Promise.all(ids.slice(i, i + MARK_CONCURRENCY).map((_id) => this.deps.store.events.updateOne({ _id }, { $unset: { pending: '' }, $set: { published_at: publishedAt } })));
+      }
+    } catch (err) {
+      // Left pending, they will be published again: a duplicate consumers recognise, never a loss.
+      this.deps.logger.warn({ err: String(err) }, 'could not mark published events');
+    } finally {
+      for (const id of ids) this.marking.delete(id);
+    }
   }
 }

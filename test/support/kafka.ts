@@ -32,7 +32,18 @@ export async function tapPostEvents(from?: TopicEnd) {
       seen.push(postEvent.parse(JSON.parse(String(message.value))));
     },
   });
-  for (const { partition, offset } of offsets) consumer.seek({ topic: POSTS_TOPIC, partition, offset });
+  // `run` can resolve before the group is joined, and seeking before that throws: retry briefly.
+  for (const { partition, offset } of offsets) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        consumer.seek({ topic: POSTS_TOPIC, partition, offset });
+        break;
+      } catch (err) {
+        if (attempt > 100) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
 
   return {
     /** Resolves with the events for which `match` holds once there are `count` of them (and a moment more, to catch duplicates). */
