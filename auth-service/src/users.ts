@@ -1,3 +1,4 @@
+import { isoColumn } from '@feedmesh/common';
 import type pg from 'pg';
 
 export interface User {
@@ -18,7 +19,7 @@ export class DuplicateUserError extends Error {
   }
 }
 
-const PUBLIC_COLUMNS = `id, email, username, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at`;
+const PUBLIC_COLUMNS = `id, email, username, ${isoColumn('created_at')}`;
 
 /** The `users` table. Never returns a password hash except to `findCredentials`. */
 export class UsersRepository {

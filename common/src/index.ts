@@ -7,6 +7,6 @@ export * from './identity.js';
 export * from './jwt.js';
 export * from './kafka.js';
 export * from './logger.js';
-export * from './migrate.js';
+export * from './postgres.js';
 export * from './service.js';
 export * from './validation.js';

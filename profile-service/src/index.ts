@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createLogger, IdentityAsserter, instanceId, loadConfigOrExit, migrate, runService } from '@feedmesh/common';
-import pg from 'pg';
+import { createLogger, IdentityAsserter, instanceId, loadConfigOrExit, openPostgres, runService } from '@feedmesh/common';
 import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
 import { ProfilesRepository } from './profiles.js';
@@ -9,16 +8,11 @@ const NAME = 'profile-service';
 const config = loadConfigOrExit(NAME, configSchema);
 const logger = createLogger(NAME, config.LOG_LEVEL);
 
-await migrate({
-  databaseUrl: config.DATABASE_URL,
-  dir: fileURLToPath(new URL('../migrations', import.meta.url)),
-  table: 'profile_migrations',
+const db = await openPostgres({
+  url: config.DATABASE_URL,
   logger,
+  migrations: { dir: fileURLToPath(new URL('../migrations', import.meta.url)), table: 'profile_migrations' },
 });
-
-const db = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
-// An idle client that loses its connection emits 'error'; unhandled, it would kill the process.
-db.on('error', (err) => logger.warn({ err: err.message }, 'postgres connection lost'));
 
 const app = createApp({
   logger,

@@ -1,3 +1,4 @@
+import { isoColumn } from '@feedmesh/common';
 import type pg from 'pg';
 import type { CreateProfile, UpdateProfile } from './schemas.js';
 
@@ -12,8 +13,7 @@ export interface Profile {
   updated_at: string;
 }
 
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
-const COLUMNS = `user_id, display_name, bio, avatar_url, location, website, ${iso('created_at')}, ${iso('updated_at')}`;
+const COLUMNS = `user_id, display_name, bio, avatar_url, location, website, ${isoColumn('created_at')}, ${isoColumn('updated_at')}`;
 const EDITABLE = ['display_name', 'bio', 'avatar_url', 'location', 'website'] as const;
 
 /** The `user_profiles` table: one row per user, keyed by the caller's id. */

@@ -1,4 +1,5 @@
 import { runner } from 'node-pg-migrate';
+import pg from 'pg';
 import type { Logger } from './logger.js';
 
 /**
@@ -23,3 +24,18 @@ export async function migrate(opts: { databaseUrl: string; dir: string; table: s
   if (names.length) log.info({ applied: names }, 'migrations applied');
   return names;
 }
+
+/**
+ * A service's PostgreSQL: its migrations applied (see `migrate`), then a
+ * pool whose lost idle connections are logged instead of killing the process
+ * (pg emits them as 'error' events).
+ */
+export async function openPostgres(opts: { url: string; logger: Logger; migrations: { dir: string; table: string }; max?: number }): Promise<pg.Pool> {
+  await migrate({ databaseUrl: opts.url, ...opts.migrations, logger: opts.logger });
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.max ?? 10 });
+  pool.on('error', (err) => opts.logger.warn({ err: err.message }, 'postgres connection lost'));
+  return pool;
+}
+
+/** SQL selecting a timestamptz column as ISO 8601 in UTC with milliseconds, under its own name. */
+export const isoColumn = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
