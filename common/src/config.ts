@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_KEY_BYTES } from './identity.js';
 
 /** Thrown when the environment does not satisfy a service's config schema. */
 export class ConfigError extends Error {
@@ -74,3 +75,12 @@ export function loadConfigOrExit<S extends z.ZodType>(service: string, schema: S
     process.exit(EXIT_CONFIG);
   }
 }
+
+/** A signing secret from the environment: required, and at least 32 bytes (HS256 wants 256 bits). */
+export const secretSchema = (what: string) =>
+  z
+    .string({ error: `required: ${what}` })
+    .refine((s) => Buffer.byteLength(s) >= MIN_KEY_BYTES, `${what} must be at least ${MIN_KEY_BYTES} bytes`);
+
+/** IDENTITY_ASSERTION_KEY, which every service needs to verify the identity the gateway forwards. */
+export const identityKeySchema = secretSchema('the identity assertion key');

@@ -1,4 +1,4 @@
-import { csvList, MIN_KEY_BYTES, serviceConfigShape } from '@feedmesh/common';
+import { csvList, identityKeySchema, serviceConfigShape } from '@feedmesh/common';
 import { z } from 'zod';
 
 export const configSchema = z.object({
@@ -6,9 +6,7 @@ export const configSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
   KAFKA_BROKERS: csvList,
   /** Verifies the identity the gateway forwards; shared by all services. */
-  IDENTITY_ASSERTION_KEY: z
-    .string({ error: 'required: the identity assertion key' })
-    .refine((s) => Buffer.byteLength(s) >= MIN_KEY_BYTES, `must be at least ${MIN_KEY_BYTES} bytes`),
+  IDENTITY_ASSERTION_KEY: identityKeySchema,
   CONSUMER_GROUP: z.string().min(1).default('feed-service'),
   /** Topic and Redis key prefix: other values let a second feed (a benchmark's) run beside the live one. */
   FEED_TOPIC: z.string().min(1).default('posts-events'),

@@ -1,4 +1,4 @@
-import { csvList, MIN_KEY_BYTES, serviceConfigShape } from '@feedmesh/common';
+import { csvList, identityKeySchema, serviceConfigShape } from '@feedmesh/common';
 import { z } from 'zod';
 
 export const configSchema = z.object({
@@ -7,9 +7,7 @@ export const configSchema = z.object({
   MONGODB_DB: z.string().min(1).default('posts_db'),
   KAFKA_BROKERS: csvList,
   /** Verifies the identity the gateway forwards; shared by all services. */
-  IDENTITY_ASSERTION_KEY: z
-    .string({ error: 'required: the identity assertion key' })
-    .refine((s) => Buffer.byteLength(s) >= MIN_KEY_BYTES, `must be at least ${MIN_KEY_BYTES} bytes`),
+  IDENTITY_ASSERTION_KEY: identityKeySchema,
   /** How often the relay looks for events nobody nudged it about (other instances' writes, retries). */
   RELAY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
 });
