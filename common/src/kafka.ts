@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from './logger.js';
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -24,25 +24,50 @@ export function createKafka(opts: { clientId: string; brokers: string[]; logger:
 }
 
 /**
- * A health check that asks the cluster for its metadata through one
- * long-lived admin connection (reconnecting after a broker outage).
+ * One long-lived admin connection per process, opened on first use and
+ * reopened after a failure (a broker outage). Health checks and lag reports
+ * share it instead of connecting per request.
  */
-export function kafkaHealthCheck(kafka: Kafka) {
-  const admin = kafka.admin();
-  let connected: Promise<void> | undefined;
-  return {
-    check: async () => {
-      try {
-        await (connected ??= admin.connect());
-        await admin.describeCluster();
-      } catch (err) {
-        connected = undefined;
-        await admin.disconnect().catch(() => undefined);
-        throw err;
-      }
-    },
-    close: () => admin.disconnect(),
+export class KafkaAdmin {
+  private readonly admin: Admin;
+  private connected: Promise<void> | undefined;
+
+  constructor(kafka: Kafka) {
+    this.admin = kafka.admin();
+  }
+
+  private async use<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+    try {
+      await (this.connected ??= this.admin.connect());
+      return await fn(this.admin);
+    } catch (err) {
+      this.connected = undefined;
+      await this.admin.disconnect().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** A health check: the cluster answers a metadata request. */
+  readonly check = async (): Promise<void> => {
+    await this.use((admin) => admin.describeCluster());
   };
+
+  /** How far a consumer group is behind the end of a topic, per partition. */
+  lag(groupId: string, topic: string): Promise<Array<{ partition: number; lag: number }>> {
+    return this.use(async (admin) => {
+      const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+      const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      return ends.map(({ partition, offset, low }) => {
+        const at = done.get(partition) ?? -1;
+        // -1: nothing committed yet, so everything still in the log is ahead.
+        return { partition, lag: Number(offset) - (at < 0 ? Number(low) : at) };
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return this.admin.disconnect();
+  }
 }
 
 /** One message to publish: the key decides the partition, so one key's messages stay in order. */
@@ -85,7 +110,11 @@ export function kafkaPublisher(kafka: Kafka): EventPublisher {
         throw err;
       }
       const byTopic = new Map<string, OutgoingMessage[]>();
-      for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+      for (const m of messages) {
+        const list = byTopic.get(m.topic);
+        if (list) list.push(m);
+        else byTopic.set(m.topic, [m]);
+      }
       await producer.sendBatch({
         acks: -1,
         topicMessages: [...byTopic].map(([topic, list]) => ({
@@ -96,21 +125,4 @@ export function kafkaPublisher(kafka: Kafka): EventPublisher {
     },
     close: () => producer.disconnect(),
   };
-}
-
-/** How far a consumer group is behind the end of a topic, per partition. */
-export async function consumerLag(kafka: Kafka, groupId: string, topic: string): Promise<Array<{ partition: number; lag: number }>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
-    const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-    return ends.map(({ partition, offset, low }) => {
-      const at = done.get(partition) ?? -1;
-      // -1: nothing committed yet, so everything still in the log is ahead.
-      return { partition, lag: Number(offset) - (at < 0 ? Number(low) : at) };
-    });
-  } finally {
-    await admin.disconnect();
-  }
 }

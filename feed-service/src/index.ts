@@ -1,10 +1,9 @@
 import {
-  consumerLag,
   createKafka,
   createLogger,
   IdentityAsserter,
   instanceId,
-  kafkaHealthCheck,
+  KafkaAdmin,
   kafkaPublisher,
   loadConfigOrExit,
   runService,
@@ -25,17 +24,17 @@ redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection e
 const store = new FeedStore(redis, { global: config.FEED_GLOBAL_CAP, perUser: config.FEED_USER_CAP }, config.FEED_KEY_PREFIX);
 
 const kafka = createKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
-const kafkaHealth = kafkaHealthCheck(kafka);
+const kafkaAdmin = new KafkaAdmin(kafka);
 const deadLetters = kafkaPublisher(kafka);
 const consumer = new FeedConsumer(kafka, { store, deadLetters, logger: logger.child({ component: 'consumer' }), groupId: config.CONSUMER_GROUP, topic: config.FEED_TOPIC });
 
 const app = createApp({
   logger,
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
-  checks: { redis: () => redis.ping(), kafka: kafkaHealth.check },
+  checks: { redis: () => redis.ping(), kafka: kafkaAdmin.check },
   store,
   identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
-  lag: () => consumerLag(kafka, config.CONSUMER_GROUP, config.FEED_TOPIC),
+  lag: () => kafkaAdmin.lag(config.CONSUMER_GROUP, config.FEED_TOPIC),
 });
 await runService({
   name: NAME,
@@ -43,7 +42,7 @@ await runService({
   config,
   logger,
   app,
-  close: [() => consumer.stop(), () => deadLetters.close(), kafkaHealth.close, () => redis.quit()],
+  close: [() => consumer.stop(), () => deadLetters.close(), () => kafkaAdmin.close(), () => redis.quit()],
 });
 // Reads are served even while Kafka is away; the consumer joins when it can.
 consumer.start().catch((err: unknown) => {

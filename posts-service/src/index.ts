@@ -3,7 +3,7 @@ import {
   createLogger,
   IdentityAsserter,
   instanceId,
-  kafkaHealthCheck,
+  KafkaAdmin,
   kafkaPublisher,
   LeaderLock,
   loadConfigOrExit,
@@ -26,7 +26,7 @@ const store = new PostStore(db);
 await store.ensureIndexes();
 
 const kafka = createKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
-const kafkaHealth = kafkaHealthCheck(kafka);
+const kafkaAdmin = new KafkaAdmin(kafka);
 const publisher = kafkaPublisher(kafka);
 // One relay in the mesh publishes; the others stand by for its lock.
 const relay = new Relay({
@@ -40,7 +40,7 @@ const relay = new Relay({
 const app = createApp({
   logger,
   instance,
-  checks: { mongodb: () => db.command({ ping: 1 }), kafka: kafkaHealth.check },
+  checks: { mongodb: () => db.command({ ping: 1 }), kafka: kafkaAdmin.check },
   store,
   identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
   onCommit: () => relay.nudge(),
@@ -52,5 +52,5 @@ await runService({
   config,
   logger,
   app,
-  close: [() => relay.stop(), () => publisher.close(), kafkaHealth.close, () => mongo.close()],
+  close: [() => relay.stop(), () => publisher.close(), () => kafkaAdmin.close(), () => mongo.close()],
 });
