@@ -15,6 +15,16 @@ export interface ServiceRegistration {
   deregisterCriticalAfter?: string;
 }
 
+/** One call to Consul's HTTP API, with a JSON body if given and a bounded wait. */
+function consulRequest(baseUrl: string, method: string, path: string, body?: unknown, timeoutMs = 3_000): Promise<Response> {
+  return fetch(new URL(path, baseUrl), {
+    method,
+    headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+}
+
 /** A thin client for the few agent endpoints a service needs. */
 export class ConsulAgent {
   constructor(
@@ -22,14 +32,8 @@ export class ConsulAgent {
     private readonly timeoutMs = 3_000,
   ) {}
 
-  private async call(method: string, path: string, body?: unknown): Promise<Response> {
-    const res = await fetch(new URL(path, this.baseUrl), {
-      method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    return res;
+  private call(method: string, path: string, body?: unknown): Promise<Response> {
+    return consulRequest(this.baseUrl, method, path, body, this.timeoutMs);
   }
 
   async register(reg: ServiceRegistration): Promise<void> {
@@ -173,11 +177,7 @@ export class LeaderLock {
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(new URL(path, this.baseUrl), {
-      method,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(3_000),
-    });
+    const res = await consulRequest(this.baseUrl, method, path, body);
     if (!res.ok) throw new Error(`consul ${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json();
   }
