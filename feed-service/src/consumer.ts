@@ -1,11 +1,11 @@
-import { POSTS_TOPIC, postEvent, type EventPublisher, type Logger } from '@feedmesh/common';
+import { POSTS_TOPIC, postEvent, type EventPublisher, type Logger, type PostEvent } from '@feedmesh/common';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { FeedStore } from './feeds.js';
 
 export const DEAD_LETTER_TOPIC = `${POSTS_TOPIC}.dlq`;
 
-/** Why an event could not be applied, in words for the dead-letter header. */
-function reasonOf(value: Buffer | null): { event?: ReturnType<typeof postEvent.parse>; reason?: string } {
+/** The event a message carries, or why it carries none (in words, for the dead-letter header). */
+function decode(value: Buffer | null): { event?: PostEvent; reason?: string } {
   if (!value) return { reason: 'empty message' };
   let json: unknown;
   try {
@@ -46,7 +46,7 @@ export class FeedConsumer {
       // Commit what is already in Redis at most twice a second, not in front of every fetch.
       autoCommitInterval: 500,
       eachMessage: async ({ message, partition }) => {
-        const { event, reason } = reasonOf(message.value);
+        const { event, reason } = decode(message.value);
         if (!event) {
           logger.warn({ partition, offset: message.offset, reason }, 'dead-lettering an event that cannot be applied');
           await deadLetters.publish([

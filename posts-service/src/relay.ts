@@ -7,13 +7,6 @@ const BATCH = 500;
 const MAX_BACKOFF_MS = 5_000;
 const MARK_CONCURRENCY = 16;
 
-export interface RelayStats {
-  leader: boolean;
-  published: number;
-  failures: number;
-  last_error?: string;
-}
-
 /**
  * Publishes committed events to Kafka in commit order per post, then marks
  * them sent. One relay in the mesh is active at a time (a Consul lock), so it
@@ -30,7 +23,6 @@ export class Relay {
   /** Published, but `pending` not yet cleared: not to be published again meanwhile. */
   private readonly marking = new Set<string>();
   private marks: Promise<unknown> = Promise.resolve();
-  readonly stats: RelayStats = { leader: false, published: 0, failures: 0 };
 
   constructor(
     private readonly deps: { store: PostStore; publisher: EventPublisher; lock: LeaderLock; logger: Logger; pollMs: number },
@@ -68,17 +60,14 @@ export class Relay {
   }
 
   private async tick(): Promise<void> {
-    this.stats.leader = await this.deps.lock.tryAcquire();
-    if (!this.stats.leader) return;
+    if (!(await this.deps.lock.tryAcquire())) return;
     try {
       // Drain: keep going while full batches come back.
       while (!this.stopped && (await this.publishBatch()) === BATCH);
       this.backoffMs = 0;
     } catch (err) {
-      this.stats.failures += 1;
-      this.stats.last_error = err instanceof Error ? err.message : String(err);
       this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(100, this.backoffMs * 2));
-      this.deps.logger.warn({ err: this.stats.last_error, retryInMs: this.backoffMs }, 'relay could not publish; events stay pending');
+      this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err), retryInMs: this.backoffMs }, 'relay could not publish; events stay pending');
     }
   }
 
@@ -96,7 +85,6 @@ export class Relay {
     await publisher.publish(
       pending.map((doc) => ({ topic: POSTS_TOPIC, key: doc.post_id, value: doc.event, headers: { 'event-id': doc.event.id, 'event-type': doc.event.type } })),
     );
-    this.stats.published += pending.length;
     // Clearing `pending` happens behind the next publish instead of in front of it;
     // until it is done, these ids are skipped.
     const ids = pending.map((doc) => doc._id);
