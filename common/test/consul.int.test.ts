@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -86,11 +88,39 @@ describe('registration in the real Consul', () => {
     await eventually(() => agent.isRegistered(reg.id), 5_000, 50);
   });
 
-  it('keeps retrying while Consul is unreachable instead of crashing', async () => {
-    const unreachable = new ConsulAgent('http://127.0.0.1:9', 200);
-    const reg: ServiceRegistration = { name: 'x', id: 'x-1', address: '127.0.0.1', port: 9, tags: [], checkPath: '/' };
-    const keeper = keepRegistered(unreachable, reg, logger, 100);
-    await keeper.ready;
-    keeper.stop();
+  it('keeps retrying while Consul is unreachable, and registers once it answers', async () => {
+    // A front for the real agent that drops the first two connections, as an agent that is down would.
+    let dropped = 0;
+    const front = createServer(async (req, res) => {
+      if (dropped < 2) {
+        dropped += 1;
+        req.socket.destroy();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const upstream = await fetch(new URL(req.url ?? '/', stack.consulUrl), {
+        method: req.method,
+        headers: { 'content-type': 'application/json' },
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      });
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    const name = `it-retry-${process.pid}`;
+    const reg: ServiceRegistration = { name, id: `${name}-1`, address: '127.0.0.1', port: 9, tags: [], checkPath: '/' };
+    const keeper = keepRegistered(new ConsulAgent(frontUrl, 500), reg, logger, 200);
+    cleanup.push(async () => {
+      keeper.stop();
+      await agent.deregister(reg.id);
+      await new Promise((r) => front.close(r));
+    });
+
+    await keeper.ready; // the first attempt failed without throwing
+    expect(await agent.isRegistered(reg.id)).toBe(false);
+    await eventually(() => agent.isRegistered(reg.id), 10_000, 100);
+    expect(dropped).toBe(2);
   });
 });
