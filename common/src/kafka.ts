@@ -126,3 +126,22 @@ export function kafkaPublisher(kafka: Kafka): EventPublisher {
     close: () => producer.disconnect(),
   };
 }
+
+/**
+ * The Kafka side of a service: the client, one admin connection (health,
+ * lag) and one publisher, closed together after the service drained.
+ */
+export function serviceKafka(opts: { clientId: string; brokers: string[]; logger: Logger }) {
+  const kafka = createKafka(opts);
+  const admin = new KafkaAdmin(kafka);
+  const publisher = kafkaPublisher(kafka);
+  return {
+    kafka,
+    admin,
+    publisher,
+    close: async () => {
+      await publisher.close();
+      await admin.close();
+    },
+  };
+}

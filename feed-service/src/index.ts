@@ -1,12 +1,10 @@
 import {
-  createKafka,
   createLogger,
   IdentityAsserter,
   instanceId,
-  KafkaAdmin,
-  kafkaPublisher,
   loadConfigOrExit,
   runService,
+  serviceKafka,
 } from '@feedmesh/common';
 import { Redis } from 'ioredis';
 import { createApp, ROUTES } from './app.js';
@@ -23,18 +21,16 @@ const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOffli
 redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
 const store = new FeedStore(redis, { global: config.FEED_GLOBAL_CAP, perUser: config.FEED_USER_CAP }, config.FEED_KEY_PREFIX);
 
-const kafka = createKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
-const kafkaAdmin = new KafkaAdmin(kafka);
-const deadLetters = kafkaPublisher(kafka);
-const consumer = new FeedConsumer(kafka, { store, deadLetters, logger: logger.child({ component: 'consumer' }), groupId: config.CONSUMER_GROUP, topic: config.FEED_TOPIC });
+const kafka = serviceKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
+const consumer = new FeedConsumer(kafka.kafka, { store, deadLetters: kafka.publisher, logger: logger.child({ component: 'consumer' }), groupId: config.CONSUMER_GROUP, topic: config.FEED_TOPIC });
 
 const app = createApp({
   logger,
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
-  checks: { redis: () => redis.ping(), kafka: kafkaAdmin.check },
+  checks: { redis: () => redis.ping(), kafka: kafka.admin.check },
   store,
   identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
-  lag: () => kafkaAdmin.lag(config.CONSUMER_GROUP, config.FEED_TOPIC),
+  lag: () => kafka.admin.lag(config.CONSUMER_GROUP, config.FEED_TOPIC),
 });
 await runService({
   name: NAME,
@@ -42,7 +38,7 @@ await runService({
   config,
   logger,
   app,
-  close: [() => consumer.stop(), () => deadLetters.close(), () => kafkaAdmin.close(), () => redis.quit()],
+  close: [() => consumer.stop(), kafka.close, () => redis.quit()],
 });
 // Reads are served even while Kafka is away; the consumer joins when it can.
 consumer.start().catch((err: unknown) => {

@@ -1,13 +1,11 @@
 import {
-  createKafka,
   createLogger,
   IdentityAsserter,
   instanceId,
-  KafkaAdmin,
-  kafkaPublisher,
   LeaderLock,
   loadConfigOrExit,
   runService,
+  serviceKafka,
 } from '@feedmesh/common';
 import { MongoClient } from 'mongodb';
 import { createApp, ROUTES } from './app.js';
@@ -25,13 +23,11 @@ const db = mongo.db(config.MONGODB_DB);
 const store = new PostStore(db);
 await store.ensureIndexes();
 
-const kafka = createKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
-const kafkaAdmin = new KafkaAdmin(kafka);
-const publisher = kafkaPublisher(kafka);
+const kafka = serviceKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
 // One relay in the mesh publishes; the others stand by for its lock.
 const relay = new Relay({
   store,
-  publisher,
+  publisher: kafka.publisher,
   lock: new LeaderLock(config.CONSUL_URL, 'feedmesh/posts-service/relay-leader', instance),
   logger: logger.child({ component: 'relay' }),
   pollMs: config.RELAY_POLL_MS,
@@ -40,7 +36,7 @@ const relay = new Relay({
 const app = createApp({
   logger,
   instance,
-  checks: { mongodb: () => db.command({ ping: 1 }), kafka: kafkaAdmin.check },
+  checks: { mongodb: () => db.command({ ping: 1 }), kafka: kafka.admin.check },
   store,
   identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
   onCommit: () => relay.nudge(),
@@ -52,5 +48,5 @@ await runService({
   config,
   logger,
   app,
-  close: [() => relay.stop(), () => publisher.close(), () => kafkaAdmin.close(), () => mongo.close()],
+  close: [() => relay.stop(), kafka.close, () => mongo.close()],
 });
