@@ -118,7 +118,7 @@ describe('identity at the edge', () => {
   });
 
   it('rejects a request that bypasses the gateway with a made-up identity', async () => {
-    const url = `${new URL(stack.gatewayUrl).protocol}//127.0.0.1:${process.env.AUTH_PORT ?? 5001}/api/auth/me`;
+    const url = `${stack.authUrl}/api/auth/me`;
     for (const headers of [{ 'X-User-ID': alice.id }, { 'X-User-ID': alice.id, 'X-Identity-Assertion': 'forged' }]) {
       const res = await fetch(url, { headers });
       expect(res.status).toBe(401);

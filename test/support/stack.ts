@@ -29,6 +29,8 @@ export const stack = {
   ferretdbPostgresUrl: get('FERRETDB_POSTGRES_URL', ''),
   redisUrl: get('REDIS_URL', 'redis://127.0.0.1:6379'),
   kafkaBrokers: get('KAFKA_BROKERS', '127.0.0.1:9092'),
+  /** auth-service itself, bypassing the gateway. */
+  authUrl: get('AUTH_URL', 'http://127.0.0.1:5001'),
   jwtSecret: get('JWT_SECRET', ''),
   identityKey: get('IDENTITY_ASSERTION_KEY', ''),
 };
