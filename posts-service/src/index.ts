@@ -42,6 +42,11 @@ const app = createApp({
   onCommit: () => relay.nudge(),
 });
 relay.start();
+// A one-off for databases from before listing positions; it may take a while, so it runs beside the service.
+store.placeUnplaced().then(
+  (placed) => placed > 0 && logger.info({ placed }, 'gave listing positions to posts written before listings had them'),
+  (err: unknown) => logger.error({ err: String(err) }, 'could not place older posts; retried at the next start'),
+);
 await runService({
   name: NAME,
   routes: ROUTES,

@@ -1,5 +1,5 @@
 import { POSTS_TOPIC, type EventPublisher, type LeaderLock, type Logger } from '@feedmesh/common';
-import { project, type PostStore } from './store.js';
+import type { PostStore } from './store.js';
 
 /** Events committed longer ago than this may have lost their projection write (a crash); the relay redoes it. */
 const REPAIR_AFTER_MS = 5_000;
@@ -80,7 +80,7 @@ export class Relay {
 
     const now = Date.now();
     for (const doc of pending) {
-      if (now - doc.committed_at.getTime() > REPAIR_AFTER_MS) await project(store, doc.event);
+      if (now - doc.committed_at.getTime() > REPAIR_AFTER_MS) await store.repair(doc);
     }
     await publisher.publish(
       pending.map((doc) => ({ topic: POSTS_TOPIC, key: doc.post_id, value: doc.event, headers: { 'event-id': doc.event.id, 'event-type': doc.event.type } })),

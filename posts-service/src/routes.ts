@@ -1,7 +1,7 @@
 import { ApiError, readJson, requireIdentity, zodIssues, type IdentityAsserter, type IdentityVariables } from '@feedmesh/common';
 import { Hono } from 'hono';
 import { createPostBody, listPostsQuery, postId, updatePostBody } from './schemas.js';
-import { ConflictError, ForbiddenError, NotFoundError, type PostStore } from './store.js';
+import { ConflictError, ForbiddenError, InvalidCursorError, NotFoundError, type PostStore } from './store.js';
 
 export interface PostRoutesDeps {
   store: PostStore;
@@ -15,6 +15,7 @@ function translate(err: unknown): never {
   if (err instanceof NotFoundError) throw new ApiError(404, 'not_found', 'no such post');
   if (err instanceof ForbiddenError) throw new ApiError(403, 'forbidden', 'only the author may change this post');
   if (err instanceof ConflictError) throw new ApiError(409, 'conflict', 'the post changed meanwhile; read it again and retry');
+  if (err instanceof InvalidCursorError) throw new ApiError(400, 'validation_failed', 'query is invalid', [{ path: 'before', message: 'not the `next` of a page of this listing' }]);
   throw err;
 }
 
@@ -39,8 +40,8 @@ export function postRoutes(deps: PostRoutesDeps) {
   routes.get('/', async (c) => {
     const query = listPostsQuery.safeParse(c.req.query());
     if (!query.success) throw new ApiError(400, 'validation_failed', 'query is invalid', zodIssues(query.error));
-    const items = await deps.store.list(query.data);
-    return c.json({ items, limit: query.data.limit, skip: query.data.skip, count: items.length });
+    const { items, next } = await deps.store.list(query.data).catch(translate);
+    return c.json({ items, limit: query.data.limit, skip: query.data.skip, count: items.length, next });
   });
 
   routes.get('/:id', async (c) => c.json(await deps.store.get(idParam(c.req.param('id'))).catch(translate)));

@@ -17,8 +17,11 @@ export const updatePostBody = z
 
 export const listPostsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  skip: z.coerce.number().int().min(0).max(10_000).default(0),
+  // An offset costs reading everything before it; deeper pages follow `next` (`before`), which costs nothing extra.
+  skip: z.coerce.number().int().min(0).max(1_000).default(0),
   author_id: z.string().min(1).max(64).optional(),
+  /** The `next` of a previous page of the same listing. */
+  before: z.string().min(1).max(200).optional(),
 });
 
 /** Post ids are MongoDB ObjectIds in hex; anything else cannot name a post. */

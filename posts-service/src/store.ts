@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { POST_EVENT_SCHEMA_VERSION, type PostEvent, type PostSnapshot } from '@feedmesh/common';
 import { MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
+import { decodeCursor, encodeCursor, GLOBAL_SEQUENCE, authorSequence, listingOf, pageOf, positionFields, Positions, type PositionFields, type SlotDoc } from './positions.js';
 import type { CreatePost, ListPosts, UpdatePost } from './schemas.js';
 
-/** A post as stored in `posts_db.posts`: the state after its latest change. */
-interface PostDoc {
+/** A post as stored in `posts_db.posts`: the state after its latest change, and where it lists. */
+export interface PostDoc extends PositionFields {
   _id: string;
   author_id: string;
   title: string;
@@ -30,6 +31,8 @@ export interface EventDoc {
   committed_at: Date;
   published_at?: Date;
   event: PostEvent;
+  /** Where the post lists, so a lost projection write can be redone from the event alone. */
+  position?: PositionFields;
 }
 
 export type Post = PostSnapshot;
@@ -37,6 +40,15 @@ export type Post = PostSnapshot;
 export class NotFoundError extends Error {}
 export class ForbiddenError extends Error {}
 export class ConflictError extends Error {}
+export class InvalidCursorError extends Error {}
+
+export interface PostPage {
+  items: Post[];
+  /** Continues the listing below the last item; null at the end. */
+  next: string | null;
+}
+
+const NAMESPACE_EXISTS = 48;
 
 export const eventKey = (postId: string, version: number) => `${postId}:${String(version).padStart(10, '0')}`;
 
@@ -51,7 +63,8 @@ const toPost = (d: PostDoc): Post => ({
   version: d.version,
 });
 
-const toDoc = (p: Post): PostDoc => ({
+export const toDoc = (p: Post, position: PositionFields): PostDoc => ({
+  ...position,
   _id: p.id,
   author_id: p.author_id,
   title: p.title,
@@ -70,37 +83,48 @@ const toDoc = (p: Post): PostDoc => ({
 export class PostStore {
   readonly posts: Collection<PostDoc>;
   readonly events: Collection<EventDoc>;
+  readonly slots: Collection<SlotDoc>;
+  private readonly positions: Positions;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.posts = db.collection<PostDoc>('posts');
     this.events = db.collection<EventDoc>('post_events');
+    this.slots = db.collection<SlotDoc>('post_slots');
+    this.positions = new Positions(this.slots);
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.posts.createIndex({ created_at: -1, _id: -1 });
-    await this.posts.createIndex({ author_id: 1, created_at: -1, _id: -1 });
+    // Listing reads one page at a time by equality (see positions.ts).
+    await this.posts.createIndex({ page: 1 });
+    await this.posts.createIndex({ author_page: 1 });
     await this.events.createIndex({ pending: 1 }, { sparse: true });
+    // Slots are only ever read by `_id`; the collection must exist for the stack to index it.
+    await this.db.createCollection(this.slots.collectionName).catch((err: unknown) => {
+      if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
+    });
   }
 
   async create(actor: string, input: CreatePost): Promise<Post> {
+    const id = new ObjectId().toHexString();
+    // The place first, then the time: creation order and `created_at` agree within each instance.
+    const position = await this.place({ id, author_id: actor });
     const now = new Date().toISOString();
-    const post: Post = { id: new ObjectId().toHexString(), author_id: actor, ...input, created_at: now, updated_at: now, version: 1 };
-    await this.commit(actor, 'post.created', post);
-    await this.posts.insertOne(toDoc(post));
+    const post: Post = { id, author_id: actor, ...input, created_at: now, updated_at: now, version: 1 };
+    await this.commit(actor, 'post.created', post, position);
+    await this.posts.insertOne(toDoc(post, position));
     return post;
   }
 
   async get(id: string): Promise<Post> {
-    const doc = await this.posts.findOne({ _id: id });
-    if (!doc) throw new NotFoundError();
-    return toPost(doc);
+    return toPost(await this.getDoc(id));
   }
 
   async update(actor: string, id: string, changes: UpdatePost): Promise<Post> {
     const current = await this.owned(actor, id);
-    const next: Post = { ...current, ...changes, updated_at: new Date().toISOString(), version: current.version + 1 };
-    await this.commit(actor, 'post.updated', next);
-    await this.posts.replaceOne({ _id: id }, toDoc(next));
+    const position = positionOf(current);
+    const next: Post = { ...toPost(current), ...changes, updated_at: new Date().toISOString(), version: current.version + 1 };
+    await this.commit(actor, 'post.updated', next, position);
+    await this.posts.replaceOne({ _id: id }, toDoc(next, position));
     return next;
   }
 
@@ -110,22 +134,85 @@ export class PostStore {
     await this.posts.deleteOne({ _id: id });
   }
 
-  async list(q: ListPosts): Promise<Post[]> {
-    const filter = q.author_id ? { author_id: q.author_id } : {};
-    const docs = await this.posts.find(filter).sort({ created_at: -1, _id: -1 }).skip(q.skip).limit(q.limit).toArray();
-    return docs.map(toPost);
+  /**
+   * Newest first: walks the listing's pages down from its newest position,
+   * one equality query per page, until it has `skip + limit` posts.
+   */
+  async list(q: ListPosts): Promise<PostPage> {
+    const listing = listingOf(q.author_id);
+    let below: number;
+    if (q.before === undefined) below = (await this.positions.top(listing.sequence)) + 1;
+    else {
+      const position = decodeCursor(listing.sequence, q.before);
+      if (position === undefined) throw new InvalidCursorError();
+      below = position;
+    }
+    let toSkip = q.skip;
+    const items: PostDoc[] = [];
+    for (let page = pageOf(below - 1); page >= 0 && items.length < q.limit; page--) {
+      const docs = await this.posts.find(listing.filter(page)).sort({ [listing.order]: -1 }).toArray();
+      for (const doc of docs) {
+        if (doc[listing.order] >= below) continue;
+        if (toSkip > 0) toSkip--;
+        else if (items.length < q.limit) items.push(doc);
+      }
+    }
+    const last = items.at(-1);
+    const more = last !== undefined && items.length === q.limit && last[listing.order] > 1;
+    return { items: items.map(toPost), next: more ? encodeCursor(listing.sequence, last[listing.order]) : null };
   }
 
-  private async owned(actor: string, id: string): Promise<Post> {
-    const post = await this.get(id);
-    if (post.author_id !== actor) throw new ForbiddenError();
-    return post;
+  /**
+   * Brings a `posts` document in line with a committed change, for the relay
+   * when the write after the commit never happened (a crash). Idempotent: an
+   * older change alters nothing.
+   */
+  async repair(change: Pick<EventDoc, 'event' | 'position'>): Promise<void> {
+    const { event } = change;
+    const current = await this.posts.findOne({ _id: event.data.id }, { projection: { version: 1 } });
+    if (current && current.version >= event.data.version) return;
+    if (event.type === 'post.deleted') await this.posts.deleteOne({ _id: event.data.id });
+    else await this.posts.replaceOne({ _id: event.data.id }, toDoc(event.data, change.position ?? (await this.place(event.data))), { upsert: true });
   }
 
-  private async commit(actor: string, type: PostEvent['type'], data: Post | { id: string; author_id: string; version: number }) {
+  /**
+   * Gives listing positions to posts written before posts had them (a one-off
+   * per database, remembered by a marker slot; positions follow `created_at`).
+   */
+  async placeUnplaced(): Promise<number> {
+    const marker = { _id: 'migration:positions', post_id: '' };
+    if (await this.slots.findOne({ _id: marker._id })) return 0;
+    const unplaced = await this.posts.find({ seq: { $exists: false } }).toArray();
+    unplaced.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a._id.localeCompare(b._id));
+    for (const doc of unplaced) await this.posts.updateOne({ _id: doc._id }, { $set: await this.place(toPost(doc)) });
+    await this.slots.insertOne(marker).catch(() => undefined); // another instance got there first: same outcome
+    return unplaced.length;
+  }
+
+  private async place(post: Pick<Post, 'id' | 'author_id'>): Promise<PositionFields> {
+    const [seq, authorSeq] = await Promise.all([
+      this.positions.claim(GLOBAL_SEQUENCE, post.id),
+      this.positions.claim(authorSequence(post.author_id), post.id),
+    ]);
+    return positionFields(post.author_id, seq, authorSeq);
+  }
+
+  private async getDoc(id: string): Promise<PostDoc> {
+    const doc = await this.posts.findOne({ _id: id });
+    if (!doc) throw new NotFoundError();
+    return doc;
+  }
+
+  private async owned(actor: string, id: string): Promise<PostDoc> {
+    const doc = await this.getDoc(id);
+    if (doc.author_id !== actor) throw new ForbiddenError();
+    return doc;
+  }
+
+  private async commit(actor: string, type: PostEvent['type'], data: Post | { id: string; author_id: string; version: number }, position?: PositionFields) {
     const event = { id: randomUUID(), schema_version: POST_EVENT_SCHEMA_VERSION, type, time: new Date().toISOString(), actor, data } as PostEvent;
     try {
-      await this.events.insertOne({ _id: eventKey(data.id, data.version), post_id: data.id, version: data.version, pending: true, committed_at: new Date(), event });
+      await this.events.insertOne({ _id: eventKey(data.id, data.version), post_id: data.id, version: data.version, pending: true, committed_at: new Date(), event, ...(position && { position }) });
     } catch (err) {
       if (err instanceof MongoServerError && err.code === 11000) throw new ConflictError();
       throw err;
@@ -133,10 +220,4 @@ export class PostStore {
   }
 }
 
-/** Brings a `posts` document in line with an event (idempotent: an older event changes nothing). */
-export async function project(store: PostStore, event: PostEvent): Promise<void> {
-  const current = await store.posts.findOne({ _id: event.data.id }, { projection: { version: 1 } });
-  if (current && current.version >= event.data.version) return;
-  if (event.type === 'post.deleted') await store.posts.deleteOne({ _id: event.data.id });
-  else await store.posts.replaceOne({ _id: event.data.id }, toDoc(event.data), { upsert: true });
-}
+const positionOf = (d: PostDoc): PositionFields => ({ seq: d.seq, page: d.page, author_seq: d.author_seq, author_page: d.author_page });

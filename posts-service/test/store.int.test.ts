@@ -4,7 +4,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stack } from '../../test/support/stack.js';
 import { createApp } from '../src/app.js';
-import { eventKey, PostStore } from '../src/store.js';
+import { Positions, PAGE_SIZE, type SlotDoc } from '../src/positions.js';
+import { eventKey, PostStore, toDoc } from '../src/store.js';
 
 // The real app against the stack's real MongoDB-protocol server, in a
 // database of its own (dropped afterwards); publishing is covered end to end.
@@ -95,6 +96,72 @@ describe('posts CRUD', () => {
     expect(page.status).toBe(200);
     expect(page.body).toMatchObject({ limit: 2, skip: 1, count: 2 });
     expect(page.body.items.map((p: { title: string }) => p.title)).toEqual(['n3', 'n2']);
+  });
+
+  it('lists every post exactly once, newest first, across pages, with skip, `next` and deletions', async () => {
+    const author = `pager-${Date.now()}`;
+    const other = `other-${Date.now()}`;
+    const mine: string[] = [];
+    const total = 2 * PAGE_SIZE + 7; // three pages, the last one partly filled
+    for (let i = 0; i < total; i++) {
+      const { body } = await as(i % 3 === 0 ? other : author, 'POST', '', { title: `p${i}`, content: 'x' });
+      if (i % 3 !== 0) mine.push(body.id);
+    }
+    await as(author, 'DELETE', `/${mine[10]}`);
+    const expected = mine.filter((_, i) => i !== 10).reverse();
+
+    const walk = async (query: string) => {
+      const seen: string[] = [];
+      let next: string | null = null;
+      do {
+        const res = await as('x', 'GET', `?${query}&limit=17${next ? `&before=${next}` : ''}`);
+        expect(res.status).toBe(200);
+        seen.push(...res.body.items.map((p: { id: string }) => p.id));
+        next = res.body.next;
+      } while (next);
+      return seen;
+    };
+    expect(await walk(`author_id=${author}`)).toEqual(expected);
+    const global = await walk('');
+    expect(global.filter((id) => expected.includes(id))).toEqual(expected);
+    expect(new Set(global).size).toBe(global.length);
+
+    const skipped = await as('x', 'GET', `?author_id=${author}&skip=${PAGE_SIZE - 2}&limit=5`);
+    expect(skipped.body.items.map((p: { id: string }) => p.id)).toEqual(expected.slice(PAGE_SIZE - 2, PAGE_SIZE + 3));
+
+    const foreign = (await as('x', 'GET', `?limit=1`)).body.next as string;
+    const res = await as('x', 'GET', `?author_id=${author}&before=${foreign}`);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'validation_failed', issues: [{ path: 'before' }] });
+  });
+
+  it('hands out dense, unique positions to instances that race for them', async () => {
+    const slots = db.collection<SlotDoc>('post_slots');
+    const [a, b] = [new Positions(slots), new Positions(slots)];
+    const sequence = `race-${Date.now()}`;
+    const claimed = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).claim(sequence, `p${i}`)));
+    expect([...claimed].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(await new Positions(slots).top(sequence)).toBe(40);
+  });
+
+  it('places posts written before listings had positions, once, in creation order', async () => {
+    const legacyDb = mongo.db(`${db.databaseName}_legacy`);
+    const legacy = new PostStore(legacyDb);
+    await legacy.ensureIndexes();
+    const old = ['2026-01-01', '2026-01-03', '2026-01-02'].map((day, i) => {
+      const doc = toDoc({ id: `00000000000000000000000${i}`, author_id: 'ann', title: day, content: 'x', tags: [], created_at: `${day}T00:00:00.000Z`, updated_at: `${day}T00:00:00.000Z`, version: 1 }, { seq: 0, page: 0, author_seq: 0, author_page: '' });
+      const { seq: _s, page: _p, author_seq: _a, author_page: _ap, ...unplaced } = doc;
+      return unplaced;
+    });
+    await legacyDb.collection('posts').insertMany(old);
+    try {
+      expect(await legacy.placeUnplaced()).toBe(3);
+      expect(await legacy.placeUnplaced()).toBe(0);
+      const { items } = await legacy.list({ limit: 10, skip: 0 });
+      expect(items.map((p) => p.title)).toEqual(['2026-01-03', '2026-01-02', '2026-01-01']);
+    } finally {
+      await legacyDb.dropDatabase();
+    }
   });
 
   it.each(['limit=0', 'limit=101', 'limit=abc', 'skip=-1', 'skip=99999999', 'author_id[$ne]=x'])('refuses ?%s with 400', async (q) => {

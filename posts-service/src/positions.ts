@@ -1,0 +1,143 @@
+import { MongoServerError, type Collection } from 'mongodb';
+import { z } from 'zod';
+
+/**
+ * Where a post sits in a listing: its place in creation order, globally and
+ * among its author's posts, and the page that place falls in.
+ *
+ * Why pages: the MongoDB-protocol server of the native stack (FerretDB v1)
+ * runs every sort, range and skip over the whole collection; only top-level
+ * equality reaches PostgreSQL, where an index serves it. A page is a small,
+ * bounded set found by one equality (`{page: 1234}`), so "newest first" reads
+ * a page or two and sorts a few dozen documents, whatever the collection's
+ * size. On a real MongoDB the same queries are plain index lookups.
+ */
+export const PAGE_SIZE = 50;
+
+export const pageOf = (position: number) => Math.floor(position / PAGE_SIZE);
+
+/** A claimed place: `_id` is "<sequence key>:<position>". Insert-only. */
+export interface SlotDoc {
+  _id: string;
+  post_id: string;
+}
+
+/** The fields a post document carries for listing (never shown to clients). */
+export interface PositionFields {
+  seq: number;
+  page: number;
+  author_seq: number;
+  author_page: string;
+}
+
+export const GLOBAL_SEQUENCE = 'g';
+export const authorSequence = (authorId: string) => `a:${authorId}`;
+
+export function positionFields(authorId: string, seq: number, authorSeq: number): PositionFields {
+  return { seq, page: pageOf(seq), author_seq: authorSeq, author_page: `${authorId}:${pageOf(authorSeq)}` };
+}
+
+/** How to page through one listing: all posts, or one author's. */
+export interface Listing {
+  sequence: string;
+  order: 'seq' | 'author_seq';
+  filter: (page: number) => Record<string, string | number>;
+}
+
+export function listingOf(authorId: string | undefined): Listing {
+  if (authorId === undefined) return { sequence: GLOBAL_SEQUENCE, order: 'seq', filter: (page) => ({ page }) };
+  return { sequence: authorSequence(authorId), order: 'author_seq', filter: (page) => ({ author_page: `${authorId}:${page}` }) };
+}
+
+const cursorSchema = z.object({ s: z.string(), p: z.number().int().min(1) });
+
+/** An opaque "continue below this position" token for one listing. */
+export function encodeCursor(sequence: string, position: number): string {
+  return Buffer.from(JSON.stringify({ s: sequence, p: position })).toString('base64url');
+}
+
+/** The position a cursor continues below, or undefined when it is not one of this listing's. */
+export function decodeCursor(sequence: string, cursor: string): number | undefined {
+  try {
+    const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return parsed.success && parsed.data.s === sequence ? parsed.data.p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Most sequences this process remembers the next free position of (one per active author). */
+const REMEMBERED = 10_000;
+
+/**
+ * Dense, gap-free position sequences whose only write is an insert against
+ * the unique `_id`, the one write the server makes exact under concurrency
+ * (its conditional updates can have several winners). Instances race for the
+ * next number; the loser of a race takes the one after. Within a process the
+ * claims of one sequence take turns, so a failed insert never leaves a hole
+ * behind a later success: the next claim retries the same number.
+ */
+export class Positions {
+  /** Next position to try, per sequence: every position below it is claimed. */
+  private readonly next = new Map<string, number>();
+  private readonly turns = new Map<string, Promise<number>>();
+
+  constructor(private readonly slots: Collection<SlotDoc>) {}
+
+  /** Claims the next position of `sequence` for `postId`. */
+  claim(sequence: string, postId: string): Promise<number> {
+    const previous = this.turns.get(sequence);
+    const mine = (previous ?? Promise.resolve(0)).then(
+      () => this.claimNow(sequence, postId),
+      () => this.claimNow(sequence, postId),
+    );
+    this.turns.set(sequence, mine);
+    const forget = () => {
+      if (this.turns.get(sequence) === mine) this.turns.delete(sequence);
+    };
+    mine.then(forget, forget);
+    return mine;
+  }
+
+  /** The highest claimed position of `sequence` (0 if none): a gallop up from a claimed one, then a bisection. */
+  async top(sequence: string, claimed = (this.next.get(sequence) ?? 1) - 1): Promise<number> {
+    let low = claimed;
+    let step = 1;
+    while (await this.exists(sequence, low + step)) {
+      low += step;
+      step *= 2;
+    }
+    let high = low + step; // not claimed; claims are dense, so neither is anything above
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if (await this.exists(sequence, mid)) low = mid;
+      else high = mid;
+    }
+    return low;
+  }
+
+  private async claimNow(sequence: string, postId: string): Promise<number> {
+    let position = this.next.get(sequence) ?? (await this.top(sequence)) + 1;
+    for (;;) {
+      try {
+        await this.slots.insertOne({ _id: `${sequence}:${position}`, post_id: postId });
+        this.remember(sequence, position + 1);
+        return position;
+      } catch (err) {
+        if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+        // Another instance took it (or an earlier attempt of ours landed after all): skip past what exists.
+        position = (await this.top(sequence, position)) + 1;
+      }
+    }
+  }
+
+  private async exists(sequence: string, position: number): Promise<boolean> {
+    return (await this.slots.findOne({ _id: `${sequence}:${position}` }, { projection: { _id: 1 } })) !== null;
+  }
+
+  private remember(sequence: string, next: number): void {
+    this.next.delete(sequence); // re-insert: Map order is then least recently used first
+    this.next.set(sequence, next);
+    if (this.next.size > REMEMBERED) this.next.delete(this.next.keys().next().value as string);
+  }
+}
