@@ -113,6 +113,8 @@ export class Positions {
       if (await this.exists(sequence, mid)) low = mid;
       else high = mid;
     }
+    // The next gallop starts here: a listing of a long sequence pays the bisection once, not per request.
+    if (low + 1 > (this.next.get(sequence) ?? 1)) this.remember(sequence, low + 1);
     return low;
   }
 

@@ -1,7 +1,7 @@
 import { IDENTITY_HEADERS, IdentityAsserter } from '@feedmesh/common';
 import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stack } from '../../test/support/stack.js';
 import { createApp } from '../src/app.js';
 import { Positions, PAGE_SIZE, type SlotDoc } from '../src/positions.js';
@@ -141,7 +141,13 @@ describe('posts CRUD', () => {
     const sequence = `race-${Date.now()}`;
     const claimed = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).claim(sequence, `p${i}`)));
     expect([...claimed].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-    expect(await new Positions(slots).top(sequence)).toBe(40);
+    const reader = new Positions(slots);
+    expect(await reader.top(sequence)).toBe(40);
+    // Found once, then a listing's lookup of the newest place is one probe.
+    const probes = vi.spyOn(slots, 'findOne');
+    expect(await reader.top(sequence)).toBe(40);
+    expect(probes).toHaveBeenCalledTimes(1);
+    probes.mockRestore();
   });
 
   it('places posts written before listings had positions, once, in creation order', async () => {
