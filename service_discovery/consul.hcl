@@ -17,7 +17,10 @@ performance {
 ports {
   http  = 8500
   dns   = 8600
-  grpc  = -1
+  # Nothing here speaks gRPC (no Connect, no dataplane); off, so two stacks
+  # on one machine do not fight over the default TLS port.
+  grpc     = -1
+  grpc_tls = -1
 }
 
 log_level = "INFO"
