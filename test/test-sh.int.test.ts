@@ -1,19 +1,14 @@
-import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { freePort } from './support/process.js';
-import { repoDir, stack } from './support/stack.js';
+import { bash, type ShellRun } from './support/shell.js';
+import { stack } from './support/stack.js';
 
 // ./test.sh must never pass, and never crash, when there is no mesh to test:
 // whatever is missing shows as ✗ lines, a closing count and a non-zero status.
 // (Its passing run against the full mesh is part of `stack/mesh test`.)
-const testSh = (gatewayUrl: string) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile('bash', [`${repoDir}test.sh`], { env: { ...process.env, GATEWAY_URL: gatewayUrl }, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number(err.code ?? -1) : 0, stdout, stderr }),
-    );
-  });
+const testSh = (gatewayUrl: string) => bash(['test.sh'], { GATEWAY_URL: gatewayUrl });
 
-const expectFailedRun = ({ code, stdout, stderr }: Awaited<ReturnType<typeof testSh>>) => {
+const expectFailedRun = ({ code, stdout, stderr }: ShellRun) => {
   expect(code).toBe(1);
   expect(stdout).toMatch(/^✗ /m);
   expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/^0 passed, [1-9]\d* failed$/);
