@@ -61,9 +61,13 @@ describe('TESTING.md', () => {
   it('answers every endpoint command with the status and body it prints', async () => {
     const steps = endpointSteps();
     expect(steps.length).toBeGreaterThan(40);
+    const mismatched = (r: Awaited<ReturnType<typeof runSection>>) => steps.some((s, i) => s.status && statusOf(r.outputs[i] ?? '') !== s.status);
     let run = await runSection(steps);
-    // Login and register are rate-limited per client; the suite before this file may have spent the burst.
-    for (let attempt = 0; attempt < 2 && run.outputs.some((o) => statusOf(o) === '429'); attempt++) {
+    // Login and register are rate-limited per client, and the files before this one may have spent
+    // the burst; a 429 can even hide in the token one-liners, which print nothing. Once the limiter
+    // has refilled (20 in 4 s), a second run is the one that counts.
+    if (mismatched(run)) {
+      console.info('TESTING.md: the first run did not answer as printed; running it again once the rate limiter has refilled');
       await new Promise((r) => setTimeout(r, 5_000));
       run = await runSection(steps);
     }
