@@ -18,6 +18,9 @@ ports {
   http  = 8500
   dns   = 8600
   grpc  = -1
+  # Servers open gRPC TLS on 8503 by default; a second stack on this machine
+  # (FEEDMESH_PORT_OFFSET) would collide on it, and nothing here uses it.
+  grpc_tls = -1
 }
 
 log_level = "INFO"
