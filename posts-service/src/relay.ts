@@ -20,8 +20,14 @@ export class Relay {
   private again = false;
   private stopped = false;
   private backoffMs = 0;
-  /** Published, but `pending` not yet cleared: not to be published again meanwhile. */
+  /** Published, but `pending` not yet cleared (or cleared after the last query began): not to be published again meanwhile. */
   private readonly marking = new Set<string>();
+  /**
+   * Marked since the last query for pending events began. That query may have
+   * read them while they were still pending, so they leave `marking` only
+   * when the next query starts, which sees them cleared.
+   */
+  private readonly marked = new Set<string>();
   private marks: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -73,6 +79,8 @@ export class Relay {
 
   private async publishBatch(): Promise<number> {
     const { store, publisher } = this.deps;
+    for (const id of this.marked) this.marking.delete(id);
+    this.marked.clear();
     // Ids are "<post id>:<zero-padded version>", so this order is commit order within each post.
     const found = await store.events.find({ pending: true }).sort({ _id: 1 }).limit(BATCH).toArray();
     const pending = found.filter((doc) => !this.marking.has(doc._id));
@@ -104,7 +112,7 @@ export class Relay {
       // Left pending, they will be published again: a duplicate consumers recognise, never a loss.
       this.deps.logger.warn({ err: String(err) }, 'could not mark published events');
     } finally {
-      for (const id of ids) this.marking.delete(id);
+      for (const id of ids) this.marked.add(id);
     }
   }
 }
