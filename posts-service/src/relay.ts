@@ -28,6 +28,8 @@ export class Relay {
    * when the next query starts, which sees them cleared.
    */
   private readonly marked = new Set<string>();
+  /** Projections redone by this relay: once per event, not again on every retry while Kafka is away. */
+  private readonly repaired = new Set<string>();
   private marks: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -38,8 +40,13 @@ export class Relay {
     this.schedule(0);
   }
 
-  /** A change was just committed here: publish it now rather than at the next poll. */
+  /**
+   * A change was just committed here: publish it now rather than at the next
+   * poll, unless publishing is failing: then the backoff stands, or every
+   * write would start another full retry while Kafka is away.
+   */
   nudge(): void {
+    if (this.backoffMs > 0) return;
     if (this.running) this.again = true;
     else this.schedule(0);
   }
@@ -58,7 +65,7 @@ export class Relay {
     this.timer = setTimeout(() => {
       this.running = this.tick().finally(() => {
         this.running = undefined;
-        const next = this.again ? 0 : Math.max(this.backoffMs, this.deps.pollMs);
+        const next = this.again && this.backoffMs === 0 ? 0 : Math.max(this.backoffMs, this.deps.pollMs);
         this.again = false;
         this.schedule(next);
       });
@@ -88,7 +95,9 @@ export class Relay {
 
     const now = Date.now();
     for (const doc of pending) {
-      if (now - doc.committed_at.getTime() > REPAIR_AFTER_MS) await project(store, doc.event);
+      if (now - doc.committed_at.getTime() <= REPAIR_AFTER_MS || this.repaired.has(doc._id)) continue;
+      await project(store, doc.event);
+      this.repaired.add(doc._id);
     }
     await publisher.publish(
       pending.map((doc) => ({ topic: POSTS_TOPIC, key: doc.post_id, value: doc.event, headers: { 'event-id': doc.event.id, 'event-type': doc.event.type } })),
@@ -112,7 +121,10 @@ export class Relay {
       // Left pending, they will be published again: a duplicate consumers recognise, never a loss.
       this.deps.logger.warn({ err: String(err) }, 'could not mark published events');
     } finally {
-      for (const id of ids) this.marked.add(id);
+      for (const id of ids) {
+        this.marked.add(id);
+        this.repaired.delete(id);
+      }
     }
   }
 }
