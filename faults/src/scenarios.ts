@@ -118,6 +118,7 @@ interface RunOptions {
 async function runScenario(o: RunOptions): Promise<ScenarioResult> {
   const users = o.users ?? (await makeUsers(o.name.slice(0, 4)));
   const acked: string[] = [];
+  const from = await topicEnd();
   // One post before the load, so post reads have something to read from the first second.
   const seed = await fetch(`${addr.gateway}/api/posts`, {
     method: 'POST',
@@ -127,7 +128,6 @@ async function runScenario(o: RunOptions): Promise<ScenarioResult> {
   if (seed.status !== 201) throw new Error(`seed post: ${seed.status} ${await seed.text()}`);
   acked.push(((await seed.json()) as { id: string }).id);
 
-  const from = await topicEnd();
   const streams = [...standardStreams(users, acked), ...(o.extraStreams?.(users) ?? [])];
   const load = new Load(streams);
   load.start();
