@@ -149,7 +149,6 @@ async function runScenario(o: RunOptions): Promise<ScenarioResult> {
   const untolerated = Object.entries(t.failed).flatMap(([kind, byStatus]) => Object.keys(byStatus).filter((s) => !(o.tolerated?.(kind, s) ?? false)));
   const checks: Record<string, boolean> = {
     nothing_acknowledged_lost: r.lost.store.length + r.lost.topic.length + r.lost.feeds.length === 0,
-    no_duplicate_events: r.duplicate_events === 0,
     no_feed_duplicates: r.feed_duplicates === 0,
     no_500s: serverErrors === 0,
     only_expected_failures: untolerated.length === 0,
