@@ -85,4 +85,29 @@ describe('gateway retries', () => {
     expect(res.status).toBe(502);
     expect(received).toBe(1);
   });
+
+  it('never sends a request on a keep-alive connection the service is closing (Node drops idle ones after 5 s)', async () => {
+    const name = `retry-idle-${process.pid}`;
+    let posts = 0;
+    // Node's defaults, as every service runs with: keepAliveTimeout 5 s.
+    const backend = await listen((req, res) => {
+      if (req.method === 'POST') posts++;
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    });
+    await register(name, backend, `http://127.0.0.1:${backend}/health`);
+    await eventually(async () => (await routed(name)) === 1, 20_000);
+
+    // Each POST comes just as the previous connection reaches Node's idle limit;
+    // if Traefik still held it, some would be written onto a closing socket (502).
+    const statuses: number[] = [];
+    for (const idleMs of [4_990, 5_000, 5_010]) {
+      statuses.push((await fetch(`${stack.gatewayUrl}/${name}/x`, { method: 'POST', body: 'a' })).status);
+      await new Promise((r) => setTimeout(r, idleMs));
+    }
+    statuses.push((await fetch(`${stack.gatewayUrl}/${name}/x`, { method: 'POST', body: 'a' })).status);
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    expect(posts).toBe(4);
+  }, 40_000);
 });
+
