@@ -21,7 +21,7 @@ export function recoveryCell(r: ScenarioResult): string {
   const parts: Record<string, Array<[string, number | undefined]>> = {
     kafka: [
       ['Kafka back (topic ready) after start', t.kafka_start_until_topic_ready],
-      ['outbox drained after that', t.outbox_drained_after_ready],
+      ['outbox drained and feeds caught up after the load', t.settle_after_load],
     ],
     feed: [
       ['kill → new instance passing', t.kill_to_new_instance_passing],

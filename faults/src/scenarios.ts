@@ -13,7 +13,6 @@ import {
   flushRedis,
   instances,
   mesh,
-  pendingEvents,
   routedUrls,
   settle,
   sleep,
@@ -42,7 +41,8 @@ type User = Awaited<ReturnType<typeof benchUser>>;
 
 const WRITES_PER_S = Number(process.env.FAULTS_WRITES_PER_S ?? 20);
 const READS_PER_S = Number(process.env.FAULTS_READS_PER_S ?? 20);
-const USERS = 20;
+// Enough authors that none passes the 100 newest posts a user feed keeps, even if a scenario runs long.
+const USERS = 30;
 
 /** The run's authors, each with a token; made straight at auth-service (the gateway rate-limits credentials). */
 async function makeUsers(tag: string, n = USERS): Promise<User[]> {
@@ -217,9 +217,9 @@ const kafka = (): Promise<ScenarioResult> =>
     fault: async (load) => {
       const stoppedAt = load.now();
       const { stop, start } = await takeAway('kafka', 30_000);
-      const backlog = await until('outbox drained after Kafka came back', async () => (await pendingEvents()) === 0, 120_000, 250);
+      // The backlog drains while the load goes on; `settle_after_load` says how long it took past the load's end.
       return {
-        timings: { kafka_stop: stop, kafka_away: 30_000, kafka_start_until_topic_ready: start, outbox_drained_after_ready: backlog },
+        timings: { kafka_stop: stop, kafka_away: 30_000, kafka_start_until_topic_ready: start },
         failingAfter: [{ label: 'last_failure_after_stop', at: stoppedAt }],
       };
     },
