@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -24,10 +24,20 @@ export function runContext() {
 }
 
 /** Writes `bench/results/<name>.json` and replaces this benchmark's section of BENCHMARKS.md. */
-export async function publish(name: string, results: object, markdown: string): Promise<void> {
-  await writeFile(`${repo}bench/results/${name}.json`, `${JSON.stringify(results, null, 2)}\n`);
-  const file = `${repo}BENCHMARKS.md`;
-  const doc = existsSync(file) ? await readFile(file, 'utf8') : '# Benchmarks\n';
+export function publish(name: string, results: object, markdown: string): Promise<void> {
+  return publishSection({ resultsDir: 'bench/results', doc: 'BENCHMARKS.md', title: '# Benchmarks' }, name, results, markdown);
+}
+
+/**
+ * Writes `<resultsDir>/<name>.json` and replaces the `name` section of a
+ * report document (paths relative to the repository), creating it with
+ * `title` if it does not exist yet.
+ */
+export async function publishSection(where: { resultsDir: string; doc: string; title: string }, name: string, results: object, markdown: string): Promise<void> {
+  await mkdir(`${repo}${where.resultsDir}`, { recursive: true });
+  await writeFile(`${repo}${where.resultsDir}/${name}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  const file = `${repo}${where.doc}`;
+  const doc = existsSync(file) ? await readFile(file, 'utf8') : `${where.title}\n`;
   await writeFile(file, replaceSection(doc, name, markdown));
 }
 

@@ -63,7 +63,36 @@ export function zodIssues(error: ZodError): ErrorIssue[] {
   return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 }
 
-/** The single `onError` of every service: known errors keep their status, anything else is a logged 500. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+const MONGO_CONNECTION_ERRORS = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+  'MongoNotConnectedError',
+]);
+
+/**
+ * Whether an error says a store could not be reached (down, restarting, the
+ * connection dropped) rather than that the request or the code was wrong:
+ * such a request may succeed on retry, so it is a 503, not a 500. Recognised
+ * by shape, so `common` needs no driver: Node's socket codes; PostgreSQL's
+ * connection-exception (08) and shutdown/startup (57P0x) SQLSTATEs and the
+ * pg pool's dropped-connection messages; the MongoDB driver's connection
+ * errors; and FerretDB's InternalError when its PostgreSQL is unreachable.
+ */
+export function storeUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const { code } = err as Error & { code?: unknown };
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || /^(08|57P0)/.test(code))) return true;
+  if (/^Connection terminated/.test(err.message)) return true;
+  if (MONGO_CONNECTION_ERRORS.has(err.name)) return true;
+  if (err.name === 'MongoServerError' && code === 1 && /failed to connect to|SQLSTATE (08|57P0)/.test(err.message)) return true;
+  return false;
+}
+
+/** The single `onError` of every service: known errors keep their status, a store out of reach is a 503, anything else is a logged 500. */
 export function errorHandler(logger: Logger): ErrorHandler {
   return (err, c) => {
     if (err instanceof ApiError) {
@@ -75,6 +104,10 @@ export function errorHandler(logger: Logger): ErrorHandler {
     if (err instanceof HTTPException && err.status < 500) {
       const code = codeForStatus[err.status] ?? 'validation_failed';
       return c.json(errorBody(code, err.message || code.replaceAll('_', ' ')), err.status);
+    }
+    if (storeUnavailable(err)) {
+      logger.warn({ err: err.message, method: c.req.method, path: c.req.path }, 'store unavailable');
+      return c.json(errorBody('unavailable', 'a store this service needs is unavailable; retry shortly'), 503);
     }
     logger.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
     return c.json(errorBody('internal', 'internal error'), 500);

@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ApiError, errorHandler, notFoundHandler } from '../src/errors.js';
+import { ApiError, errorHandler, notFoundHandler, storeUnavailable } from '../src/errors.js';
 
 function app() {
   const a = new Hono();
@@ -18,6 +18,9 @@ function app() {
   });
   a.get('/too-big', () => {
     throw new HTTPException(413, { message: 'body too large' });
+  });
+  a.get('/db-down', () => {
+    throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
   });
   a.get('/bug', () => {
     throw new Error('secret internals');
@@ -52,10 +55,45 @@ describe('the one error shape', () => {
     expect(await res.json()).toEqual({ error: { code: 'internal', message: 'internal error' } });
   });
 
+  it('answers 503 unavailable when a store cannot be reached', async () => {
+    const res = await app().request('/db-down');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: 'unavailable' } });
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const res = await app().request('/nope', { method: 'DELETE' });
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
     expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'no route for DELETE /nope' } });
+  });
+});
+
+describe('storeUnavailable', () => {
+  const err = (message: string, fields: Record<string, unknown> = {}) => Object.assign(new Error(message), fields);
+  const named = (name: string, message: string, fields: Record<string, unknown> = {}) => Object.assign(err(message, fields), { name });
+
+  // Errors as logged by the services while the fault suite restarted PostgreSQL.
+  it.each([
+    ['a refused socket (pg)', err('connect ECONNREFUSED 127.0.0.1:5432', { code: 'ECONNREFUSED' })],
+    ['a reset socket', err('read ECONNRESET', { code: 'ECONNRESET' })],
+    ['PostgreSQL shutting down', named('error', 'the database system is shutting down', { code: '57P03' })],
+    ['PostgreSQL gone mid-connection', err('Connection terminated unexpectedly')],
+    ['the MongoDB driver losing its server', named('MongoServerSelectionError', 'connect ECONNREFUSED 127.0.0.1:27017')],
+    [
+      'FerretDB without its PostgreSQL',
+      named('MongoServerError', '[msg_insert.go:168 handler.(*Handler).MsgInsert] failed to connect to `user=feedmesh database=ferretdb`: server error: FATAL: the database system is shutting down (SQLSTATE 57P03)', { code: 1 }),
+    ],
+  ])('recognises %s', (_label, e) => {
+    expect(storeUnavailable(e)).toBe(true);
+  });
+
+  it.each([
+    ['a bug', err('Cannot read properties of undefined')],
+    ['a constraint violation', named('error', 'duplicate key value violates unique constraint', { code: '23505' })],
+    ['a MongoDB duplicate key', named('MongoServerError', 'E11000 duplicate key error', { code: 11000 })],
+    ['a FerretDB internal error of another kind', named('MongoServerError', 'unexpected type', { code: 1 })],
+  ])('leaves %s a 500', (_label, e) => {
+    expect(storeUnavailable(e)).toBe(false);
   });
 });

@@ -20,8 +20,16 @@ export class Relay {
   private again = false;
   private stopped = false;
   private backoffMs = 0;
-  /** Published, but `pending` not yet cleared: not to be published again meanwhile. */
+  /** Published, but `pending` not yet cleared (or cleared after the last query began): not to be published again meanwhile. */
   private readonly marking = new Set<string>();
+  /**
+   * Marked since the last query for pending events began. That query may have
+   * read them while they were still pending, so they leave `marking` only
+   * when the next query starts, which sees them cleared.
+   */
+  private readonly marked = new Set<string>();
+  /** Projections redone by this relay: once per event, not again on every retry while Kafka is away. */
+  private readonly repaired = new Set<string>();
   private marks: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -32,8 +40,13 @@ export class Relay {
     this.schedule(0);
   }
 
-  /** A change was just committed here: publish it now rather than at the next poll. */
+  /**
+   * A change was just committed here: publish it now rather than at the next
+   * poll, unless publishing is failing: then the backoff stands, or every
+   * write would start another full retry while Kafka is away.
+   */
   nudge(): void {
+    if (this.backoffMs > 0) return;
     if (this.running) this.again = true;
     else this.schedule(0);
   }
@@ -52,7 +65,7 @@ export class Relay {
     this.timer = setTimeout(() => {
       this.running = this.tick().finally(() => {
         this.running = undefined;
-        const next = this.again ? 0 : Math.max(this.backoffMs, this.deps.pollMs);
+        const next = this.again && this.backoffMs === 0 ? 0 : Math.max(this.backoffMs, this.deps.pollMs);
         this.again = false;
         this.schedule(next);
       });
@@ -73,6 +86,8 @@ export class Relay {
 
   private async publishBatch(): Promise<number> {
     const { store, publisher } = this.deps;
+    for (const id of this.marked) this.marking.delete(id);
+    this.marked.clear();
     // Ids are "<post id>:<zero-padded version>", so this order is commit order within each post.
     const found = await store.events.find({ pending: true }).sort({ _id: 1 }).limit(BATCH).toArray();
     const pending = found.filter((doc) => !this.marking.has(doc._id));
@@ -80,7 +95,9 @@ export class Relay {
 
     const now = Date.now();
     for (const doc of pending) {
-      if (now - doc.committed_at.getTime() > REPAIR_AFTER_MS) await store.repair(doc);
+      if (now - doc.committed_at.getTime() <= REPAIR_AFTER_MS || this.repaired.has(doc._id)) continue;
+      await store.repair(doc);
+      this.repaired.add(doc._id);
     }
     await publisher.publish(
       pending.map((doc) => ({ topic: POSTS_TOPIC, key: doc.post_id, value: doc.event, headers: { 'event-id': doc.event.id, 'event-type': doc.event.type } })),
@@ -104,7 +121,10 @@ export class Relay {
       // Left pending, they will be published again: a duplicate consumers recognise, never a loss.
       this.deps.logger.warn({ err: String(err) }, 'could not mark published events');
     } finally {
-      for (const id of ids) this.marking.delete(id);
+      for (const id of ids) {
+        this.marked.add(id);
+        this.repaired.delete(id);
+      }
     }
   }
 }

@@ -1,0 +1,412 @@
+// The six fault scenarios. Each runs its own users under a steady load,
+// breaks one thing in the middle, brings it back, then counts.
+import { spawnPostsService } from './spawn.js';
+import { benchUser } from '@feedmesh/bench/setup';
+import { Load, type LoadSummary, type Stream } from './load.js';
+import {
+  addr,
+  allPassing,
+  allRouted,
+  deregister,
+  eventsBetween,
+  feedLists,
+  flushRedis,
+  instances,
+  mesh,
+  routedUrls,
+  settle,
+  sleep,
+  snapshotFeeds,
+  storedPostIds,
+  supervisedPid,
+  topicEnd,
+  until,
+} from './mesh.js';
+import { failingUntil, reconcile, tally, type Reconciliation, type Tally } from './reconcile.js';
+
+export interface ScenarioResult {
+  scenario: string;
+  title: string;
+  load: LoadSummary & { writes_per_s: number; reads_per_s: number; other_per_s: number };
+  requests: { by_kind: Tally; failed: Tally; failed_total: number };
+  posts: Omit<Reconciliation, 'lost'> & { lost: { store: number; topic: number; feeds: number }; lost_examples: string[] };
+  /** Milliseconds; names say from what to what. */
+  timings: Record<string, number>;
+  checks: Record<string, boolean>;
+  passed: boolean;
+  notes: string[];
+}
+
+type User = Awaited<ReturnType<typeof benchUser>>;
+
+const WRITES_PER_S = Number(process.env.FAULTS_WRITES_PER_S ?? 20);
+const READS_PER_S = Number(process.env.FAULTS_READS_PER_S ?? 20);
+// Enough authors that none passes the 100 newest posts a user feed keeps, even if a scenario runs long.
+const USERS = 30;
+
+/** The run's authors, each with a token; made straight at auth-service (the gateway rate-limits credentials). */
+async function makeUsers(tag: string, n = USERS): Promise<User[]> {
+  const users: User[] = [];
+  for (let i = 0; i < n; i++) users.push(await benchUser(`${tag}${i}`));
+  return users;
+}
+
+const bearer = (u: User) => ({ authorization: `Bearer ${u.token}` });
+const pick = <T>(xs: T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
+
+/** The standard mix: writes (POST /api/posts) and reads of feeds and of acknowledged posts. */
+function standardStreams(users: User[], acked: string[]): Stream[] {
+  let next = 0;
+  const status = async (res: Response) => {
+    await res.body?.cancel();
+    return res.status;
+  };
+  return [
+    {
+      kind: 'write',
+      perSecond: WRITES_PER_S,
+      expect: 201,
+      fire: async (signal) => {
+        const user = users[next++ % users.length]!;
+        const res = await fetch(`${addr.gateway}/api/posts`, {
+          method: 'POST',
+          headers: { ...bearer(user), 'content-type': 'application/json' },
+          body: JSON.stringify({ title: `fault load ${next}`, content: 'x'.repeat(100), tags: ['faults'] }),
+          signal,
+        });
+        if (res.status !== 201) return status(res);
+        acked.push(((await res.json()) as { id: string }).id);
+        return 201;
+      },
+    },
+    { kind: 'read-feed', perSecond: READS_PER_S * 0.4, expect: 200, fire: async (signal) => status(await fetch(`${addr.gateway}/api/activity-stream?limit=20`, { signal })) },
+    {
+      kind: 'read-user-feed',
+      perSecond: READS_PER_S * 0.3,
+      expect: 200,
+      fire: async (signal) => status(await fetch(`${addr.gateway}/api/activity-stream/user/${pick(users).id}?limit=20`, { signal })),
+    },
+    {
+      kind: 'read-post',
+      perSecond: READS_PER_S * 0.3,
+      expect: 200,
+      fire: async (signal) => status(await fetch(`${addr.gateway}/api/posts/${pick(acked)}`, { headers: bearer(pick(users)), signal })),
+    },
+  ];
+}
+
+interface RunOptions {
+  name: string;
+  title: string;
+  seconds: number;
+  faultAt: number;
+  users?: User[];
+  extraStreams?: (users: User[]) => Stream[];
+  /** Breaks and repairs; returns its timings, its own checks, and marks (load clock) from which to measure how long requests kept failing. */
+  fault: (load: Load) => Promise<{
+    timings: Record<string, number>;
+    checks?: Record<string, boolean>;
+    notes?: string[];
+    failingAfter?: Array<{ label: string; at: number; kinds?: string[] }>;
+  }>;
+  /** After the load and the counting: scenario work that needs a settled system. */
+  after?: () => Promise<{ timings?: Record<string, number>; checks?: Record<string, boolean>; notes?: string[] }>;
+  /** Kinds whose failures do not fail the scenario (an outage it causes on purpose); 500s always do. */
+  tolerated?: (kind: string, status: string) => boolean;
+}
+
+async function runScenario(o: RunOptions): Promise<ScenarioResult> {
+  const users = o.users ?? (await makeUsers(o.name.slice(0, 4)));
+  const acked: string[] = [];
+  const from = await topicEnd();
+  // One post before the load, so post reads have something to read from the first second.
+  const seed = await fetch(`${addr.gateway}/api/posts`, {
+    method: 'POST',
+    headers: { ...bearer(users[0]!), 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'fault seed', content: 'seed' }),
+  });
+  if (seed.status !== 201) throw new Error(`seed post: ${seed.status} ${await seed.text()}`);
+  acked.push(((await seed.json()) as { id: string }).id);
+
+  const streams = [...standardStreams(users, acked), ...(o.extraStreams?.(users) ?? [])];
+  const load = new Load(streams);
+  load.start();
+  await sleep(o.faultAt * 1000);
+  const broke = await o.fault(load);
+  const rest = o.seconds * 1000 - load.now();
+  if (rest > 0) await sleep(rest);
+  const summary = await load.stop();
+  const settled = await settle();
+  const to = await topicEnd();
+
+  const authors = users.map((u) => u.id);
+  const feeds = await feedLists(authors);
+  const r = reconcile({ acknowledged: acked, stored: await storedPostIds(authors), events: await eventsBetween(from, to, new Set(authors)), ...feeds });
+  const after = (await o.after?.()) ?? {};
+  const t = tally(load.outcomes);
+  const failing = Object.fromEntries((broke.failingAfter ?? []).map((m) => [m.label, failingUntil(load.outcomes, m.at, m.kinds)]));
+  const serverErrors = Object.values(t.failed).reduce((n, byStatus) => n + (byStatus['500'] ?? 0), 0);
+  const untolerated = Object.entries(t.failed).flatMap(([kind, byStatus]) => Object.keys(byStatus).filter((s) => !(o.tolerated?.(kind, s) ?? false)));
+  const checks: Record<string, boolean> = {
+    nothing_acknowledged_lost: r.lost.store.length + r.lost.topic.length + r.lost.feeds.length === 0,
+    no_feed_duplicates: r.feed_duplicates === 0,
+    no_500s: serverErrors === 0,
+    only_expected_failures: untolerated.length === 0,
+    ...broke.checks,
+    ...after.checks,
+  };
+  const rates = streams.reduce(
+    (acc, s) => {
+      const key = s.kind === 'write' ? 'writes_per_s' : s.kind.startsWith('read-') ? 'reads_per_s' : 'other_per_s';
+      acc[key] += s.perSecond;
+      return acc;
+    },
+    { writes_per_s: 0, reads_per_s: 0, other_per_s: 0 },
+  );
+  const { lost, ...counts } = r;
+  return {
+    scenario: o.name,
+    title: o.title,
+    load: { ...summary, ...rates },
+    requests: { by_kind: t.all, failed: t.failed, failed_total: t.failedTotal },
+    posts: { ...counts, lost: { store: lost.store.length, topic: lost.topic.length, feeds: lost.feeds.length }, lost_examples: [...new Set([...lost.store, ...lost.topic, ...lost.feeds])].slice(0, 5) },
+    timings: { ...broke.timings, ...failing, settle_after_load: settled, ...after.timings },
+    checks,
+    passed: Object.values(checks).every(Boolean),
+    notes: [...(broke.notes ?? []), ...(after.notes ?? [])],
+  };
+}
+
+/** Starts a component whatever state it is in; a running one stays as it is. */
+async function ensureStarted(component: string): Promise<void> {
+  await mesh('start', component).catch(() => undefined);
+}
+
+/** Every service passing in Consul and routed by Traefik: the state each scenario must leave behind. */
+export async function healthy(): Promise<void> {
+  await until('every service passing and routed', async () => (await allPassing()) && (await allRouted()), 90_000, 250);
+}
+
+const timed = async (f: () => Promise<unknown>) => {
+  const t0 = performance.now();
+  await f();
+  return Math.round(performance.now() - t0);
+};
+
+/** Stops a component, leaves it away for `ms`, starts it again (whatever happened meanwhile); the stop and start durations. */
+async function takeAway(component: string, ms: number): Promise<{ stop: number; start: number }> {
+  const stop = await timed(() => mesh('stop', component));
+  let start = 0;
+  try {
+    await sleep(ms);
+  } finally {
+    start = await timed(() => ensureStarted(component));
+  }
+  return { stop, start };
+}
+
+// ---------------------------------------------------------------- 1. Kafka away for 30 s
+
+const kafka = (): Promise<ScenarioResult> =>
+  runScenario({
+    name: 'kafka',
+    title: 'Kafka stopped for 30 s mid-writes',
+    seconds: 65,
+    faultAt: 15,
+    tolerated: () => false,
+    fault: async (load) => {
+      const stoppedAt = load.now();
+      const { stop, start } = await takeAway('kafka', 30_000);
+      // The backlog drains while the load goes on; `settle_after_load` says how long it took past the load's end.
+      return {
+        timings: { kafka_stop: stop, kafka_away: 30_000, kafka_start_until_topic_ready: start },
+        failingAfter: [{ label: 'last_failure_after_stop', at: stoppedAt }],
+      };
+    },
+  });
+
+// ---------------------------------------------------------------- 2. feed-service SIGKILLed
+
+const feed = (): Promise<ScenarioResult> =>
+  runScenario({
+    name: 'feed',
+    title: 'feed-service killed (SIGKILL) mid-stream',
+    seconds: 35,
+    faultAt: 10,
+    // Until supervisord has it back, the gateway has no feed-service to route reads to.
+    tolerated: (kind, status) => kind.includes('feed') && ['502', '503', '404'].includes(status),
+    fault: async (load) => {
+      const pid = await supervisedPid('feed-service');
+      const killedAt = load.now();
+      process.kill(pid, 'SIGKILL');
+      // supervisord restarts it (autorestart); `mesh start` only if it gave up.
+      const back = await until('a new feed-service passing in Consul', async () => (await instances('feed-service')).some((i) => i.status === 'passing' && i.pid !== String(pid)), 60_000).catch(async () => {
+        await ensureStarted('feed-service');
+        return Math.round(load.now() - killedAt);
+      });
+      const routed = await until('feed-service routed again', async () => (await routedUrls('feed-service')).length > 0, 30_000);
+      return {
+        timings: { kill_to_new_instance_passing: back, then_routed: routed },
+        notes: [`SIGKILLed pid ${pid}; supervisord restarted it`],
+        failingAfter: [{ label: 'reads_failing_after_kill', at: killedAt }],
+      };
+    },
+  });
+
+// ---------------------------------------------------------------- 3. one of two posts-service instances SIGKILLed
+
+const posts = async (): Promise<ScenarioResult> => {
+  const extra = await spawnPostsService();
+  try {
+    await until('the second posts-service routed by Traefik', async () => (await routedUrls('posts-service')).includes(extra.url), 30_000);
+    return await runScenario({
+      name: 'posts',
+      title: 'two posts-service instances, one SIGKILLed',
+      seconds: 35,
+      faultAt: 10,
+      // Requests the dead instance had already received when it died can only fail (502); nothing else may.
+      tolerated: (kind, status) => status === '502' && (kind === 'write' || kind === 'read-post'),
+      fault: async (load) => {
+        const killedAt = load.now();
+        extra.proc.kill('SIGKILL');
+        const t0 = performance.now();
+        let critical = -1;
+        let unrouted = -1;
+        await until(
+          'the dead instance critical in Consul and out of Traefik',
+          async () => {
+            const ms = Math.round(performance.now() - t0);
+            if (critical < 0 && (await instances('posts-service')).some((i) => i.id === extra.id && i.status === 'critical')) critical = ms;
+            if (unrouted < 0 && !(await routedUrls('posts-service')).includes(extra.url)) unrouted = ms;
+            return critical >= 0 && unrouted >= 0;
+          },
+          30_000,
+          50,
+        );
+        return {
+          timings: { kill_to_critical: critical, kill_to_unrouted: unrouted },
+          failingAfter: [{ label: 'last_failure_after_kill', at: killedAt }],
+        };
+      },
+    });
+  } finally {
+    if (extra.proc.exitCode === null && extra.proc.signalCode === null) extra.proc.kill('SIGKILL');
+    await deregister(extra.id);
+  }
+};
+
+// ---------------------------------------------------------------- 4. Consul restarted
+
+const consul = (): Promise<ScenarioResult> =>
+  runScenario({
+    name: 'consul',
+    title: 'Consul stopped for 10 s, then started',
+    seconds: 40,
+    faultAt: 10,
+    tolerated: () => false,
+    fault: async (load) => {
+      const stoppedAt = load.now();
+      const { start } = await takeAway('consul', 10_000);
+      const passing = await until('all four services passing again', allPassing, 60_000, 100);
+      const routed = await until('all four routed again', allRouted, 60_000, 100);
+      return {
+        timings: { consul_away: 10_000, consul_start_until_leader: start, leader_to_all_passing: passing, then_all_routed: routed },
+        failingAfter: [{ label: 'last_failure_after_stop', at: stoppedAt }],
+      };
+    },
+  });
+
+// ---------------------------------------------------------------- 5. Redis wiped, feeds rebuilt
+
+const redis = async (): Promise<ScenarioResult> => {
+  let before = new Map<string, string[]>();
+  return runScenario({
+    name: 'redis',
+    title: 'Redis wiped (FLUSHALL), feeds rebuilt from the log',
+    seconds: 25,
+    faultAt: 25,
+    tolerated: () => false,
+    fault: async () => ({ timings: {} }),
+    after: async () => {
+      before = await snapshotFeeds();
+      await flushRedis();
+      // Reads keep coming while the feeds are rebuilt: they may see 503 or short lists, never a 500.
+      const reads = new Load([{ kind: 'read-feed', perSecond: 10, expect: 200, fire: async (signal) => (await fetch(`${addr.gateway}/api/activity-stream?limit=20`, { signal })).status }]);
+      reads.start();
+      const rebuild = await timed(() => mesh('feed-rebuild'));
+      await reads.stop();
+      const after = await snapshotFeeds();
+      const differing = [...new Set([...before.keys(), ...after.keys()])].filter((k) => JSON.stringify(before.get(k)) !== JSON.stringify(after.get(k)));
+      const during = tally(reads.outcomes);
+      return {
+        timings: { feed_rebuild: rebuild },
+        checks: { feeds_identical_after_rebuild: differing.length === 0 && before.size > 0, no_500s_during_rebuild: !Object.values(during.all).some((s) => s['500']) },
+        notes: [
+          `${before.size} feed lists (${[...before.values()].reduce((n, l) => n + l.length, 0)} entries) compared element by element after the rebuild: ${differing.length} differ`,
+          `reads during the rebuild: ${JSON.stringify(during.all)}`,
+        ],
+      };
+    },
+  });
+};
+
+// ---------------------------------------------------------------- 6. PostgreSQL restarted
+
+const postgres = async (): Promise<ScenarioResult> => {
+  const users = await makeUsers('pg');
+  for (const u of users) {
+    const res = await fetch(`${addr.gateway}/api/profile`, {
+      method: 'POST',
+      headers: { ...bearer(u), 'content-type': 'application/json' },
+      body: JSON.stringify({ display_name: u.username }),
+    });
+    if (res.status !== 201) throw new Error(`profile: ${res.status} ${await res.text()}`);
+  }
+  return runScenario({
+    name: 'postgres',
+    title: 'PostgreSQL stopped for 5 s, then started',
+    seconds: 40,
+    faultAt: 10,
+    users,
+    // While PostgreSQL is away, whatever needs it may answer 503 (posts too: FerretDB keeps its data there); never 500.
+    tolerated: (_kind, status) => status === '503',
+    extraStreams: (us) => [
+      {
+        kind: 'auth-login',
+        perSecond: 2,
+        expect: 200,
+        fire: async (signal) => {
+          const u = pick(us);
+          const res = await fetch(`${addr.gateway}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: u.email, password: u.password }), signal });
+          await res.body?.cancel();
+          return res.status;
+        },
+      },
+      {
+        kind: 'profile-read',
+        perSecond: 10,
+        expect: 200,
+        fire: async (signal) => {
+          const res = await fetch(`${addr.gateway}/api/profile`, { headers: bearer(pick(us)), signal });
+          await res.body?.cancel();
+          return res.status;
+        },
+      },
+    ],
+    fault: async (load) => {
+      const stoppedAt = load.now();
+      const { start } = await takeAway('postgres', 5_000);
+      const readyAt = load.now();
+      return {
+        timings: { postgres_away: Math.round(readyAt - stoppedAt), postgres_start_until_ready: start },
+        failingAfter: [
+          { label: 'last_failure_after_stop', at: stoppedAt },
+          { label: 'auth_failing_after_ready', at: readyAt, kinds: ['auth-login'] },
+          { label: 'profile_failing_after_ready', at: readyAt, kinds: ['profile-read'] },
+        ],
+      };
+    },
+  });
+};
+
+export const scenarios: Record<string, () => Promise<ScenarioResult>> = { kafka, feed, posts, consul, redis, postgres };

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { failingUntil, reconcile, tally, type Outcome } from '../src/reconcile.js';
+
+const created = (postId: string, eventId = `e-${postId}`) => ({ eventId, postId, version: 1, type: 'post.created' });
+
+describe('reconcile', () => {
+  it('counts every stage and finds nothing lost when each acknowledged post arrived everywhere', () => {
+    const r = reconcile({
+      acknowledged: ['a', 'b'],
+      stored: ['a', 'b', 'c'],
+      events: [created('a'), created('b'), created('c'), { eventId: 'e2', postId: 'a', version: 2, type: 'post.updated' }],
+      userFeeds: [['a'], ['b', 'c']],
+      globalFeed: ['c', 'b', 'a'],
+    });
+    expect(r).toEqual({
+      acknowledged: 2,
+      stored: 2,
+      stored_unacknowledged: 1,
+      published: 3,
+      duplicate_events: 0,
+      in_feeds: 2,
+      feed_duplicates: 0,
+      lost: { store: [], topic: [], feeds: [] },
+    });
+  });
+
+  it('names each acknowledged post missing from a stage', () => {
+    const r = reconcile({ acknowledged: ['a', 'b', 'c'], stored: ['a', 'b'], events: [created('a')], userFeeds: [['b']], globalFeed: [] });
+    expect(r.lost).toEqual({ store: ['c'], topic: ['b', 'c'], feeds: ['a', 'c'] });
+  });
+
+  it('counts an event published twice (same post and version) and a list entry repeated', () => {
+    const r = reconcile({
+      acknowledged: ['a'],
+      stored: ['a'],
+      events: [created('a', 'e1'), created('a', 'e1')],
+      userFeeds: [['a', 'a']],
+      globalFeed: ['a', 'x', 'a', 'x'],
+    });
+    expect(r.duplicate_events).toBe(1);
+    expect(r.published).toBe(1);
+    expect(r.feed_duplicates).toBe(3);
+    expect(r.in_feeds).toBe(1);
+  });
+});
+
+describe('tally and failingUntil', () => {
+  const outcomes: Outcome[] = [
+    { kind: 'write', status: 201, ok: true, at: 100 },
+    { kind: 'write', status: 503, ok: false, at: 1_200 },
+    { kind: 'read', status: 'network', ok: false, at: 1_500 },
+    { kind: 'read', status: 200, ok: true, at: 2_500 },
+    { kind: 'write', status: 503, ok: false, at: 3_000 },
+  ];
+
+  it('counts requests by kind and status, and the failed ones apart', () => {
+    expect(tally(outcomes)).toEqual({
+      all: { write: { 201: 1, 503: 2 }, read: { network: 1, 200: 1 } },
+      failed: { write: { 503: 2 }, read: { network: 1 } },
+      failedTotal: 3,
+    });
+  });
+
+  it('measures how long after a moment requests of some kinds kept failing', () => {
+    expect(failingUntil(outcomes, 1_000)).toBe(2_000);
+    expect(failingUntil(outcomes, 1_000, ['read'])).toBe(500);
+    expect(failingUntil(outcomes, 3_500)).toBe(0);
+  });
+});
