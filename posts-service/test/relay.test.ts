@@ -34,13 +34,10 @@ function slowOutbox(count: number, committedAt = new Date()) {
     },
   };
   const projections: string[] = [];
-  const posts = {
-    findOne: async ({ _id }: { _id: string }) => {
-      projections.push(_id);
-      return { version: 1 };
-    },
+  const repair = async (doc: EventDoc) => {
+    projections.push(doc.event.data.id);
   };
-  return { store: { events, posts } as unknown as PostStore, docs, projections };
+  return { store: { events, repair } as unknown as PostStore, docs, projections };
 }
 
 // A lock always held: a single relay, as in production between leader changes.
