@@ -14,10 +14,13 @@ performance {
   raft_multiplier = 1
 }
 
+# gRPC (plain and TLS) is for Connect and dataplanes, which we do not use;
+# off, so a second stack on another port offset cannot collide on 8503.
 ports {
-  http  = 8500
-  dns   = 8600
-  grpc  = -1
+  http     = 8500
+  dns      = 8600
+  grpc     = -1
+  grpc_tls = -1
 }
 
 log_level = "INFO"
