@@ -107,7 +107,8 @@ export function authRoutes(deps: AuthRoutesDeps) {
   routes.all('/errors/:status{[45][0-9]{2}}', (c) => {
     const status = Number(c.req.param('status'));
     if (status === 429) throw new ApiError(429, 'rate_limited', 'too many attempts; slow down and retry shortly');
-    throw new ApiError(404, 'not_found', 'no such error page');
+    // Also what the gateway answers for a path no service claims.
+    throw new ApiError(404, 'not_found', 'no route for this path');
   });
 
   return routes;
