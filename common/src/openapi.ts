@@ -1,32 +1,16 @@
 import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { Env, Handler, MiddlewareHandler } from 'hono';
-import { ApiError, type ErrorCode } from './errors.js';
+import { ApiError, ERROR_CODES } from './errors.js';
 
 /** Name of the security scheme every protected operation refers to. */
 export const BEARER_AUTH = 'bearerAuth';
-
-
-const errorCodes = [
-  'validation_failed',
-  'invalid_json',
-  'unauthorized',
-  'forbidden',
-  'not_found',
-  'method_not_allowed',
-  'conflict',
-  'payload_too_large',
-  'unsupported_media_type',
-  'rate_limited',
-  'unavailable',
-  'internal',
-] as const satisfies readonly ErrorCode[];
 
 /** The one error shape (see `errorBody`), as the documents describe it. */
 export const errorSchema = z
   .object({
     error: z.object({
-      code: z.enum(errorCodes),
+      code: z.enum(ERROR_CODES),
       message: z.string(),
       issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     }),
