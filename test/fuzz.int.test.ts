@@ -61,7 +61,8 @@ function fuzz(prefix: string): Promise<{ report: Report; output: string }> {
   ];
   return new Promise((resolve, reject) => {
     let output = '';
-    const proc = spawn(st, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // In the run's own directory: Schemathesis keeps a cache of crashes in its working directory.
+    const proc = spawn(st, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout.on('data', (d) => (output += String(d)));
     proc.stderr.on('data', (d) => (output += String(d)));
     proc.once('error', reject);
