@@ -14,6 +14,8 @@ performance {
   raft_multiplier = 1
 }
 
+# gRPC (plain and TLS) is for Connect and dataplanes, which we do not use;
+# off, so a second stack on another port offset cannot collide on 8503.
 ports {
   http  = 8500
   dns   = 8600

@@ -70,8 +70,18 @@ describe('the gateway routes every service from the Consul catalog', () => {
     expect((await fetch(`${stack.gatewayUrl}${s.prefix}/health`)).status).toBe(200);
   });
 
-  it('does not route paths no service claims', async () => {
-    const res = await fetch(`${stack.gatewayUrl}/api/nobody-here`);
-    expect(res.status).toBe(404);
+  it('answers paths no service claims with the JSON 404, also those that only normalize to one', async () => {
+    for (const path of ['/api/nobody-here', '/', '/api/posts/%2e%2e/%2e%2e/etc/passwd']) {
+      const res = await fetch(`${stack.gatewayUrl}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(await res.json(), path).toEqual({ error: { code: 'not_found', message: 'no route for this path' } });
+    }
+  });
+
+  it.each(services)('serves the OpenAPI document of $prefix without a token, with the bearer scheme', async (s) => {
+    const { status, body } = await getJson<{ openapi: string; components: { securitySchemes: unknown } }>(`${stack.gatewayUrl}${s.prefix}/openapi.json`);
+    expect(status).toBe(200);
+    expect(body.openapi).toBe('3.1.0');
+    expect(body.components.securitySchemes).toEqual({ bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }) });
   });
 });

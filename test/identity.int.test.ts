@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConsulAgent, IdentityAsserter, pathPrefix } from '@feedmesh/common';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUser, throughGateway, type TestUser } from './support/gateway.js';
 import { eventually, getJson, stack } from './support/stack.js';
@@ -89,24 +88,6 @@ describe('identity at the edge', () => {
 
   it('answers 401 JSON on a protected route without a token, and never reaches the backend', async () => {
     const res = await fetch(`${stack.gatewayUrl}/${tag}/protected/x`, { headers: { 'X-User-ID': alice.id } });
-    expect(res.status).toBe(401);
-    expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
-  });
-
-  const key = () => new TextEncoder().encode(stack.jwtSecret);
-  const now = () => Math.floor(Date.now() / 1000);
-  const claims = () => ({ sub: alice.id, name: alice.username, iss: 'feedmesh-auth', aud: 'feedmesh', jti: 'x', iat: now(), nbf: now(), exp: now() + 600 });
-  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const badTokens: Array<[string, () => Promise<string>]> = [
-    ['garbage', async () => 'garbage'],
-    ['unsigned (alg: none)', async () => `${b64({ alg: 'none' })}.${b64(claims())}.`],
-    ['signed with another key', () => new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('another-key-of-at-least-32-bytes!!'))],
-    ['expired', () => new SignJWT({ ...claims(), iat: now() - 90_000, nbf: now() - 90_000, exp: now() - 3_600 }).setProtectedHeader({ alg: 'HS256' }).sign(key())],
-    ['not yet valid', () => new SignJWT({ ...claims(), nbf: now() + 3_600 }).setProtectedHeader({ alg: 'HS256' }).sign(key())],
-    ['an identity assertion instead of an access token', () => new IdentityAsserter(stack.identityKey).assert({ userId: alice.id, username: alice.username })],
-  ];
-  it.each(badTokens)('answers 401 through the gateway to a token %s', async (_, make) => {
-    const res = await fetch(`${stack.gatewayUrl}/api/auth/me`, { headers: bearer(await make()) });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
   });

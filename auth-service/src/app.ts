@@ -22,7 +22,11 @@ export interface AppDeps extends AuthRoutesDeps {
 }
 
 export function createApp(deps: AppDeps) {
-  const app = createBaseApp({ ...deps, pathPrefix: PREFIX });
+  const app = createBaseApp({
+    ...deps,
+    pathPrefix: PREFIX,
+    api: { title: 'feedmesh auth-service', description: 'Accounts, logins and the bearer tokens the gateway checks.' },
+  });
   app.route(PREFIX, authRoutes(deps));
   return app;
 }

@@ -1,7 +1,16 @@
-import { ApiError, IDENTITY_HEADERS, readJson, requireIdentity, type IdentityAsserter, type IdentityVariables } from '@feedmesh/common';
-import { Hono } from 'hono';
+import {
+  ApiError,
+  apiRoute,
+  IDENTITY_HEADERS,
+  OpenAPIHono,
+  operation,
+  readJson,
+  requireIdentity,
+  type IdentityAsserter,
+  type IdentityVariables,
+} from '@feedmesh/common';
 import type { Passwords } from './passwords.js';
-import { loginBody, registerBody } from './schemas.js';
+import { loginBody, registerBody, tokenResponse, user } from './schemas.js';
 import type { Tokens } from './tokens.js';
 import { DuplicateUserError, type UsersRepository } from './users.js';
 
@@ -15,10 +24,39 @@ export interface AuthRoutesDeps {
 const invalidCredentials = () => new ApiError(401, 'unauthorized', 'email or password is incorrect');
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
-export function authRoutes(deps: AuthRoutesDeps) {
-  const routes = new Hono<{ Variables: IdentityVariables }>();
+const register = apiRoute({
+  method: 'post',
+  path: '/register',
+  summary: 'Create an account',
+  body: registerBody,
+  ok: { status: 201, description: 'The new account', schema: user },
+  // 429: the gateway limits credential attempts per client.
+  errors: [409, 429],
+});
 
-  routes.post('/register', async (c) => {
+const login = apiRoute({
+  method: 'post',
+  path: '/login',
+  summary: 'Exchange email and password for an access token',
+  body: loginBody,
+  ok: { status: 200, description: 'An access token', schema: tokenResponse },
+  errors: [401, 429],
+});
+
+const validate = apiRoute({
+  method: 'get',
+  path: '/validate',
+  summary: "The gateway's forward-auth check of a bearer token",
+  bearer: true,
+  ok: { status: 200, description: 'The token is valid; the identity is in the X-User-ID, X-Username and X-Identity-Assertion headers' },
+});
+
+const me = apiRoute({ method: 'get', path: '/me', summary: 'The calling account', bearer: true, ok: { status: 200, description: 'The caller', schema: user } });
+
+export function authRoutes(deps: AuthRoutesDeps) {
+  const routes = new OpenAPIHono<{ Variables: IdentityVariables }>();
+
+  operation(routes, register, async (c) => {
     const body = await readJson(c, registerBody);
     const passwordHash = await deps.passwords.hash(body.password);
     try {
@@ -30,7 +68,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     }
   });
 
-  routes.post('/login', async (c) => {
+  operation(routes, login, async (c) => {
     const body = await readJson(c, loginBody);
     const user = await deps.users.findCredentials(body.email);
     // Unknown email and wrong password take the same path and the same time.
@@ -41,7 +79,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
 
   // Traefik's forwardAuth: 200 with the identity headers it copies onto the
   // request, or a 401 it returns to the client as is.
-  routes.get('/validate', async (c) => {
+  operation(routes, validate, async (c) => {
     const token = BEARER.exec(c.req.header('authorization') ?? '')?.[1];
     if (!token) {
       c.header('WWW-Authenticate', 'Bearer');
@@ -57,18 +95,20 @@ export function authRoutes(deps: AuthRoutesDeps) {
     return c.body(null, 200);
   });
 
-  routes.get('/me', requireIdentity(deps.identity), async (c) => {
+  operation(routes, me, requireIdentity(deps.identity), async (c) => {
     const user = await deps.users.findById(c.var.identity.userId);
     if (!user) throw new ApiError(401, 'unauthorized', 'the account no longer exists');
     return c.json(user);
   });
 
   // The gateway's errors middleware fetches the body of a response it
-  // generated itself (a 429 from the rate limiter) from here.
+  // generated itself (a 429 from the rate limiter) from here. Internal, so
+  // a plain route: not in the document.
   routes.all('/errors/:status{[45][0-9]{2}}', (c) => {
     const status = Number(c.req.param('status'));
     if (status === 429) throw new ApiError(429, 'rate_limited', 'too many attempts; slow down and retry shortly');
-    throw new ApiError(404, 'not_found', 'no such error page');
+    // Also what the gateway answers for a path no service claims.
+    throw new ApiError(404, 'not_found', 'no route for this path');
   });
 
   return routes;

@@ -5,7 +5,9 @@ const email = z
   .string()
   .max(254)
   .transform((s) => s.trim().toLowerCase())
-  .pipe(z.email({ error: 'must be a valid email address' }));
+  .pipe(z.email({ error: 'must be a valid email address' }))
+  // What is accepted after trimming and lower-casing, for clients and fuzzers.
+  .meta({ pattern: z.regexes.email.source });
 
 /** Long enough to resist guessing, bounded so hashing cost stays bounded. */
 const password = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
@@ -25,3 +27,11 @@ export const loginBody = z.strictObject({
   // No minimum here: an old short password must get the generic 401, not a hint.
   password: z.string().min(1).max(256),
 });
+
+export const user = z
+  .object({ id: z.uuid(), email: z.string(), username: z.string(), created_at: z.iso.datetime({ offset: true }) })
+  .meta({ id: 'User' });
+
+export const tokenResponse = z
+  .object({ access_token: z.string(), token_type: z.literal('bearer'), expires_in: z.number().int().positive() })
+  .meta({ id: 'Token' });

@@ -136,17 +136,21 @@ export const paths = (...list: string[]) => list.map((p) => `Path(\`${p}\`)`).jo
 /** Priority of routers that carve exact paths out of a service's prefix router. */
 export const EXACT_PATH_PRIORITY = 1_000;
 
+/** Paths every service answers under its prefix without a token: its health and its OpenAPI document. */
+export const publicServicePaths = (prefix: string) => [`${prefix}/health`, `${prefix}/health/live`, `${prefix}/openapi.json`];
+
 /**
  * The routers of a service: its whole prefix, open to everyone or behind
- * forward-auth, plus its health routes, which stay public either way so
- * operators can probe every service through the gateway.
+ * forward-auth, plus its health routes and OpenAPI document, which stay
+ * public either way so operators and clients can reach them through the
+ * gateway.
  */
 export function serviceRoutes(opts: { router: string; prefix: string; access: 'public' | 'protected'; extra?: RouteSpec[] }): RouteSpec[] {
   return [
     { router: opts.router, rule: pathPrefix(opts.prefix), middlewares: [`${opts.access}@file`] },
     {
-      router: `${opts.router}-health`,
-      rule: paths(`${opts.prefix}/health`, `${opts.prefix}/health/live`),
+      router: `${opts.router}-public`,
+      rule: paths(...publicServicePaths(opts.prefix)),
       middlewares: ['public@file'],
       priority: EXACT_PATH_PRIORITY,
     },

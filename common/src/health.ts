@@ -1,13 +1,23 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { jsonResponse, operation } from './openapi.js';
 
 /** Resolves when a dependency is usable; rejects (or times out) when it is not. */
 export type HealthCheck = () => Promise<unknown>;
 
-export interface HealthReport {
-  status: 'pass' | 'fail';
-  instance: string;
-  checks: Record<string, { status: 'pass' | 'fail'; latency_ms: number; error?: string }>;
-}
+const passOrFail = z.enum(['pass', 'fail']);
+
+export const healthReport = z
+  .object({
+    status: passOrFail,
+    instance: z.string(),
+    checks: z.record(z.string(), z.object({ status: passOrFail, latency_ms: z.number().int().min(0), error: z.string().optional() })),
+  })
+  .meta({ id: 'HealthReport' });
+
+export type HealthReport = z.output<typeof healthReport>;
+
+const liveReport = z.object({ status: z.literal('pass'), instance: z.string() }).meta({ id: 'LiveReport' });
 
 async function runCheck(check: HealthCheck, timeoutMs: number) {
   const started = performance.now();
@@ -35,9 +45,15 @@ async function runCheck(check: HealthCheck, timeoutMs: number) {
  * it, so an outage of a store makes the service answer 503 JSON through the
  * gateway instead of vanishing from the routing table.
  */
-export function healthRoutes(instance: string, checks: Record<string, HealthCheck>, timeoutMs = 2_000): Hono {
-  const routes = new Hono();
-  routes.get('/health', async (c) => {
+export function healthRoutes(instance: string, checks: Record<string, HealthCheck>, timeoutMs = 2_000): OpenAPIHono {
+  const routes = new OpenAPIHono();
+  const health = {
+    method: 'get',
+    path: '/health',
+    summary: 'Every dependency of this service, checked now',
+    responses: { 200: jsonResponse('Every check passes', healthReport), 503: jsonResponse('At least one check fails', healthReport) },
+  } as const;
+  operation(routes, health, async (c) => {
     const names = Object.keys(checks);
     const results = await Promise.all(names.map((n) => runCheck(checks[n]!, timeoutMs)));
     const report: HealthReport = {
@@ -47,6 +63,12 @@ export function healthRoutes(instance: string, checks: Record<string, HealthChec
     };
     return c.json(report, report.status === 'pass' ? 200 : 503);
   });
-  routes.get('/health/live', (c) => c.json({ status: 'pass', instance }));
+  const live = {
+    method: 'get',
+    path: '/health/live',
+    summary: 'The process serves HTTP',
+    responses: { 200: jsonResponse('Alive', liveReport) },
+  } as const;
+  operation(routes, live, (c) => c.json({ status: 'pass' as const, instance }));
   return routes;
 }

@@ -10,3 +10,4 @@ export * from './logger.js';
 export * from './postgres.js';
 export * from './service.js';
 export * from './validation.js';
+export * from './openapi.js';

@@ -2,12 +2,14 @@ import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { ServiceConfig } from './config.js';
 import { ConsulAgent, keepRegistered, traefikTags, type RouteSpec } from './consul.js';
 import { ApiError, errorHandler, notFoundHandler } from './errors.js';
 import { healthRoutes, type HealthCheck } from './health.js';
 import type { Logger } from './logger.js';
+import { methodNotAllowed, serveOpenApi } from './openapi.js';
 
 /**
  * Consul id of this instance. Host and port cannot be shared by two live
@@ -21,9 +23,11 @@ export function instanceId(service: string, address: string, port: number): stri
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 /**
- * The Hono app every service starts from: one error shape, JSON 404s, and the
+ * The Hono app every service starts from: one error shape, JSON 404s, the
  * health routes both at `/health` (for Consul and operators) and under the
- * service's public prefix (so they can be reached through the gateway).
+ * service's public prefix (so they can be reached through the gateway), and
+ * the OpenAPI document of everything mounted under the prefix at
+ * `<prefix>/openapi.json`.
  */
 export function createBaseApp(opts: {
   logger: Logger;
@@ -31,8 +35,10 @@ export function createBaseApp(opts: {
   pathPrefix: string;
   checks: Record<string, HealthCheck>;
   maxBodyBytes?: number;
-}): Hono {
-  const app = new Hono();
+  /** Title and description of the service's OpenAPI document. */
+  api: { title: string; description: string };
+}): OpenAPIHono {
+  const app = new OpenAPIHono();
   app.onError(errorHandler(opts.logger));
   app.notFound(notFoundHandler);
   // No route takes more than a small JSON document; cap bodies before anyone reads them.
@@ -44,9 +50,13 @@ export function createBaseApp(opts: {
       },
     }),
   );
+  app.use(methodNotAllowed(app));
   const health = healthRoutes(opts.instance, opts.checks);
-  app.route('/', health);
+  // The bare copy goes through a plain Hono so it stays out of the document:
+  // the gateway only reaches the prefixed one.
+  app.route('/', new Hono().route('/', health));
   app.route(opts.pathPrefix, health);
+  serveOpenApi(app, { prefix: opts.pathPrefix, ...opts.api });
   return app;
 }
 
@@ -56,7 +66,8 @@ export interface RunServiceOptions {
   routes: RouteSpec[];
   config: ServiceConfig;
   logger: Logger;
-  app: Hono;
+  /** The app to serve (a Hono app: only its `fetch` is needed). */
+  app: { fetch: (request: Request) => Response | Promise<Response> };
   /** Closes clients after the HTTP server has drained, in order. */
   close?: Array<() => Promise<unknown>>;
   /** Whether to install SIGTERM/SIGINT handlers (tests drive `stop()` themselves). */

@@ -17,13 +17,13 @@ describe('traefikTags', () => {
 });
 
 describe('serviceRoutes', () => {
-  it('puts a protected prefix behind forward-auth but keeps its health routes public', () => {
+  it('puts a protected prefix behind forward-auth but keeps its health routes and OpenAPI document public', () => {
     const routes = serviceRoutes({ router: 'profile', prefix: '/api/profile', access: 'protected' });
     expect(routes).toEqual([
       { router: 'profile', rule: 'PathPrefix(`/api/profile`)', middlewares: ['protected@file'] },
       {
-        router: 'profile-health',
-        rule: 'Path(`/api/profile/health`) || Path(`/api/profile/health/live`)',
+        router: 'profile-public',
+        rule: 'Path(`/api/profile/health`) || Path(`/api/profile/health/live`) || Path(`/api/profile/openapi.json`)',
         middlewares: ['public@file'],
         priority: EXACT_PATH_PRIORITY,
       },

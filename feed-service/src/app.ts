@@ -19,7 +19,11 @@ export interface AppDeps extends FeedRoutesDeps {
 }
 
 export function createApp(deps: AppDeps) {
-  const app = createBaseApp({ ...deps, pathPrefix: PREFIX });
+  const app = createBaseApp({
+    ...deps,
+    pathPrefix: PREFIX,
+    api: { title: 'feedmesh feed-service', description: 'Activity feeds materialized from posts-events: the global stream, per user, and stats.' },
+  });
   app.route(PREFIX, feedRoutes(deps));
   return app;
 }

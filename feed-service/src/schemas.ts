@@ -1,9 +1,29 @@
 import { z } from 'zod';
+import { postSnapshot, queryInt } from '@feedmesh/common';
 
 /** Paging of every feed: `limit` 1–100 (default 20), `skip` inside the kept window. */
 export const pageQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  skip: z.coerce.number().int().min(0).max(100_000).default(0),
+  limit: queryInt(1, 100, 20),
+  skip: queryInt(0, 100_000, 0),
 });
 
 export const userIdParam = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
+
+const feedItem = postSnapshot.meta({ id: 'FeedItem' });
+
+export const feedPage = z
+  .object({ items: z.array(feedItem), limit: z.number().int(), skip: z.number().int(), count: z.number().int().min(0) })
+  .meta({ id: 'FeedPage' });
+
+export const feedParams = z.object({ userId: userIdParam });
+
+export const feedStats = z
+  .object({
+    global_length: z.number().int().min(0),
+    events_applied: z.number().int().min(0),
+    duplicates_skipped: z.number().int().min(0),
+    dead_lettered: z.number().int().min(0),
+    last_event_at: z.string().nullable(),
+    consumer_lag: z.array(z.object({ partition: z.number().int(), lag: z.number().int() })),
+  })
+  .meta({ id: 'FeedStats' });

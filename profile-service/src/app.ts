@@ -17,7 +17,11 @@ export interface AppDeps extends ProfileRoutesDeps {
 }
 
 export function createApp(deps: AppDeps) {
-  const app = createBaseApp({ ...deps, pathPrefix: PREFIX });
+  const app = createBaseApp({
+    ...deps,
+    pathPrefix: PREFIX,
+    api: { title: 'feedmesh profile-service', description: "The caller's profile, and others' by user id." },
+  });
   app.route(PREFIX, profileRoutes(deps));
   return app;
 }

@@ -1,15 +1,21 @@
+import { text, trimmedText } from '@feedmesh/common';
 import { z } from 'zod';
 
-// Only http(s) links: a javascript: or data: URL in a profile would be handed to every browser that shows it.
+// Only http(s) links: a javascript: or data: URL in a profile would be handed
+// to every browser that shows it. ASCII only, as URIs are: a client sends
+// other characters percent-encoded (or a host in punycode).
 const webUrl = z
-  .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
-  .max(2048);
+  .string()
+  .max(2048)
+  .regex(/^https?:\/\/[\x21-\x7e]+$/, 'must be an http or https URL in ASCII')
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }))
+  .meta({ format: 'uri' });
 
 const fields = {
-  display_name: z.string().trim().min(1).max(64),
-  bio: z.string().max(500).nullable(),
+  display_name: trimmedText(64),
+  bio: text().max(500).nullable(),
   avatar_url: webUrl.nullable(),
-  location: z.string().trim().max(100).nullable(),
+  location: text().max(100).trim().nullable(),
   website: webUrl.nullable(),
 };
 
@@ -30,9 +36,25 @@ export const updateProfileBody = z
     location: fields.location.optional(),
     website: fields.website.optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, 'give at least one field to change');
+  .refine((body) => Object.keys(body).length > 0, 'give at least one field to change')
+  .meta({ minProperties: 1 });
 
 export type CreateProfile = z.output<typeof createProfileBody>;
 export type UpdateProfile = z.output<typeof updateProfileBody>;
 
 export const userIdParam = z.uuid();
+
+export const profile = z
+  .object({
+    user_id: z.uuid(),
+    display_name: z.string(),
+    bio: z.string().nullable(),
+    avatar_url: z.string().nullable(),
+    location: z.string().nullable(),
+    website: z.string().nullable(),
+    created_at: z.iso.datetime({ offset: true }),
+    updated_at: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'Profile' });
+
+export const profileParams = z.object({ userId: userIdParam });
