@@ -1,5 +1,4 @@
 import { MongoServerError, type Collection } from 'mongodb';
-import { z } from 'zod';
 
 /**
  * Where a post sits in a listing: its place in creation order, globally and
@@ -47,23 +46,6 @@ export interface Listing {
 export function listingOf(authorId: string | undefined): Listing {
   if (authorId === undefined) return { sequence: GLOBAL_SEQUENCE, order: 'seq', filter: (page) => ({ page }) };
   return { sequence: authorSequence(authorId), order: 'author_seq', filter: (page) => ({ author_page: `${authorId}:${page}` }) };
-}
-
-const cursorSchema = z.object({ s: z.string(), p: z.number().int().min(1) });
-
-/** An opaque "continue below this position" token for one listing. */
-export function encodeCursor(sequence: string, position: number): string {
-  return Buffer.from(JSON.stringify({ s: sequence, p: position })).toString('base64url');
-}
-
-/** The position a cursor continues below, or undefined when it is not one of this listing's. */
-export function decodeCursor(sequence: string, cursor: string): number | undefined {
-  try {
-    const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    return parsed.success && parsed.data.s === sequence ? parsed.data.p : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Most sequences this process remembers the next free position of (one per active author). */

@@ -10,7 +10,7 @@ import {
   type IdentityVariables,
 } from '@feedmesh/common';
 import { createPostBody, listPostsQuery, post, postId, postPage, postParams, updatePostBody } from './schemas.js';
-import { ConflictError, ForbiddenError, InvalidCursorError, NotFoundError, type PostStore } from './store.js';
+import { ConflictError, ForbiddenError, NotFoundError, type PostStore } from './store.js';
 
 export interface PostRoutesDeps {
   store: PostStore;
@@ -24,7 +24,6 @@ function translate(err: unknown): never {
   if (err instanceof NotFoundError) throw new ApiError(404, 'not_found', 'no such post');
   if (err instanceof ForbiddenError) throw new ApiError(403, 'forbidden', 'only the author may change this post');
   if (err instanceof ConflictError) throw new ApiError(409, 'conflict', 'the post changed meanwhile; read it again and retry');
-  if (err instanceof InvalidCursorError) throw new ApiError(400, 'validation_failed', 'query is invalid', [{ path: 'before', message: 'not the `next` of a page of this listing' }]);
   throw err;
 }
 

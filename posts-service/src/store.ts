@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { POST_EVENT_SCHEMA_VERSION, type PostEvent, type PostSnapshot } from '@feedmesh/common';
 import { MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
-import { decodeCursor, encodeCursor, GLOBAL_SEQUENCE, authorSequence, listingOf, pageOf, positionFields, Positions, type PositionFields, type SlotDoc } from './positions.js';
+import { GLOBAL_SEQUENCE, authorSequence, listingOf, pageOf, positionFields, Positions, type PositionFields, type SlotDoc } from './positions.js';
 import type { CreatePost, ListPosts, UpdatePost } from './schemas.js';
 
 /** A post as stored in `posts_db.posts`: the state after its latest change, and where it lists. */
@@ -40,12 +40,11 @@ export type Post = PostSnapshot;
 export class NotFoundError extends Error {}
 export class ForbiddenError extends Error {}
 export class ConflictError extends Error {}
-export class InvalidCursorError extends Error {}
 
 export interface PostPage {
   items: Post[];
-  /** Continues the listing below the last item; null at the end. */
-  next: string | null;
+  /** The last item's place: `before` for the next page; null at the end. */
+  next: number | null;
 }
 
 const NAMESPACE_EXISTS = 48;
@@ -140,13 +139,8 @@ export class PostStore {
    */
   async list(q: ListPosts): Promise<PostPage> {
     const listing = listingOf(q.author_id);
-    let below: number;
-    if (q.before === undefined) below = (await this.positions.top(listing.sequence)) + 1;
-    else {
-      const position = decodeCursor(listing.sequence, q.before);
-      if (position === undefined) throw new InvalidCursorError();
-      below = position;
-    }
+    // Nothing lives above the newest place: a `before` beyond it starts there, not at empty pages far above.
+    const below = Math.min(q.before ?? Infinity, (await this.positions.top(listing.sequence)) + 1);
     let toSkip = q.skip;
     const items: PostDoc[] = [];
     for (let page = pageOf(below - 1); page >= 0 && items.length < q.limit; page--) {
@@ -159,7 +153,7 @@ export class PostStore {
     }
     const last = items.at(-1);
     const more = last !== undefined && items.length === q.limit && last[listing.order] > 1;
-    return { items: items.map(toPost), next: more ? encodeCursor(listing.sequence, last[listing.order]) : null };
+    return { items: items.map(toPost), next: more ? last[listing.order] : null };
   }
 
   /**

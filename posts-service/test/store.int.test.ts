@@ -112,7 +112,7 @@ describe('posts CRUD', () => {
 
     const walk = async (query: string) => {
       const seen: string[] = [];
-      let next: string | null = null;
+      let next: number | null = null;
       do {
         const res = await as('x', 'GET', `?${query}&limit=17${next ? `&before=${next}` : ''}`);
         expect(res.status).toBe(200);
@@ -129,10 +129,14 @@ describe('posts CRUD', () => {
     const skipped = await as('x', 'GET', `?author_id=${author}&skip=${PAGE_SIZE - 2}&limit=5`);
     expect(skipped.body.items.map((p: { id: string }) => p.id)).toEqual(expected.slice(PAGE_SIZE - 2, PAGE_SIZE + 3));
 
-    const foreign = (await as('x', 'GET', `?limit=1`)).body.next as string;
-    const res = await as('x', 'GET', `?author_id=${author}&before=${foreign}`);
-    expect(res.status).toBe(400);
-    expect(res.body.error).toMatchObject({ code: 'validation_failed', issues: [{ path: 'before' }] });
+    // A place far beyond the newest is the newest page, at once.
+    const far = await as('x', 'GET', `?author_id=${author}&limit=3&before=999999999999999`);
+    expect(far.body.items.map((p: { id: string }) => p.id)).toEqual(expected.slice(0, 3));
+    for (const before of ['0', 'abc', '-1', '1e3']) {
+      const res = await as('x', 'GET', `?author_id=${author}&before=${before}`);
+      expect(res.status, before).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'validation_failed', issues: [{ path: 'before' }] });
+    }
   });
 
   it('hands out dense, unique positions to instances that race for them', async () => {
