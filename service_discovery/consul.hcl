@@ -14,10 +14,14 @@ performance {
   raft_multiplier = 1
 }
 
+# gRPC (plain and TLS) serves only service-mesh proxies, which we do not run.
+# Consul opens grpc_tls on 8503 by default: off, or a second stack on this
+# machine could not start its own agent.
 ports {
-  http  = 8500
-  dns   = 8600
-  grpc  = -1
+  http     = 8500
+  dns      = 8600
+  grpc     = -1
+  grpc_tls = -1
 }
 
 log_level = "INFO"
