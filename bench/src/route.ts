@@ -7,10 +7,13 @@ import { env } from './setup.js';
  * until every probe answers 200 through the gateway, runs `fn`, and always
  * deregisters. A benchmark killed midway leaves an instance whose check
  * fails: Traefik stops routing to it at once, Consul drops it after a minute.
+ * Its check is lenient (5 s timeout): on an overloaded box a 1 s check times
+ * out, and Traefik would pull the route mid-measurement (404s counted as the
+ * figure's failures).
  */
 export async function withBenchRoute<T>(reg: ServiceRegistration, probes: Array<{ url: string; headers?: Record<string, string> }>, fn: () => Promise<T>): Promise<T> {
   const consul = new ConsulAgent(env('CONSUL_URL'));
-  await consul.register(reg);
+  await consul.register({ checkInterval: '5s', checkTimeout: '5s', ...reg });
   try {
     for (let i = 0; ; i++) {
       const ok = await Promise.all(probes.map(async ({ url, headers }) => (await fetch(url, { headers }).catch(() => undefined))?.status === 200));
