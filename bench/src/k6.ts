@@ -24,6 +24,8 @@ export interface LoadResult {
   rate_achieved: number;
   requests: number;
   failed_ratio: number;
+  /** Failed requests by cause: no answer (refused, reset, 10 s timeout), 4xx, 5xx. */
+  failed: { network: number; status_4xx: number; status_5xx: number };
   /** Iterations k6 could not start on time (no free virtual user): a sign of saturation. */
   dropped: number;
   p50_ms: number;
@@ -67,6 +69,11 @@ export async function k6(load: Load): Promise<LoadResult> {
       rate_achieved: Math.round((reqs.rate ?? 0) * 10) / 10,
       requests: reqs.count ?? 0,
       failed_ratio: summary.metrics.http_req_failed?.values.rate ?? 0,
+      failed: {
+        network: summary.metrics.failed_network?.values.count ?? 0,
+        status_4xx: summary.metrics.failed_4xx?.values.count ?? 0,
+        status_5xx: summary.metrics.failed_5xx?.values.count ?? 0,
+      },
       dropped: summary.metrics.dropped_iterations?.values.count ?? 0,
       p50_ms: round(d.med),
       p90_ms: round(d['p(90)']),
@@ -78,8 +85,16 @@ export async function k6(load: Load): Promise<LoadResult> {
   }
 }
 
+/**
+ * Seconds of every measured run and of the unmeasured run before it. Short,
+ * so the whole suite stays within minutes on two shared cores; override with
+ * BENCH_SECONDS and BENCH_WARMUP_SECONDS for a longer look.
+ */
+export const MEASURE_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+export const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+
 /** A short unmeasured run first (JIT, pools, keep-alive connections), then the measured one. */
-export async function measure(load: Load, warmupSeconds = 5): Promise<LoadResult> {
+export async function measure(load: Load, warmupSeconds = WARMUP_SECONDS): Promise<LoadResult> {
   await k6({ ...load, seconds: warmupSeconds });
   return k6(load);
 }

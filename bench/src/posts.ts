@@ -3,15 +3,14 @@
 // forward-auth included) beside the same straight at posts-service, then the
 // gateway at a higher offered rate to see what it sustains.
 import { IDENTITY_HEADERS, IdentityAsserter } from '@feedmesh/common';
-import { measure, type LoadResult } from './k6.js';
-import { ms, publish, runContext } from './report.js';
+import { MEASURE_SECONDS as SECONDS, measure, WARMUP_SECONDS, type LoadResult } from './k6.js';
+import { failedCell, ms, publish, runContext } from './report.js';
 import { benchUser, env, round3 } from './setup.js';
 
 const gateway = env('GATEWAY_URL');
 const posts = env('POSTS_URL');
 const RATE = Number(process.env.BENCH_POSTS_RATE ?? 100);
 const HIGH_RATE = Number(process.env.BENCH_POSTS_HIGH_RATE ?? 300);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 
 const user = await benchUser('posts');
 const body = JSON.stringify({ title: 'Benchmark post', content: 'x'.repeat(200), tags: ['bench'] });
@@ -35,13 +34,13 @@ const derived = {
 };
 const context = runContext();
 const row = (label: string, r: LoadResult) =>
-  `| ${label} | ${r.rate_offered}/s | ${r.rate_achieved}/s | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ${(r.failed_ratio * 100).toFixed(2)} % | ${r.dropped} |`;
+  `| ${label} | ${r.rate_offered}/s | ${r.rate_achieved}/s | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ${failedCell(r)} | ${r.dropped} |`;
 await publish(
   'posts',
-  { benchmark: 'posts', context, load: { rate: RATE, high_rate: HIGH_RATE, seconds: SECONDS, warmup_seconds: 5 }, runs, derived },
+  { benchmark: 'posts', context, load: { rate: RATE, high_rate: HIGH_RATE, seconds: SECONDS, warmup_seconds: WARMUP_SECONDS }, runs, derived },
   `## Posts: creating a post
 
-Run ${context.date} · ${context.cores} cores · commit ${context.commit}. k6 constant-arrival-rate, 5 s warm-up then ${SECONDS} s measured, loopback only. Command: \`stack/mesh bench posts\`.
+Run ${context.date} · ${context.cores} cores · commit ${context.commit}. k6 constant-arrival-rate, ${WARMUP_SECONDS} s warm-up then ${SECONDS} s measured, loopback only. Command: \`stack/mesh bench posts\`.
 Each create is two writes to the MongoDB-protocol server (the event, which is the commit, then the post) and wakes the relay, which publishes to Kafka and marks the event sent.
 
 | POST /api/posts | offered | achieved | p50 | p99 | failed | not started on time |

@@ -3,8 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { LoadResult } from './k6.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
+export const repo = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Where and on what a run happened, stored beside its figures. */
 export function runContext() {
@@ -53,3 +54,14 @@ export function replaceSection(doc: string, name: string, markdown: string): str
 }
 
 export const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+/** The failure rate, and when there were failures, what they were. */
+export function failedCell(r: Pick<LoadResult, 'failed_ratio' | 'failed'>): string {
+  const pct = `${(r.failed_ratio * 100).toFixed(2)} %`;
+  const causes = [
+    r.failed.status_5xx && `${r.failed.status_5xx} × 5xx`,
+    r.failed.status_4xx && `${r.failed.status_4xx} × 4xx`,
+    r.failed.network && `${r.failed.network} unanswered`,
+  ].filter(Boolean);
+  return causes.length ? `${pct} (${causes.join(', ')})` : pct;
+}

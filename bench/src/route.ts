@@ -1,0 +1,28 @@
+import { ConsulAgent, type ServiceRegistration } from '@feedmesh/common';
+import { env } from './setup.js';
+
+/**
+ * Puts an instance of the benchmark's own into the stack's Consul catalog,
+ * with Traefik tags, so the gateway routes to it like to any service; waits
+ * until every probe answers 200 through the gateway, runs `fn`, and always
+ * deregisters. A benchmark killed midway leaves an instance whose check
+ * fails: Traefik stops routing to it at once, Consul drops it after a minute.
+ * Its check is lenient (5 s timeout): on an overloaded box a 1 s check times
+ * out, and Traefik would pull the route mid-measurement (404s counted as the
+ * figure's failures).
+ */
+export async function withBenchRoute<T>(reg: ServiceRegistration, probes: Array<{ url: string; headers?: Record<string, string> }>, fn: () => Promise<T>): Promise<T> {
+  const consul = new ConsulAgent(env('CONSUL_URL'));
+  await consul.register({ checkInterval: '5s', checkTimeout: '5s', ...reg });
+  try {
+    for (let i = 0; ; i++) {
+      const ok = await Promise.all(probes.map(async ({ url, headers }) => (await fetch(url, { headers }).catch(() => undefined))?.status === 200));
+      if (ok.every(Boolean)) break;
+      if (i > 100) throw new Error(`benchmark routes of ${reg.id} never came up (see ${env('TRAEFIK_API_URL')}/api/http/routers)`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return await fn();
+  } finally {
+    await consul.deregister(reg.id);
+  }
+}
