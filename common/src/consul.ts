@@ -47,7 +47,10 @@ export class ConsulAgent {
       Check: {
         HTTP: `http://${reg.address}:${reg.port}${reg.checkPath}`,
         Interval: reg.checkInterval ?? '2s',
-        Timeout: reg.checkTimeout ?? '1s',
+        Timeout: reg.checkTimeout ?? '2s',
+        // One slow answer on a starved machine must not pull a live instance out of
+        // Traefik; a dead one (connection refused) still goes critical within ~4 s.
+        FailuresBeforeCritical: 2,
         DeregisterCriticalServiceAfter: reg.deregisterCriticalAfter ?? '1m',
       },
     });

@@ -54,6 +54,30 @@ describe('registration in the real Consul', () => {
     await eventually(async () => (await checkStatus(svc.id)) === 'passing');
   });
 
+  it('keeps an instance in service through one check answered too slowly, and takes it out after two', async () => {
+    const name = `it-slow-check-${process.pid}`;
+    let stalls = 0;
+    const app = new Hono();
+    app.get('/health/live', async (c) => {
+      if (stalls > 0) {
+        stalls--;
+        await new Promise((r) => setTimeout(r, 3_000)); // beyond the check's 2 s timeout
+      }
+      return c.json({ status: 'pass' });
+    });
+    const svc = await startTestService(name, app);
+    await eventually(async () => (await checkStatus(svc.id)) === 'passing');
+
+    stalls = 1;
+    const seen = new Set<string | undefined>();
+    for (const until = Date.now() + 6_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) seen.add(await checkStatus(svc.id));
+    expect(stalls).toBe(0); // the slow answer did happen
+    expect([...seen]).toEqual(['passing']);
+
+    stalls = 2;
+    await eventually(async () => (await checkStatus(svc.id)) === 'critical', 15_000);
+  });
+
   it('deregisters on stop, and only then closes the listener after in-flight requests finish', async () => {
     const name = `it-drain-${process.pid}`;
     const app = new Hono();
