@@ -84,7 +84,7 @@ const queries: Array<[string, string, number?]> = [
   ['newest 20', '/api/posts?limit=20'],
   ['newest 100', '/api/posts?limit=100'],
   ['skip 1000, limit 20 (deepest offset)', '/api/posts?skip=1000&limit=20', DEEP_RATE],
-  [`before the middle (cursor at ${Math.floor(total / 2)})`, `/api/posts?limit=20&before=${Math.floor(total / 2)}`],
+  [`before the middle (before=${Math.floor(total / 2)})`, `/api/posts?limit=20&before=${Math.floor(total / 2)}`],
   [`author with ${lightCount} posts, newest 20`, `/api/posts?author_id=${lightAuthor}&limit=20`],
   [`author with ${heavyCount} posts, newest 20`, `/api/posts?author_id=${HEAVY}&limit=20`],
   [`author with ${heavyCount} posts, before the middle`, `/api/posts?author_id=${HEAVY}&limit=20&before=${Math.floor(heavyCount / 2)}`],
@@ -114,6 +114,6 @@ Run ${context.date} · ${context.cores} cores · commit ${context.commit}. k6 co
 | --- | --- | --- | --- | --- | --- | --- |
 ${Object.entries(runs).map(([name, r]) => row(name, r)).join('\n')}
 
-The floor is one document by \`_id\`. Every listing reads one or two pages of ${PAGE_SIZE} posts by equality (see \`posts-service/src/positions.ts\`); an offset reads the pages before it, a \`before\` cursor jumps to its page. For comparison, the plain \`find().sort({created_at: -1}).limit(20)\` this replaces took 89 s and 4.4 GB on FerretDB at a million posts (stack/ferretdb/README.md).`,
+The floor is one document by \`_id\`. Every listing reads one or two pages of ${PAGE_SIZE} posts by equality (see \`posts-service/src/positions.ts\`); an offset reads the pages before it, \`before\` (a page's \`next\`) jumps straight to its page. For comparison, the plain \`find().sort({created_at: -1}).limit(20)\` this replaces took 89 s and 4.4 GB on FerretDB at a million posts (stack/ferretdb/README.md).`,
 );
 process.stdout.write(`${JSON.stringify({ posts: total, runs }, null, 2)}\n`);

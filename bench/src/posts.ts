@@ -41,7 +41,7 @@ await publish(
   `## Posts: creating a post
 
 Run ${context.date} · ${context.cores} cores · commit ${context.commit}. k6 constant-arrival-rate, ${WARMUP_SECONDS} s warm-up then ${SECONDS} s measured, loopback only. Command: \`stack/mesh bench posts\`.
-Each create is two writes to the MongoDB-protocol server (the event, which is the commit, then the post) and wakes the relay, which publishes to Kafka and marks the event sent.
+Each create is four inserts into the MongoDB-protocol server: its two listing places (global and its author's, side by side), then the event, which is the commit, then the post; it wakes the relay, which publishes to Kafka and marks the event sent.
 
 | POST /api/posts | offered | achieved | p50 | p99 | failed | not started on time |
 | --- | --- | --- | --- | --- | --- | --- |

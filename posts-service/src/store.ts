@@ -92,15 +92,31 @@ export class PostStore {
     this.positions = new Positions(this.slots);
   }
 
+  /**
+   * Listing reads one page at a time by equality (see positions.ts), the relay
+   * the pending events. On FerretDB v1 the server's own indexes serve neither
+   * (the native stack gives its tables GIN indexes instead, stack/ferretdb), so
+   * there they would only slow every write: none are made, and older ones go.
+   */
   async ensureIndexes(): Promise<void> {
-    // Listing reads one page at a time by equality (see positions.ts).
-    await this.posts.createIndex({ page: 1 });
-    await this.posts.createIndex({ author_page: 1 });
-    await this.events.createIndex({ pending: 1 }, { sparse: true });
-    // Slots are only ever read by `_id`; the collection must exist for the stack to index it.
-    await this.db.createCollection(this.slots.collectionName).catch((err: unknown) => {
-      if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
-    });
+    for (const collection of [this.posts, this.events, this.slots]) {
+      await this.db.createCollection(collection.collectionName).catch((err: unknown) => {
+        if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
+      });
+    }
+    const ferretdb = 'ferretdbVersion' in (await this.db.admin().command({ buildInfo: 1 }));
+    if (!ferretdb) {
+      await this.posts.createIndex({ page: 1 });
+      await this.posts.createIndex({ author_page: 1 });
+      await this.events.createIndex({ pending: 1 }, { sparse: true });
+    }
+    // Those of the time-sorted listing before pages, and on FerretDB every one of ours.
+    const unwanted = ['created_at_-1__id_-1', 'author_id_1_created_at_-1__id_-1', ...(ferretdb ? ['page_1', 'author_page_1', 'pending_1'] : [])];
+    for (const collection of [this.posts, this.events]) {
+      for (const { name } of await collection.indexes()) {
+        if (name && unwanted.includes(name)) await collection.dropIndex(name);
+      }
+    }
   }
 
   async create(actor: string, input: CreatePost): Promise<Post> {
