@@ -1,4 +1,4 @@
-import { MongoServerError, type Collection } from 'mongodb';
+import { MongoBulkWriteError, type Collection } from 'mongodb';
 
 /**
  * Where a post sits in a listing: its place in creation order, globally and
@@ -51,34 +51,43 @@ export function listingOf(authorId: string | undefined): Listing {
 /** Most sequences this process remembers the next free position of (one per active author). */
 const REMEMBERED = 10_000;
 
+/** Most claims of one sequence sent in one insert. */
+const MAX_BATCH = 100;
+
+interface Waiting {
+  postId: string;
+  resolve: (position: number) => void;
+  reject: (err: unknown) => void;
+}
+
+const isDuplicate = (err: MongoBulkWriteError) => err.code === 11000 || [err.writeErrors].flat()[0]?.code === 11000;
+
 /**
  * Dense, gap-free position sequences whose only write is an insert against
  * the unique `_id`, the one write the server makes exact under concurrency
  * (its conditional updates can have several winners). Instances race for the
- * next number; the loser of a race takes the one after. Within a process the
- * claims of one sequence take turns, so a failed insert never leaves a hole
- * behind a later success: the next claim retries the same number.
+ * next number; the loser of a race takes the one after.
+ *
+ * Within a process, the claims of one sequence are sent in turn, those that
+ * queued meanwhile together: one ordered insert of consecutive positions
+ * (group commit). An ordered insert stops at its first failure, so what
+ * landed is always a prefix and no hole is ever left behind a later position.
  */
 export class Positions {
   /** Next position to try, per sequence: every position below it is claimed. */
   private readonly next = new Map<string, number>();
-  private readonly turns = new Map<string, Promise<number>>();
+  private readonly waiting = new Map<string, Waiting[]>();
 
   constructor(private readonly slots: Collection<SlotDoc>) {}
 
   /** Claims the next position of `sequence` for `postId`. */
   claim(sequence: string, postId: string): Promise<number> {
-    const previous = this.turns.get(sequence);
-    const mine = (previous ?? Promise.resolve(0)).then(
-      () => this.claimNow(sequence, postId),
-      () => this.claimNow(sequence, postId),
-    );
-    this.turns.set(sequence, mine);
-    const forget = () => {
-      if (this.turns.get(sequence) === mine) this.turns.delete(sequence);
-    };
-    mine.then(forget, forget);
-    return mine;
+    return new Promise((resolve, reject) => {
+      const queue = this.waiting.get(sequence);
+      if (queue) return void queue.push({ postId, resolve, reject });
+      this.waiting.set(sequence, [{ postId, resolve, reject }]);
+      void this.drain(sequence);
+    });
   }
 
   /** The highest claimed position of `sequence` (0 if none): a gallop up from a claimed one, then a bisection. */
@@ -100,18 +109,41 @@ export class Positions {
     return low;
   }
 
-  private async claimNow(sequence: string, postId: string): Promise<number> {
-    let position = this.next.get(sequence) ?? (await this.top(sequence)) + 1;
-    for (;;) {
+  /** Sends the queued claims of `sequence` until none are left; the queue exists while this runs. */
+  private async drain(sequence: string): Promise<void> {
+    for (let queue = this.waiting.get(sequence); queue?.length; queue = this.waiting.get(sequence)) {
+      const batch = queue.splice(0, MAX_BATCH);
       try {
-        await this.slots.insertOne({ _id: `${sequence}:${position}`, post_id: postId });
-        this.remember(sequence, position + 1);
-        return position;
+        await this.claimBatch(sequence, batch);
       } catch (err) {
-        if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
-        // Another instance took it (or an earlier attempt of ours landed after all): skip past what exists.
-        position = (await this.top(sequence, position)) + 1;
+        // Whether anything landed is unknown: the next claim looks the sequence up again.
+        this.next.delete(sequence);
+        for (const w of batch) w.reject(err);
       }
+    }
+    this.waiting.delete(sequence);
+  }
+
+  /** Claims consecutive positions for `batch`, resolving each waiter as its position lands. */
+  private async claimBatch(sequence: string, batch: Waiting[]): Promise<void> {
+    let first = this.next.get(sequence) ?? (await this.top(sequence)) + 1;
+    while (batch.length > 0) {
+      const docs = batch.map((w, i) => ({ _id: `${sequence}:${first + i}`, post_id: w.postId }));
+      let landed = docs.length;
+      let failure: MongoBulkWriteError | undefined;
+      try {
+        await this.slots.insertMany(docs, { ordered: true });
+      } catch (err) {
+        if (!(err instanceof MongoBulkWriteError)) throw err;
+        failure = err;
+        landed = err.insertedCount;
+      }
+      batch.splice(0, landed).forEach((w, i) => w.resolve(first + i));
+      if (landed > 0) this.remember(sequence, first + landed);
+      if (failure === undefined) return;
+      if (!isDuplicate(failure)) throw failure;
+      // Another instance took the next one: go on past everything that exists.
+      first = (await this.top(sequence, first + landed)) + 1;
     }
   }
 

@@ -154,6 +154,17 @@ describe('posts CRUD', () => {
     probes.mockRestore();
   });
 
+  it('sends the claims that queue up meanwhile together, as one insert of consecutive places', async () => {
+    const slots = db.collection<SlotDoc>('post_slots');
+    const positions = new Positions(slots);
+    const sequence = `group-${Date.now()}`;
+    const inserts = vi.spyOn(slots, 'insertMany');
+    const claimed = await Promise.all(Array.from({ length: 30 }, (_, i) => positions.claim(sequence, `p${i}`)));
+    expect(claimed).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(inserts.mock.calls.length).toBe(2); // the first alone, then the 29 that queued behind it
+    inserts.mockRestore();
+  });
+
   it('places posts written before listings had positions, once, in creation order', async () => {
     const legacyDb = mongo.db(`${db.databaseName}_legacy`);
     const legacy = new PostStore(legacyDb);
