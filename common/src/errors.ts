@@ -76,6 +76,9 @@ const MONGO_CONNECTION_ERRORS = new Set([
   'MongoNotConnectedError',
 ]);
 
+/** What the driver throws for a server's answer: to one write, or to a batch (insertMany). */
+const MONGO_SERVER_ERRORS = new Set(['MongoServerError', 'MongoBulkWriteError']);
+
 /**
  * Whether an error says a store could not be reached (down, restarting, the
  * connection dropped) rather than that the request or the code was wrong:
@@ -91,7 +94,7 @@ export function storeUnavailable(err: unknown): boolean {
   if (typeof code === 'string' && (NETWORK_CODES.has(code) || /^(08|57P0)/.test(code))) return true;
   if (/^Connection terminated/.test(err.message)) return true;
   if (MONGO_CONNECTION_ERRORS.has(err.name)) return true;
-  if (err.name === 'MongoServerError' && code === 1 && /failed to connect to|SQLSTATE (08|57P0)/.test(err.message)) return true;
+  if (MONGO_SERVER_ERRORS.has(err.name) && /failed to connect to|SQLSTATE (08|57P0)/.test(err.message)) return true;
   return false;
 }
 

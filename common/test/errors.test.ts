@@ -84,6 +84,10 @@ describe('storeUnavailable', () => {
       'FerretDB without its PostgreSQL',
       named('MongoServerError', '[msg_insert.go:168 handler.(*Handler).MsgInsert] failed to connect to `user=feedmesh database=ferretdb`: server error: FATAL: the database system is shutting down (SQLSTATE 57P03)', { code: 1 }),
     ],
+    [
+      'FerretDB without its PostgreSQL, answering a batch insert',
+      named('MongoBulkWriteError', '[msg_insert.go:168 handler.(*Handler).MsgInsert] failed to connect to `user=feedmesh database=ferretdb`:\n\t127.0.0.1:5432 (127.0.0.1): dial error: dial tcp 127.0.0.1:5432: connect: connection refused', { code: 1 }),
+    ],
   ])('recognises %s', (_label, e) => {
     expect(storeUnavailable(e)).toBe(true);
   });
@@ -92,6 +96,7 @@ describe('storeUnavailable', () => {
     ['a bug', err('Cannot read properties of undefined')],
     ['a constraint violation', named('error', 'duplicate key value violates unique constraint', { code: '23505' })],
     ['a MongoDB duplicate key', named('MongoServerError', 'E11000 duplicate key error', { code: 11000 })],
+    ['a batch insert hitting a duplicate key', named('MongoBulkWriteError', 'E11000 duplicate key error', { code: 11000 })],
     ['a FerretDB internal error of another kind', named('MongoServerError', 'unexpected type', { code: 1 })],
   ])('leaves %s a 500', (_label, e) => {
     expect(storeUnavailable(e)).toBe(false);
