@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, spawnService, type SpawnedService } from './support/process.js';
+import { freePort } from '@feedmesh/common';
+import { spawnService, type SpawnedService } from './support/process.js';
 import { eventually, getJson, stack } from './support/stack.js';
 
 // Extra instances of auth-service, started and stopped by the test itself, so

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freePort } from './support/process.js';
+import { freePort } from '@feedmesh/common';
 import { bash, type ShellRun } from './support/shell.js';
 import { stack } from './support/stack.js';
 

@@ -5,10 +5,9 @@
 //     redis-benchmark running the same LRANGE (the floor);
 //  3. page read p50 after 1 000 and after 1 000 000 posts created, on a
 //     second feed-service of the benchmark's own (its own keys and topic).
-import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createKafka, createLogger, type PostEvent } from '@feedmesh/common';
+import { createKafka, createLogger, freePort, type PostEvent } from '@feedmesh/common';
 import { FeedStore } from '@feedmesh/feed-service/feeds';
 import { Redis } from 'ioredis';
 import { MEASURE_SECONDS as SECONDS, measure, WARMUP_SECONDS, type LoadResult } from './k6.js';
@@ -101,15 +100,6 @@ async function redisFloor() {
 }
 
 // 3. 1 000 vs 1 000 000 posts -------------------------------------------------
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function scale() {
   const stamp = `${Date.now()}`;
   const prefix = `feedbench:${stamp}`;
@@ -121,7 +111,6 @@ async function scale() {
   await admin.connect();
   await admin.createTopics({ topics: [topic, `${topic}.dlq`].map((t) => ({ topic: t, numPartitions: 3, replicationFactor: 1 })), waitForLeaders: true });
   const port = await freePort();
-  const { spawn } = await import('node:child_process');
   const svc = spawn(process.execPath, [new URL('../../feed-service/dist/index.js', import.meta.url).pathname], {
     env: { ...process.env, PORT: String(port), CONSUL_REGISTER: 'false', FEED_KEY_PREFIX: prefix, FEED_TOPIC: topic, CONSUMER_GROUP: `bench-${stamp}`, LOG_LEVEL: 'warn' },
     stdio: 'ignore',

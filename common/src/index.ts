@@ -11,3 +11,4 @@ export * from './postgres.js';
 export * from './service.js';
 export * from './validation.js';
 export * from './openapi.js';
+export * from './ports.js';

@@ -1,20 +1,9 @@
 // A second posts-service of the scenario's own, beside the supervised one:
 // it registers in Consul like any instance, and the scenario kills it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { hostname } from 'node:os';
+import { freePort, instanceId } from '@feedmesh/common';
 import { env } from '@feedmesh/bench/setup';
 import { addr, repo } from './mesh.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Spawned {
   proc: ChildProcess;
@@ -41,5 +30,5 @@ export async function spawnPostsService(): Promise<Spawned> {
     },
     stdio: 'ignore',
   });
-  return { proc, id: `posts-service-${hostname()}-127.0.0.1-${port}`, url: `http://127.0.0.1:${port}` };
+  return { proc, id: instanceId('posts-service', '127.0.0.1', port), url: `http://127.0.0.1:${port}` };
 }

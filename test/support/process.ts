@@ -1,18 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { hostname } from 'node:os';
+import { instanceId } from '@feedmesh/common';
 import { repoDir, serviceEnv } from './stack.js';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface SpawnedService {
   name: string;
@@ -34,5 +22,5 @@ export function spawnService(name: string, port: number, env: Record<string, str
   proc.stdout?.on('data', (d) => (output += String(d)));
   proc.stderr?.on('data', (d) => (output += String(d)));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return { name, port, id: `${name}-${hostname()}-127.0.0.1-${port}`, proc, output: () => output, exited };
+  return { name, port, id: instanceId(name, '127.0.0.1', port), proc, output: () => output, exited };
 }
