@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, spawnService, type SpawnedService } from '../../test/support/process.js';
+import { freePort } from '@feedmesh/common';
+import { spawnService, type SpawnedService } from '../../test/support/process.js';
 import { eventually, stack } from '../../test/support/stack.js';
 
 // Two real auth-service processes start at the same moment on an empty
