@@ -100,14 +100,14 @@ describe('identity at the edge', () => {
 
   it('rejects a request that bypasses the gateway with a made-up identity', async () => {
     const url = `${stack.authUrl}/api/auth/me`;
-    for (const headers of [{ 'X-User-ID': alice.id }, { 'X-User-ID': alice.id, 'X-Identity-Assertion': 'forged' }]) {
+    for (const headers of [{ 'X-User-ID': alice.id }, { 'X-User-ID': alice.id, 'X-Identity-Assertion': 'forged' }] as Array<Record<string, string>>) {
       const res = await fetch(url, { headers });
       expect(res.status).toBe(401);
     }
   });
 
   it('refuses bad input at the gateway with the JSON error shape', async () => {
-    const post = (body: BodyInit, type = 'application/json') =>
+    const post = (body: string | Uint8Array, type = 'application/json') =>
       throughGateway('/api/auth/register', { method: 'POST', headers: { 'content-type': type }, body });
     const cases: Array<[Response, number, string]> = [
       [await post('{"email":'), 400, 'invalid_json'],

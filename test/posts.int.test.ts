@@ -93,7 +93,7 @@ describe('a crash between the commit and the rest of the request', () => {
     const tap = await tapPostEvents();
     await mongo
       .db('posts_db')
-      .collection<{ _id: string }>('post_events')
+      .collection<{ _id: string; post_id: string; version: number; pending: boolean; committed_at: Date; event: unknown }>('post_events')
       .insertOne({ _id: `${id}:0000000001`, post_id: id, version: 1, pending: true, committed_at: new Date(at), event });
     await mongo.close();
 

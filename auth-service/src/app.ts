@@ -1,7 +1,7 @@
 import { createBaseApp, EXACT_PATH_PRIORITY, paths, serviceRoutes, type HealthCheck, type Logger } from '@feedmesh/common';
 import { authRoutes, type AuthRoutesDeps } from './routes.js';
 
-export const PREFIX = '/api/auth';
+const PREFIX = '/api/auth';
 
 /** The gateway routers this service registers in Consul. */
 export const ROUTES = serviceRoutes({

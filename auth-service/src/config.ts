@@ -10,5 +10,3 @@ export const configSchema = z.object({
   IDENTITY_ASSERTION_KEY: identityKeySchema,
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600),
 });
-
-export type Config = z.output<typeof configSchema>;

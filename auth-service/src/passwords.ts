@@ -5,7 +5,7 @@ import argon2 from 'argon2';
  * The encoded hash records its parameters, so raising them later only
  * affects new hashes.
  */
-export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 } as const;
+const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 } as const;
 
 export class Passwords {
   /** A hash of nothing anyone knows: verifying against it costs what a real check costs. */

@@ -5,7 +5,7 @@
 import { IDENTITY_HEADERS, IdentityAsserter } from '@feedmesh/common';
 import { authorSequence, GLOBAL_SEQUENCE, PAGE_SIZE, pageOf, Positions, positionFields, type SlotDoc } from '@feedmesh/posts-service/positions';
 import { toDoc, type PostDoc } from '@feedmesh/posts-service/store';
-import { MongoClient, ObjectId, type Collection } from 'mongodb';
+import { MongoClient, ObjectId } from 'mongodb';
 import { measure, type LoadResult } from './k6.js';
 import { ms, publish, runContext } from './report.js';
 import { benchUser, env } from './setup.js';

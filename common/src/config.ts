@@ -52,9 +52,8 @@ export function serviceConfigShape(defaults: { port: number }) {
   };
 }
 
-const base = z.object(serviceConfigShape({ port: 1 }));
 /** The parsed form of `serviceConfigShape`, as the shared lifecycle code needs it. */
-export type ServiceConfig = z.output<typeof base>;
+export type ServiceConfig = z.output<z.ZodObject<ReturnType<typeof serviceConfigShape>>>;
 
 /** A comma-separated env var as a non-empty list, e.g. KAFKA_BROKERS=127.0.0.1:9092,127.0.0.1:9094. */
 export const csvList = z

@@ -23,7 +23,7 @@ export const addr = {
   kafka: env('KAFKA_BROKERS'),
 };
 
-export const SERVICES = ['auth-service', 'profile-service', 'posts-service', 'feed-service'] as const;
+const SERVICES = ['auth-service', 'profile-service', 'posts-service', 'feed-service'] as const;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -117,7 +117,7 @@ export async function storedPostIds(authors: string[]): Promise<string[]> {
 }
 
 /** Events the relay has committed but not yet published. */
-export async function pendingEvents(): Promise<number> {
+async function pendingEvents(): Promise<number> {
   const mongo = new MongoClient(addr.mongodb, { serverSelectionTimeoutMS: 5_000 });
   try {
     return await mongo.db('posts_db').collection('post_events').countDocuments({ pending: true });
@@ -160,7 +160,7 @@ export async function eventsBetween(from: TopicEnd, to: TopicEnd, authors: Set<s
   return seen;
 }
 
-export const feedKeys = { global: 'feed:activity:global', user: (id: string) => `feed:activity:user:${id}` };
+const feedKeys = { global: 'feed:activity:global', user: (id: string) => `feed:activity:user:${id}` };
 
 const itemIds = (raw: string[]) => raw.map((s) => (JSON.parse(s) as { id: string }).id);
 

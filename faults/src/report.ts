@@ -16,7 +16,7 @@ export function failedCell(r: ScenarioResult): string {
 const seconds = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
 
 /** The recovery figures that matter for each scenario, in words. */
-export function recoveryCell(r: ScenarioResult): string {
+function recoveryCell(r: ScenarioResult): string {
   const t = r.timings;
   const parts: Record<string, Array<[string, number | undefined]>> = {
     kafka: [

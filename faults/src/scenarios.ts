@@ -196,7 +196,7 @@ const timed = async (f: () => Promise<unknown>) => {
 /** Stops a component, leaves it away for `ms`, starts it again (whatever happened meanwhile); the stop and start durations. */
 async function takeAway(component: string, ms: number): Promise<{ stop: number; start: number }> {
   const stop = await timed(() => mesh('stop', component));
-  let start = 0;
+  let start: number;
   try {
     await sleep(ms);
   } finally {

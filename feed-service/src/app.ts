@@ -1,7 +1,7 @@
 import { createBaseApp, EXACT_PATH_PRIORITY, paths, serviceRoutes, type HealthCheck, type Logger } from '@feedmesh/common';
 import { feedRoutes, type FeedRoutesDeps } from './routes.js';
 
-export const PREFIX = '/api/activity-stream';
+const PREFIX = '/api/activity-stream';
 
 /** The gateway routers this service registers in Consul. */
 export const ROUTES = serviceRoutes({

@@ -14,5 +14,3 @@ export const configSchema = z.object({
   FEED_GLOBAL_CAP: z.coerce.number().int().min(1).max(100_000).default(1000),
   FEED_USER_CAP: z.coerce.number().int().min(1).max(100_000).default(100),
 });
-
-export type Config = z.output<typeof configSchema>;

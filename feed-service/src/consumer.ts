@@ -2,8 +2,6 @@ import { POSTS_TOPIC, postEvent, type EventPublisher, type Logger, type PostEven
 import type { Consumer, Kafka } from 'kafkajs';
 import type { FeedStore } from './feeds.js';
 
-export const DEAD_LETTER_TOPIC = `${POSTS_TOPIC}.dlq`;
-
 /** The event a message carries, or why it carries none (in words, for the dead-letter header). */
 function decode(value: Buffer | null): { event?: PostEvent; reason?: string } {
   if (!value) return { reason: 'empty message' };

@@ -1,7 +1,7 @@
 import { createBaseApp, serviceRoutes, type HealthCheck, type Logger } from '@feedmesh/common';
 import { postRoutes, type PostRoutesDeps } from './routes.js';
 
-export const PREFIX = '/api/posts';
+const PREFIX = '/api/posts';
 
 /** The gateway routers this service registers in Consul. */
 export const ROUTES = serviceRoutes({

@@ -11,5 +11,3 @@ export const configSchema = z.object({
   /** How often the relay looks for events nobody nudged it about (other instances' writes, retries). */
   RELAY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
 });
-
-export type Config = z.output<typeof configSchema>;

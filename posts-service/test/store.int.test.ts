@@ -30,7 +30,8 @@ async function as(user: string, method: string, path = '', body?: unknown) {
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await app.request(`/api/posts${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Record<string, any> }; // any: test reads arbitrary JSON
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests read arbitrary JSON
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Record<string, any> };
 }
 
 describe('posts CRUD', () => {
@@ -174,7 +175,7 @@ describe('posts CRUD', () => {
       const { seq: _s, page: _p, author_seq: _a, author_page: _ap, ...unplaced } = doc;
       return unplaced;
     });
-    await legacyDb.collection('posts').insertMany(old);
+    await legacyDb.collection<(typeof old)[number]>('posts').insertMany(old);
     try {
       expect(await legacy.placeUnplaced()).toBe(3);
       expect(await legacy.placeUnplaced()).toBe(0);

@@ -1,7 +1,7 @@
 import { createBaseApp, serviceRoutes, type HealthCheck, type Logger } from '@feedmesh/common';
 import { profileRoutes, type ProfileRoutesDeps } from './routes.js';
 
-export const PREFIX = '/api/profile';
+const PREFIX = '/api/profile';
 
 /** The gateway routers this service registers in Consul. */
 export const ROUTES = serviceRoutes({

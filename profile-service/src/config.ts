@@ -7,5 +7,3 @@ export const configSchema = z.object({
   /** Verifies the identity the gateway forwards; shared by all services. */
   IDENTITY_ASSERTION_KEY: identityKeySchema,
 });
-
-export type Config = z.output<typeof configSchema>;
