@@ -30,7 +30,19 @@ describe('docker-compose.yml', () => {
 
   it('runs the whole mesh: gateway, discovery, every store and the four services', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['auth-service', 'consul', 'feed-service', 'kafka', 'kafka-init', 'mongodb', 'postgres', 'posts-service', 'profile-service', 'redis', 'traefik'].sort(),
+      [
+        'auth-service',
+        'consul',
+        'feed-service',
+        'kafka',
+        'kafka-init',
+        'mongodb',
+        'postgres',
+        'posts-service',
+        'profile-service',
+        'redis',
+        'traefik',
+      ].sort(),
     );
   });
 
@@ -60,15 +72,23 @@ describe('docker-compose.yml', () => {
   it('keeps data in named volumes', () => {
     for (const name of ['postgres', 'mongodb', 'redis', 'kafka', 'consul']) {
       const named = (compose.services[name]?.volumes ?? []).map((v) => v.split(':')[0]);
-      expect(named.some((v) => v && v in compose.volumes), name).toBe(true);
+      expect(
+        named.some((v) => v && v in compose.volumes),
+        name,
+      ).toBe(true);
     }
   });
 
   it('mounts the same gateway and Consul files the native stack uses', () => {
     expect(compose.services.traefik?.volumes).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^\.\/api_gateway\/traefik\.yml:/), expect.stringMatching(/^\.\/api_gateway\/dynamic\.yml:/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^\.\/api_gateway\/traefik\.yml:/),
+        expect.stringMatching(/^\.\/api_gateway\/dynamic\.yml:/),
+      ]),
     );
-    expect(compose.services.consul?.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/^\.\/service_discovery\/consul\.hcl:/)]));
+    expect(compose.services.consul?.volumes).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^\.\/service_discovery\/consul\.hcl:/)]),
+    );
   });
 });
 

@@ -18,7 +18,9 @@ interface Page {
   count: number;
 }
 const get = async (path: string, user?: TestUser) => {
-  const res = await fetch(`${stack.gatewayUrl}/api/activity-stream${path}`, { headers: user ? { authorization: `Bearer ${user.token}` } : {} });
+  const res = await fetch(`${stack.gatewayUrl}/api/activity-stream${path}`, {
+    headers: user ? { authorization: `Bearer ${user.token}` } : {},
+  });
   return { status: res.status, body: (await res.json()) as Page & { error?: { code: string } } };
 };
 const write = async (method: string, path: string, body?: unknown) => {
@@ -29,7 +31,8 @@ const write = async (method: string, path: string, body?: unknown) => {
   });
   return res.status === 204 ? undefined : ((await res.json()) as { id: string });
 };
-const titleIn = async (path: string, id: string, user?: TestUser) => (await get(path, user)).body.items.find((i) => i.id === id)?.title;
+const titleIn = async (path: string, id: string, user?: TestUser) =>
+  (await get(path, user)).body.items.find((i) => i.id === id)?.title;
 
 describe('activity streams through the gateway', () => {
   it('show a new post, its update and its removal, in the global and the author stream', async () => {
@@ -65,7 +68,12 @@ describe('activity streams through the gateway', () => {
     expect((await get(`/user/${ann.id}`)).status).toBe(200);
     const stats = await get('/stats');
     expect(stats.status).toBe(200);
-    expect(stats.body).toMatchObject({ global_length: expect.any(Number), events_applied: expect.any(Number), duplicates_skipped: expect.any(Number), dead_lettered: expect.any(Number) });
+    expect(stats.body).toMatchObject({
+      global_length: expect.any(Number),
+      events_applied: expect.any(Number),
+      duplicates_skipped: expect.any(Number),
+      dead_lettered: expect.any(Number),
+    });
   });
 
   it('answers 503 JSON while Redis is away, and catches up once it is back', async () => {
@@ -79,7 +87,11 @@ describe('activity streams through the gateway', () => {
     } finally {
       await mesh('start', 'redis');
     }
-    await eventually(async () => (await titleIn('?limit=50', post!.id)) === 'Written while Redis was away', 60_000, 100);
+    await eventually(
+      async () => (await titleIn('?limit=50', post!.id)) === 'Written while Redis was away',
+      60_000,
+      100,
+    );
   });
 
   it('loses and doubles nothing when feed-service is restarted in the middle of a stream', async () => {
@@ -108,7 +120,10 @@ describe('activity streams through the gateway', () => {
   });
 
   it('rebuilds every feed from the log exactly as it was', async () => {
-    const snapshot = async () => [await get('?limit=100&skip=0'), await get('?limit=100&skip=900'), await get(`/user/${ann.id}?limit=100`)].map((r) => r.body.items);
+    const snapshot = async () =>
+      [await get('?limit=100&skip=0'), await get('?limit=100&skip=900'), await get(`/user/${ann.id}?limit=100`)].map(
+        (r) => r.body.items,
+      );
     const before = await snapshot();
     await mesh('feed-rebuild');
     expect(await snapshot()).toEqual(before);

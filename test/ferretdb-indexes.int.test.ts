@@ -22,17 +22,25 @@ describe.skipIf(!stack.ferretdbPostgresUrl)('FerretDB indexes', () => {
     expect(rows[0]?.plan_cache_mode).toBe('force_custom_plan');
   });
 
-  it.each(wanted)('%s.%s has a GIN index on %s that PostgreSQL uses for the filter FerretDB sends', async (schema, collection, field) => {
-    const { rows } = await db.query<{ table: string }>(`SELECT _jsonb->>'table' AS table FROM "${schema}"._ferretdb_database_metadata WHERE _jsonb->>'_id' = $1`, [collection]);
-    const table = rows[0]?.table;
-    expect(table, `${schema}.${collection} exists`).toBeDefined();
-    await db.query('BEGIN');
-    try {
-      await db.query('SET LOCAL enable_seqscan = off');
-      const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT _jsonb FROM "${schema}"."${table}" WHERE _jsonb->'${field}' @> '"x"'`);
-      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain(`${table}_feedmesh_gin_${field}`);
-    } finally {
-      await db.query('ROLLBACK');
-    }
-  });
+  it.each(wanted)(
+    '%s.%s has a GIN index on %s that PostgreSQL uses for the filter FerretDB sends',
+    async (schema, collection, field) => {
+      const { rows } = await db.query<{ table: string }>(
+        `SELECT _jsonb->>'table' AS table FROM "${schema}"._ferretdb_database_metadata WHERE _jsonb->>'_id' = $1`,
+        [collection],
+      );
+      const table = rows[0]?.table;
+      expect(table, `${schema}.${collection} exists`).toBeDefined();
+      await db.query('BEGIN');
+      try {
+        await db.query('SET LOCAL enable_seqscan = off');
+        const plan = await db.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN SELECT _jsonb FROM "${schema}"."${table}" WHERE _jsonb->'${field}' @> '"x"'`,
+        );
+        expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain(`${table}_feedmesh_gin_${field}`);
+      } finally {
+        await db.query('ROLLBACK');
+      }
+    },
+  );
 });

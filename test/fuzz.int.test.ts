@@ -48,16 +48,25 @@ function fuzz(prefix: string): Promise<{ report: Report; output: string }> {
   const args = [
     'run',
     `${stack.gatewayUrl}${prefix}/openapi.json`,
-    '--url', stack.gatewayUrl,
-    '--header', `Authorization: Bearer ${user.token}`,
-    '--checks', 'all',
-    '--max-examples', String(EXAMPLES_PER_OPERATION),
-    '--generation-database', 'none',
-    '--seed', seed,
-    '--request-timeout', '10',
+    '--url',
+    stack.gatewayUrl,
+    '--header',
+    `Authorization: Bearer ${user.token}`,
+    '--checks',
+    'all',
+    '--max-examples',
+    String(EXAMPLES_PER_OPERATION),
+    '--generation-database',
+    'none',
+    '--seed',
+    seed,
+    '--request-timeout',
+    '10',
     '--no-color',
-    '--report', 'json',
-    '--report-dir', dir,
+    '--report',
+    'json',
+    '--report-dir',
+    dir,
   ];
   return new Promise((resolve, reject) => {
     let output = '';
@@ -75,21 +84,25 @@ function fuzz(prefix: string): Promise<{ report: Report; output: string }> {
 }
 
 describe('property-based fuzzing of every OpenAPI document through the gateway', () => {
-  it.each(PREFIXES)('finds no failure in %s', async (prefix) => {
-    const doc = await getJson<{ paths: Record<string, object> }>(`${stack.gatewayUrl}${prefix}/openapi.json`);
-    expect(doc.status).toBe(200);
-    const documented = Object.values(doc.body.paths).reduce((n, ops) => n + Object.keys(ops).length, 0);
+  it.each(PREFIXES)(
+    'finds no failure in %s',
+    async (prefix) => {
+      const doc = await getJson<{ paths: Record<string, object> }>(`${stack.gatewayUrl}${prefix}/openapi.json`);
+      expect(doc.status).toBe(200);
+      const documented = Object.values(doc.body.paths).reduce((n, ops) => n + Object.keys(ops).length, 0);
 
-    const { report, output } = await fuzz(prefix);
-    const { operations, test_cases: cases } = report;
-    summary.push(
-      `  ${prefix}: ${operations.tested}/${documented} operations, ${cases.generated} cases, ${report.failures.length} failures, ` +
-        `${report.errors.length} errors, ${report.running_time.toFixed(1)} s`,
-    );
-    expect(report.failures, output).toEqual([]);
-    expect(report.errors, output).toEqual([]);
-    expect(report.exit_code, output).toBe(0);
-    expect(operations.tested).toBe(documented);
-    expect(cases.generated).toBeGreaterThan(documented);
-  }, 120_000);
+      const { report, output } = await fuzz(prefix);
+      const { operations, test_cases: cases } = report;
+      summary.push(
+        `  ${prefix}: ${operations.tested}/${documented} operations, ${cases.generated} cases, ${report.failures.length} failures, ` +
+          `${report.errors.length} errors, ${report.running_time.toFixed(1)} s`,
+      );
+      expect(report.failures, output).toEqual([]);
+      expect(report.errors, output).toEqual([]);
+      expect(report.exit_code, output).toBe(0);
+      expect(operations.tested).toBe(documented);
+      expect(cases.generated).toBeGreaterThan(documented);
+    },
+    120_000,
+  );
 });

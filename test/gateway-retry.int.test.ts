@@ -13,7 +13,8 @@ const registered: string[] = [];
 const servers: Server[] = [];
 
 afterEach(async () => {
-  for (const id of registered.splice(0)) await fetch(`${stack.consulUrl}/v1/agent/service/deregister/${id}`, { method: 'PUT' });
+  for (const id of registered.splice(0))
+    await fetch(`${stack.consulUrl}/v1/agent/service/deregister/${id}`, { method: 'PUT' });
   for (const s of servers.splice(0)) {
     // Closing waits for open connections; the gateway may keep its own idle for long.
     s.closeAllConnections();
@@ -38,7 +39,12 @@ async function register(name: string, port: number, healthUrl: string) {
       Name: name,
       Address: '127.0.0.1',
       Port: port,
-      Tags: ['traefik.enable=true', `traefik.http.routers.${name}.rule=PathPrefix(\`/${name}\`)`, `traefik.http.routers.${name}.entrypoints=web`, `traefik.http.routers.${name}.middlewares=public@file`],
+      Tags: [
+        'traefik.enable=true',
+        `traefik.http.routers.${name}.rule=PathPrefix(\`/${name}\`)`,
+        `traefik.http.routers.${name}.entrypoints=web`,
+        `traefik.http.routers.${name}.middlewares=public@file`,
+      ],
       Check: { HTTP: healthUrl, Interval: '1s', Timeout: '1s' },
     }),
   });
@@ -47,7 +53,11 @@ async function register(name: string, port: number, healthUrl: string) {
 }
 
 const routed = async (name: string) =>
-  (await getJson<{ loadBalancer?: { servers?: unknown[] } }>(`${stack.traefikApiUrl}/api/http/services/${name}@consulcatalog`)).body?.loadBalancer?.servers?.length ?? 0;
+  (
+    await getJson<{ loadBalancer?: { servers?: unknown[] } }>(
+      `${stack.traefikApiUrl}/api/http/services/${name}@consulcatalog`,
+    )
+  ).body?.loadBalancer?.servers?.length ?? 0;
 
 describe('gateway retries', () => {
   it('sends a request that found a dead instance (connection refused) to a live one, POST included, exactly once', async () => {
@@ -111,4 +121,3 @@ describe('gateway retries', () => {
     expect(connections).toHaveLength(2);
   }, 20_000);
 });
-

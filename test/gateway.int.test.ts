@@ -6,7 +6,13 @@ const services = [
   { name: 'auth-service', router: 'auth', prefix: '/api/auth', checks: ['postgres'], access: 'public' },
   { name: 'profile-service', router: 'profile', prefix: '/api/profile', checks: ['postgres'], access: 'protected' },
   { name: 'posts-service', router: 'posts', prefix: '/api/posts', checks: ['mongodb', 'kafka'], access: 'protected' },
-  { name: 'feed-service', router: 'feed', prefix: '/api/activity-stream', checks: ['redis', 'kafka'], access: 'public' },
+  {
+    name: 'feed-service',
+    router: 'feed',
+    prefix: '/api/activity-stream',
+    checks: ['redis', 'kafka'],
+    access: 'public',
+  },
 ];
 
 let user: TestUser;
@@ -29,7 +35,11 @@ describe('the gateway routes every service from the Consul catalog', () => {
     for (const s of services) {
       const router = fromConsul.find((r) => r.name === `${s.router}@consulcatalog`);
       expect(router, `router for ${s.name}`).toBeDefined();
-      expect(router).toMatchObject({ status: 'enabled', rule: `PathPrefix(\`${s.prefix}\`)`, middlewares: [`${s.access}@file`] });
+      expect(router).toMatchObject({
+        status: 'enabled',
+        rule: `PathPrefix(\`${s.prefix}\`)`,
+        middlewares: [`${s.access}@file`],
+      });
     }
   });
 
@@ -58,17 +68,22 @@ describe('the gateway routes every service from the Consul catalog', () => {
   });
 
   it.each(services)('answers an unknown path under $prefix with the JSON error shape', async (s) => {
-    const res = await fetch(`${stack.gatewayUrl}${s.prefix}/no-such-thing/at-all`, { headers: { authorization: `Bearer ${user.token}` } });
+    const res = await fetch(`${stack.gatewayUrl}${s.prefix}/no-such-thing/at-all`, {
+      headers: { authorization: `Bearer ${user.token}` },
+    });
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
   });
 
-  it.each(services.filter((s) => s.access === 'protected'))('keeps $prefix behind forward-auth but its health public', async (s) => {
-    const closed = await fetch(`${stack.gatewayUrl}${s.prefix}/anything`);
-    expect(closed.status).toBe(401);
-    expect(await closed.json()).toMatchObject({ error: { code: 'unauthorized' } });
-    expect((await fetch(`${stack.gatewayUrl}${s.prefix}/health`)).status).toBe(200);
-  });
+  it.each(services.filter((s) => s.access === 'protected'))(
+    'keeps $prefix behind forward-auth but its health public',
+    async (s) => {
+      const closed = await fetch(`${stack.gatewayUrl}${s.prefix}/anything`);
+      expect(closed.status).toBe(401);
+      expect(await closed.json()).toMatchObject({ error: { code: 'unauthorized' } });
+      expect((await fetch(`${stack.gatewayUrl}${s.prefix}/health`)).status).toBe(200);
+    },
+  );
 
   it('answers paths no service claims with the JSON 404, also those that only normalize to one', async () => {
     for (const path of ['/api/nobody-here', '/', '/api/posts/%2e%2e/%2e%2e/etc/passwd']) {
@@ -79,9 +94,13 @@ describe('the gateway routes every service from the Consul catalog', () => {
   });
 
   it.each(services)('serves the OpenAPI document of $prefix without a token, with the bearer scheme', async (s) => {
-    const { status, body } = await getJson<{ openapi: string; components: { securitySchemes: unknown } }>(`${stack.gatewayUrl}${s.prefix}/openapi.json`);
+    const { status, body } = await getJson<{ openapi: string; components: { securitySchemes: unknown } }>(
+      `${stack.gatewayUrl}${s.prefix}/openapi.json`,
+    );
     expect(status).toBe(200);
     expect(body.openapi).toBe('3.1.0');
-    expect(body.components.securitySchemes).toEqual({ bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }) });
+    expect(body.components.securitySchemes).toEqual({
+      bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
+    });
   });
 });

@@ -26,7 +26,12 @@ const json = (u: TestUser) => ({ ...bearer(u), 'content-type': 'application/json
  * One request with the path and body bytes exactly as given: fetch would
  * normalize `..` and `%2e%2e` and encode the body as UTF-8 on its own.
  */
-function raw(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | Buffer[]): Promise<Response> {
+function raw(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: Buffer | Buffer[],
+): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = request({ host: gateway.hostname, port: gateway.port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -44,7 +49,8 @@ function raw(method: string, path: string, headers: Record<string, string> = {},
   });
 }
 
-const post = (u: TestUser, body: unknown) => fetch(`${stack.gatewayUrl}/api/posts`, { method: 'POST', headers: json(u), body: JSON.stringify(body) });
+const post = (u: TestUser, body: unknown) =>
+  fetch(`${stack.gatewayUrl}/api/posts`, { method: 'POST', headers: json(u), body: JSON.stringify(body) });
 
 describe('bodies too large or too deep', () => {
   const big = 'x'.repeat(70 * 1024);
@@ -54,37 +60,68 @@ describe('bodies too large or too deep', () => {
     ['PUT', '/api/profile', { bio: big }],
   ])('answers 413 JSON to %s %s with 70 KiB, declared or chunked', async (method, path, body) => {
     const bytes = Buffer.from(JSON.stringify(body));
-    await expectError(await fetch(`${stack.gatewayUrl}${path}`, { method, headers: json(alice), body: bytes }), 413, 'payload_too_large', 'content-length');
+    await expectError(
+      await fetch(`${stack.gatewayUrl}${path}`, { method, headers: json(alice), body: bytes }),
+      413,
+      'payload_too_large',
+      'content-length',
+    );
     const chunks = [bytes.subarray(0, 1024), bytes.subarray(1024)];
     await expectError(await raw(method, path, json(alice), chunks), 413, 'payload_too_large', 'chunked');
   });
 
   it.each([
-    ['arrays 30 000 deep', `{"title":"t","content":"c","tags":${'['.repeat(30_000)}${']'.repeat(30_000)}}`, 'validation_failed'],
-    ['objects 5 000 deep', `{"title":"t","content":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}}`, 'validation_failed'],
+    [
+      'arrays 30 000 deep',
+      `{"title":"t","content":"c","tags":${'['.repeat(30_000)}${']'.repeat(30_000)}}`,
+      'validation_failed',
+    ],
+    [
+      'objects 5 000 deep',
+      `{"title":"t","content":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}}`,
+      'validation_failed',
+    ],
     ['arrays 30 000 deep, unclosed', `{"title":${'['.repeat(30_000)}`, 'invalid_json'],
   ] as const)('answers 400 to JSON nested %s', async (_, body, code) => {
-    await expectError(await fetch(`${stack.gatewayUrl}/api/posts`, { method: 'POST', headers: json(alice), body }), 400, code);
+    await expectError(
+      await fetch(`${stack.gatewayUrl}/api/posts`, { method: 'POST', headers: json(alice), body }),
+      400,
+      code,
+    );
     expect((await fetch(`${stack.gatewayUrl}/api/posts/health`)).status).toBe(200);
   });
 });
 
 describe('bodies that are not JSON', () => {
-  it.each(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/json-patch+json', 'application/jsonx', 'json'])(
-    'answers 415 to a post sent as %s',
-    async (type) => {
-      const res = await fetch(`${stack.gatewayUrl}/api/posts`, { method: 'POST', headers: { ...bearer(alice), 'content-type': type }, body: '{"title":"t","content":"c"}' });
-      await expectError(res, 415, 'unsupported_media_type', type);
-    },
-  );
+  it.each([
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/xml',
+    'application/json-patch+json',
+    'application/jsonx',
+    'json',
+  ])('answers 415 to a post sent as %s', async (type) => {
+    const res = await fetch(`${stack.gatewayUrl}/api/posts`, {
+      method: 'POST',
+      headers: { ...bearer(alice), 'content-type': type },
+      body: '{"title":"t","content":"c"}',
+    });
+    await expectError(res, 415, 'unsupported_media_type', type);
+  });
 
   it('answers 415 to a body without any content type', async () => {
-    await expectError(await raw('POST', '/api/profile', bearer(alice), Buffer.from('{"display_name":"x"}')), 415, 'unsupported_media_type');
+    await expectError(
+      await raw('POST', '/api/profile', bearer(alice), Buffer.from('{"display_name":"x"}')),
+      415,
+      'unsupported_media_type',
+    );
   });
 });
 
 describe('text that is not UTF-8, or not storable', () => {
-  const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+  const bytes = (...parts: Array<string | number[]>) =>
+    Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
   it.each([
     ['an invalid byte', [0xff, 0xfe]],
     ['an overlong encoding of "/"', [0xc0, 0xaf]],
@@ -97,7 +134,11 @@ describe('text that is not UTF-8, or not storable', () => {
 
   it('answers 400 invalid_json to a body in UTF-16', async () => {
     const body = Buffer.from('{"title":"t","content":"c"}', 'utf16le');
-    await expectError(await raw('POST', '/api/posts', { ...bearer(alice), 'content-type': 'application/json; charset=utf-16' }, body), 400, 'invalid_json');
+    await expectError(
+      await raw('POST', '/api/posts', { ...bearer(alice), 'content-type': 'application/json; charset=utf-16' }, body),
+      400,
+      'invalid_json',
+    );
   });
 
   // Valid JSON, but PostgreSQL (under FerretDB and the profile table) cannot keep
@@ -131,7 +172,11 @@ describe('MongoDB operators where values belong', () => {
     ['an operator as the new tags', { tags: { $each: ['a'] } }],
   ])('refuses an update with %s (400)', async (_, body) => {
     const created = (await (await post(alice, { title: 't', content: 'c' })).json()) as { id: string };
-    const res = await fetch(`${stack.gatewayUrl}/api/posts/${created.id}`, { method: 'PUT', headers: json(alice), body: JSON.stringify(body) });
+    const res = await fetch(`${stack.gatewayUrl}/api/posts/${created.id}`, {
+      method: 'PUT',
+      headers: json(alice),
+      body: JSON.stringify(body),
+    });
     await expectError(res, 400, 'validation_failed');
   });
 
@@ -140,31 +185,55 @@ describe('MongoDB operators where values belong', () => {
     const res = await post(alice, { title: '$where: function() { return true }', content: '{"$gt": ""}', tags });
     expect(res.status).toBe(201);
     const created = (await res.json()) as { id: string; tags: string[]; title: string };
-    const read = (await (await fetch(`${stack.gatewayUrl}/api/posts/${created.id}`, { headers: bearer(alice) })).json()) as typeof created;
+    const read = (await (
+      await fetch(`${stack.gatewayUrl}/api/posts/${created.id}`, { headers: bearer(alice) })
+    ).json()) as typeof created;
     expect(read.tags).toEqual(tags);
     expect(read.title).toBe('$where: function() { return true }');
   });
 
   it('filters by an author id that looks like an operator as the literal string', async () => {
     for (const id of ['{"$ne":null}', '$ne', 'a.b']) {
-      const res = await fetch(`${stack.gatewayUrl}/api/posts?author_id=${encodeURIComponent(id)}`, { headers: bearer(alice) });
+      const res = await fetch(`${stack.gatewayUrl}/api/posts?author_id=${encodeURIComponent(id)}`, {
+        headers: bearer(alice),
+      });
       expect(res.status, id).toBe(200);
       expect(((await res.json()) as { count: number }).count, id).toBe(0);
     }
   });
 
-  it.each(['author_id[$ne]=x', 'author_id[$gt]=', '$where=1', 'limit[$gt]=1'])('refuses the query %s (400)', async (q) => {
-    await expectError(await fetch(`${stack.gatewayUrl}/api/posts?${q}`, { headers: bearer(alice) }), 400, 'validation_failed', q);
-  });
+  it.each(['author_id[$ne]=x', 'author_id[$gt]=', '$where=1', 'limit[$gt]=1'])(
+    'refuses the query %s (400)',
+    async (q) => {
+      await expectError(
+        await fetch(`${stack.gatewayUrl}/api/posts?${q}`, { headers: bearer(alice) }),
+        400,
+        'validation_failed',
+        q,
+      );
+    },
+  );
 
-  it.each(['$where', '%7B%22%24ne%22%3Anull%7D', 'a.b', '000000000000000000000000', 'ffffffffffffffffffffffffff'])('answers 404 to the post id %s', async (id) => {
-    for (const method of ['GET', 'DELETE']) {
-      await expectError(await fetch(`${stack.gatewayUrl}/api/posts/${id}`, { method, headers: bearer(alice) }), 404, 'not_found', `${method} ${id}`);
-    }
-  });
+  it.each(['$where', '%7B%22%24ne%22%3Anull%7D', 'a.b', '000000000000000000000000', 'ffffffffffffffffffffffffff'])(
+    'answers 404 to the post id %s',
+    async (id) => {
+      for (const method of ['GET', 'DELETE']) {
+        await expectError(
+          await fetch(`${stack.gatewayUrl}/api/posts/${id}`, { method, headers: bearer(alice) }),
+          404,
+          'not_found',
+          `${method} ${id}`,
+        );
+      }
+    },
+  );
 
   it('refuses an operator object as a profile field (400)', async () => {
-    const res = await fetch(`${stack.gatewayUrl}/api/profile`, { method: 'PUT', headers: json(alice), body: JSON.stringify({ display_name: { $gt: '' } }) });
+    const res = await fetch(`${stack.gatewayUrl}/api/profile`, {
+      method: 'PUT',
+      headers: json(alice),
+      body: JSON.stringify({ display_name: { $gt: '' } }),
+    });
     await expectError(res, 400, 'validation_failed');
   });
 });
@@ -177,10 +246,18 @@ describe('SQL metacharacters', () => {
   };
 
   it('are stored and returned literally in profile fields', async () => {
-    const created = await fetch(`${stack.gatewayUrl}/api/profile`, { method: 'POST', headers: json(bob), body: JSON.stringify(sql) });
+    const created = await fetch(`${stack.gatewayUrl}/api/profile`, {
+      method: 'POST',
+      headers: json(bob),
+      body: JSON.stringify(sql),
+    });
     expect(created.status).toBe(201);
     expect(await created.json()).toMatchObject(sql);
-    const changed = await fetch(`${stack.gatewayUrl}/api/profile`, { method: 'PUT', headers: json(bob), body: JSON.stringify({ bio: "1; UPDATE user_profiles SET bio='owned'" }) });
+    const changed = await fetch(`${stack.gatewayUrl}/api/profile`, {
+      method: 'PUT',
+      headers: json(bob),
+      body: JSON.stringify({ bio: "1; UPDATE user_profiles SET bio='owned'" }),
+    });
     expect(await changed.json()).toMatchObject({ ...sql, bio: "1; UPDATE user_profiles SET bio='owned'" });
     const read = await fetch(`${stack.gatewayUrl}/api/profile/${bob.id}`, { headers: bearer(alice) });
     expect(await read.json()).toMatchObject({ display_name: sql.display_name, location: sql.location });
@@ -197,14 +274,17 @@ describe('SQL metacharacters', () => {
     expect(((await res.json()) as { email: string }).email).toBe(email);
   });
 
-  it.each(["admin'--", 'a" OR 1=1', 'x;DROP TABLE users'])('are refused in a username, which allows letters, digits, _ . - only (400): %s', async (username) => {
-    const res = await fetch(`${stack.gatewayUrl}/api/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `sql${Date.now()}@example.com`, username, password: 'correct horse battery' }),
-    });
-    await expectError(res, 400, 'validation_failed');
-  });
+  it.each(["admin'--", 'a" OR 1=1', 'x;DROP TABLE users'])(
+    'are refused in a username, which allows letters, digits, _ . - only (400): %s',
+    async (username) => {
+      const res = await fetch(`${stack.gatewayUrl}/api/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `sql${Date.now()}@example.com`, username, password: 'correct horse battery' }),
+      });
+      await expectError(res, 400, 'validation_failed');
+    },
+  );
 
   it('log nobody in when sent as a password, and find no profile as an id', async () => {
     const login = await fetch(`${stack.gatewayUrl}/api/auth/login`, {
@@ -213,7 +293,11 @@ describe('SQL metacharacters', () => {
       body: JSON.stringify({ email: alice.email, password: "' OR '1'='1" }),
     });
     await expectError(login, 401, 'unauthorized');
-    await expectError(await fetch(`${stack.gatewayUrl}/api/profile/${encodeURIComponent("' OR 1=1--")}`, { headers: bearer(alice) }), 404, 'not_found');
+    await expectError(
+      await fetch(`${stack.gatewayUrl}/api/profile/${encodeURIComponent("' OR 1=1--")}`, { headers: bearer(alice) }),
+      404,
+      'not_found',
+    );
   });
 });
 
@@ -244,13 +328,34 @@ describe('path traversal in ids', () => {
 });
 
 describe('paging parameters', () => {
-  const bad = ['limit=99999999999999999999', 'limit=-1', 'limit=abc', 'limit=1e2', 'limit=', 'limit=0x10', 'limit=Infinity', 'limit=%201', 'skip=-5', 'skip=1e400', 'skip=NaN', 'skip=99999999999'];
-  it.each(['/api/posts', '/api/activity-stream', '/api/activity-stream/user'])('refuses huge, negative and non-numeric limit/skip on %s (400)', async (path) => {
-    for (const q of bad) {
-      const body = await expectError(await fetch(`${stack.gatewayUrl}${path}?${q}`, { headers: bearer(alice) }), 400, 'validation_failed', q);
-      expect(body.error.issues?.length, q).toBeGreaterThan(0);
-    }
-  });
+  const bad = [
+    'limit=99999999999999999999',
+    'limit=-1',
+    'limit=abc',
+    'limit=1e2',
+    'limit=',
+    'limit=0x10',
+    'limit=Infinity',
+    'limit=%201',
+    'skip=-5',
+    'skip=1e400',
+    'skip=NaN',
+    'skip=99999999999',
+  ];
+  it.each(['/api/posts', '/api/activity-stream', '/api/activity-stream/user'])(
+    'refuses huge, negative and non-numeric limit/skip on %s (400)',
+    async (path) => {
+      for (const q of bad) {
+        const body = await expectError(
+          await fetch(`${stack.gatewayUrl}${path}?${q}`, { headers: bearer(alice) }),
+          400,
+          'validation_failed',
+          q,
+        );
+        expect(body.error.issues?.length, q).toBeGreaterThan(0);
+      }
+    },
+  );
 });
 
 describe('spoofed identity headers on the real services', () => {
@@ -269,7 +374,11 @@ describe('spoofed identity headers on the real services', () => {
 
   it("act as the token's holder, even with another user's genuinely signed assertion", async () => {
     const headers = await spoofed(bob, new IdentityAsserter(stack.identityKey));
-    const res = await fetch(`${stack.gatewayUrl}/api/posts`, { method: 'POST', headers: { ...json(alice), ...headers }, body: JSON.stringify({ title: 't', content: 'c' }) });
+    const res = await fetch(`${stack.gatewayUrl}/api/posts`, {
+      method: 'POST',
+      headers: { ...json(alice), ...headers },
+      body: JSON.stringify({ title: 't', content: 'c' }),
+    });
     expect(res.status).toBe(201);
     expect(((await res.json()) as { author_id: string }).author_id).toBe(alice.id);
     const me = await fetch(`${stack.gatewayUrl}/api/auth/me`, { headers: { ...bearer(alice), ...headers } });
@@ -281,8 +390,17 @@ describe('spoofed identity headers on the real services', () => {
     ["bob's genuinely signed assertion", () => spoofed(bob, new IdentityAsserter(stack.identityKey))],
   ])('get 401 without a token, with %s', async (_, make) => {
     const headers = await make();
-    for (const [method, path] of [['POST', '/api/posts'], ['GET', '/api/profile'], ['GET', '/api/auth/me'], ['GET', '/api/activity-stream/user']] as const) {
-      const res = await fetch(`${stack.gatewayUrl}${path}`, { method, headers: { ...headers, 'content-type': 'application/json' }, body: method === 'POST' ? '{"title":"t","content":"c"}' : undefined });
+    for (const [method, path] of [
+      ['POST', '/api/posts'],
+      ['GET', '/api/profile'],
+      ['GET', '/api/auth/me'],
+      ['GET', '/api/activity-stream/user'],
+    ] as const) {
+      const res = await fetch(`${stack.gatewayUrl}${path}`, {
+        method,
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: method === 'POST' ? '{"title":"t","content":"c"}' : undefined,
+      });
       await expectError(res, 401, 'unauthorized', `${method} ${path}`);
     }
   });
@@ -300,7 +418,11 @@ describe('bad tokens on every protected route', () => {
   it.each(badTokens(() => alice))('answer 401 JSON to a token %s', async (name, make) => {
     const token = await make();
     for (const [method, path] of routes) {
-      const res = await fetch(`${stack.gatewayUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: method === 'POST' ? '{"title":"t","content":"c"}' : undefined });
+      const res = await fetch(`${stack.gatewayUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: method === 'POST' ? '{"title":"t","content":"c"}' : undefined,
+      });
       await expectError(res, 401, 'unauthorized', `${name}: ${method} ${path}`);
     }
   });
@@ -311,7 +433,11 @@ describe('bad tokens on every protected route', () => {
     ['the token twice', () => `Bearer ${alice.token} ${alice.token}`],
     ['the token in lower-case scheme with trailing junk', () => `bearer ${alice.token}x`],
   ])('answer 401 JSON to %s', async (_, make) => {
-    await expectError(await fetch(`${stack.gatewayUrl}/api/posts`, { headers: { authorization: make() } }), 401, 'unauthorized');
+    await expectError(
+      await fetch(`${stack.gatewayUrl}/api/posts`, { headers: { authorization: make() } }),
+      401,
+      'unauthorized',
+    );
   });
 
   it('answer 401 JSON to a token in the query string instead of the header', async () => {
@@ -327,7 +453,13 @@ describe('credential brute force', () => {
       const fake = `10.${i}.${i}.${i}`;
       const res = await fetch(`${stack.gatewayUrl}/api/auth/login`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'X-Forwarded-For': fake, 'X-Real-IP': fake, Forwarded: `for=${fake}`, 'True-Client-IP': fake },
+        headers: {
+          'content-type': 'application/json',
+          'X-Forwarded-For': fake,
+          'X-Real-IP': fake,
+          Forwarded: `for=${fake}`,
+          'True-Client-IP': fake,
+        },
         body: JSON.stringify({ email: alice.email, password: `guess number ${i}` }),
       });
       if (res.status === 429) limited = res;

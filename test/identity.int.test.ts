@@ -39,7 +39,10 @@ beforeAll(async () => {
       `traefik.http.routers.${tag}-protected.middlewares=protected@file`,
     ],
   });
-  await eventually(async () => (await getJson(`${stack.traefikApiUrl}/api/http/routers/${tag}-protected@consulcatalog`)).status === 200);
+  await eventually(
+    async () =>
+      (await getJson(`${stack.traefikApiUrl}/api/http/routers/${tag}-protected@consulcatalog`)).status === 200,
+  );
   await eventually(async () => (await fetch(`${stack.gatewayUrl}/${tag}/public/`)).status === 200);
   alice = await newUser('alice');
 });
@@ -67,10 +70,16 @@ const forgedVariants: Array<[string, string]> = [
 describe('identity at the edge', () => {
   it('gives a protected backend the caller identity set by forward-auth, and nothing the client forged', async () => {
     for (const [name, value] of forgedVariants) {
-      const res = await fetch(`${stack.gatewayUrl}/${tag}/protected/x`, { headers: { ...bearer(alice.token), [name]: value } });
+      const res = await fetch(`${stack.gatewayUrl}/${tag}/protected/x`, {
+        headers: { ...bearer(alice.token), [name]: value },
+      });
       expect(res.status, name).toBe(200);
       const got = identityHeadersIn((await res.json()) as Echoed);
-      expect(got.map(([n]) => n.toLowerCase()).sort(), name).toEqual(['x-identity-assertion', 'x-user-id', 'x-username']);
+      expect(got.map(([n]) => n.toLowerCase()).sort(), name).toEqual([
+        'x-identity-assertion',
+        'x-user-id',
+        'x-username',
+      ]);
       const asserted = Object.fromEntries(got.map(([n, v]) => [n.toLowerCase(), v]));
       expect(asserted['x-user-id'], name).toBe(alice.id);
       expect(asserted['x-username'], name).toBe(alice.username);
@@ -93,14 +102,19 @@ describe('identity at the edge', () => {
   });
 
   it('answers GET /api/auth/me with the caller', async () => {
-    const res = await fetch(`${stack.gatewayUrl}/api/auth/me`, { headers: { ...bearer(alice.token), 'X-User-ID': 'someone-else' } });
+    const res = await fetch(`${stack.gatewayUrl}/api/auth/me`, {
+      headers: { ...bearer(alice.token), 'X-User-ID': 'someone-else' },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id: alice.id, username: alice.username, email: alice.email });
   });
 
   it('rejects a request that bypasses the gateway with a made-up identity', async () => {
     const url = `${stack.authUrl}/api/auth/me`;
-    for (const headers of [{ 'X-User-ID': alice.id }, { 'X-User-ID': alice.id, 'X-Identity-Assertion': 'forged' }] as Array<Record<string, string>>) {
+    for (const headers of [
+      { 'X-User-ID': alice.id },
+      { 'X-User-ID': alice.id, 'X-Identity-Assertion': 'forged' },
+    ] as Array<Record<string, string>>) {
       const res = await fetch(url, { headers });
       expect(res.status).toBe(401);
     }
@@ -112,7 +126,11 @@ describe('identity at the edge', () => {
     const cases: Array<[Response, number, string]> = [
       [await post('{"email":'), 400, 'invalid_json'],
       [await post('{}', 'text/plain'), 415, 'unsupported_media_type'],
-      [await post(JSON.stringify({ email: 'a@b.co', username: 'abc', password: 'x'.repeat(100_000) })), 413, 'payload_too_large'],
+      [
+        await post(JSON.stringify({ email: 'a@b.co', username: 'abc', password: 'x'.repeat(100_000) })),
+        413,
+        'payload_too_large',
+      ],
       [await post(JSON.stringify({ email: 'a@b.co', username: 'abc', password: 'short' })), 400, 'validation_failed'],
     ];
     for (const [res, status, code] of cases) {
@@ -138,7 +156,9 @@ describe('identity at the edge', () => {
     }
     expect(limited?.status).toBe(429);
     expect(limited?.headers.get('content-type')).toMatch(/application\/json/);
-    expect(await limited?.json()).toEqual({ error: { code: 'rate_limited', message: 'too many attempts; slow down and retry shortly' } });
+    expect(await limited?.json()).toEqual({
+      error: { code: 'rate_limited', message: 'too many attempts; slow down and retry shortly' },
+    });
     await new Promise((r) => setTimeout(r, 4_500)); // let the bucket refill for whoever runs next
   });
 });

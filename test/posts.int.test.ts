@@ -24,7 +24,9 @@ const call = (user: TestUser, method: string, path = '', body?: unknown) =>
 describe('posts through the gateway', () => {
   it('publishes one event per change, in order, keyed by the post', async () => {
     const tap = await tapPostEvents();
-    const created = (await (await call(ann, 'POST', '', { title: 'Evented', content: 'one', tags: ['e2e'] })).json()) as { id: string };
+    const created = (await (
+      await call(ann, 'POST', '', { title: 'Evented', content: 'one', tags: ['e2e'] })
+    ).json()) as { id: string };
     expect((await call(ann, 'PUT', `/${created.id}`, { content: 'two' })).status).toBe(200);
     expect((await call(bob, 'PUT', `/${created.id}`, { content: 'hijack' })).status).toBe(403);
     expect((await call(ann, 'DELETE', `/${created.id}`)).status).toBe(204);
@@ -68,7 +70,10 @@ describe('posts through the gateway', () => {
     await eventually(async () => {
       const res = await fetch(`${stack.gatewayUrl}/api/activity-stream/user/${ann.id}?limit=100`);
       const items = ((await res.json()) as { items: Array<{ id: string; content: string }> }).items;
-      return ids.every((id) => items.some((i) => i.id === id)) && items.find((i) => i.id === ids[0])?.content === 'changed during outage';
+      return (
+        ids.every((id) => items.some((i) => i.id === id)) &&
+        items.find((i) => i.id === ids[0])?.content === 'changed during outage'
+      );
     }, 30_000);
   });
 });
@@ -88,13 +93,36 @@ describe('a crash between the commit and the rest of the request', () => {
       type: 'post.created',
       time: at,
       actor: ann.id,
-      data: { id, author_id: ann.id, title: 'Orphaned by a crash', content: 'still here', tags: [], created_at: at, updated_at: at, version: 1 },
+      data: {
+        id,
+        author_id: ann.id,
+        title: 'Orphaned by a crash',
+        content: 'still here',
+        tags: [],
+        created_at: at,
+        updated_at: at,
+        version: 1,
+      },
     };
     const tap = await tapPostEvents();
     await mongo
       .db('posts_db')
-      .collection<{ _id: string; post_id: string; version: number; pending: boolean; committed_at: Date; event: unknown }>('post_events')
-      .insertOne({ _id: `${id}:0000000001`, post_id: id, version: 1, pending: true, committed_at: new Date(at), event });
+      .collection<{
+        _id: string;
+        post_id: string;
+        version: number;
+        pending: boolean;
+        committed_at: Date;
+        event: unknown;
+      }>('post_events')
+      .insertOne({
+        _id: `${id}:0000000001`,
+        post_id: id,
+        version: 1,
+        pending: true,
+        committed_at: new Date(at),
+        event,
+      });
     await mongo.close();
 
     const published = await tap.waitFor((e) => e.data.id === id, 1);

@@ -12,7 +12,10 @@ beforeAll(async () => {
 const call = (user: TestUser | undefined, method: string, path = '', body?: unknown) =>
   fetch(`${stack.gatewayUrl}/api/profile${path}`, {
     method,
-    headers: { ...(user ? { authorization: `Bearer ${user.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(user ? { authorization: `Bearer ${user.token}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
 

@@ -38,7 +38,7 @@ function endpointSteps(): Step[] {
 /** What an abbreviated body promises: its keys, and the values it spells out in full (lists elided). */
 function promises(expected: string) {
   let outer = expected;
-  for (let prev = ''; prev !== outer; ) [prev, outer] = [outer, outer.replace(/\[[^[\]]*\]/g, '[]')];
+  for (let prev = ''; prev !== outer;) [prev, outer] = [outer, outer.replace(/\[[^[\]]*\]/g, '[]')];
   const keys = [...outer.matchAll(/"(\w+)":/g)].map((m) => `"${m[1]}":`);
   const literals = [...outer.matchAll(/"\w+":(?:"[^"…<]*"|-?\d+|true|false|null)(?=[,}])/g)].map((m) => m[0]);
   return [...keys, ...literals];
@@ -61,13 +61,16 @@ describe('TESTING.md', () => {
   it('answers every endpoint command with the status and body it prints', async () => {
     const steps = endpointSteps();
     expect(steps.length).toBeGreaterThan(40);
-    const mismatched = (r: Awaited<ReturnType<typeof runSection>>) => steps.some((s, i) => s.status && statusOf(r.outputs[i] ?? '') !== s.status);
+    const mismatched = (r: Awaited<ReturnType<typeof runSection>>) =>
+      steps.some((s, i) => s.status && statusOf(r.outputs[i] ?? '') !== s.status);
     let run = await runSection(steps);
     // Login and register are rate-limited per client, and the files before this one may have spent
     // the burst; a 429 can even hide in the token one-liners, which print nothing. Once the limiter
     // has refilled (20 in 4 s), a second run is the one that counts.
     if (mismatched(run)) {
-      console.info('TESTING.md: the first run did not answer as printed; running it again once the rate limiter has refilled');
+      console.info(
+        'TESTING.md: the first run did not answer as printed; running it again once the rate limiter has refilled',
+      );
       await new Promise((r) => setTimeout(r, 5_000));
       run = await runSection(steps);
     }
@@ -78,7 +81,8 @@ describe('TESTING.md', () => {
       const output = run.outputs[i] ?? '';
       const where = `${step.commands.trim()}\n  answered: ${output.trim().slice(0, 400)}`;
       expect.soft(statusOf(output), where).toBe(step.status);
-      for (const promise of promises(step.expected)) expect.soft(output, `${where}\n  should contain ${promise}`).toContain(promise);
+      for (const promise of promises(step.expected))
+        expect.soft(output, `${where}\n  should contain ${promise}`).toContain(promise);
     });
   });
 });

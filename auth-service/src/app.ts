@@ -1,4 +1,11 @@
-import { createBaseApp, EXACT_PATH_PRIORITY, paths, serviceRoutes, type HealthCheck, type Logger } from '@feedmesh/common';
+import {
+  createBaseApp,
+  EXACT_PATH_PRIORITY,
+  paths,
+  serviceRoutes,
+  type HealthCheck,
+  type Logger,
+} from '@feedmesh/common';
 import { authRoutes, type AuthRoutesDeps } from './routes.js';
 
 const PREFIX = '/api/auth';
@@ -10,7 +17,12 @@ export const ROUTES = serviceRoutes({
   access: 'public',
   extra: [
     // Credentials endpoints get the per-client rate limit.
-    { router: 'auth-credentials', rule: paths('/api/auth/login', '/api/auth/register'), middlewares: ['credentials@file'], priority: EXACT_PATH_PRIORITY },
+    {
+      router: 'auth-credentials',
+      rule: paths('/api/auth/login', '/api/auth/register'),
+      middlewares: ['credentials@file'],
+      priority: EXACT_PATH_PRIORITY,
+    },
     { router: 'auth-me', rule: paths('/api/auth/me'), middlewares: ['protected@file'], priority: EXACT_PATH_PRIORITY },
   ],
 });

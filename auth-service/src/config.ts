@@ -8,5 +8,10 @@ export const configSchema = z.object({
   JWT_SECRET: secretSchema('the access-token signing secret'),
   /** Signs the short-lived identity assertions the gateway forwards to services; shared by all services. */
   IDENTITY_ASSERTION_KEY: identityKeySchema,
-  TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600),
+  TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(24 * 3600),
 });

@@ -1,5 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { createLogger, IdentityAsserter, instanceId, loadConfigOrExit, openPostgres, runService } from '@feedmesh/common';
+import {
+  createLogger,
+  IdentityAsserter,
+  instanceId,
+  loadConfigOrExit,
+  openPostgres,
+  runService,
+} from '@feedmesh/common';
 import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
 import { Passwords } from './passwords.js';

@@ -48,10 +48,19 @@ const validate = apiRoute({
   path: '/validate',
   summary: "The gateway's forward-auth check of a bearer token",
   bearer: true,
-  ok: { status: 200, description: 'The token is valid; the identity is in the X-User-ID, X-Username and X-Identity-Assertion headers' },
+  ok: {
+    status: 200,
+    description: 'The token is valid; the identity is in the X-User-ID, X-Username and X-Identity-Assertion headers',
+  },
 });
 
-const me = apiRoute({ method: 'get', path: '/me', summary: 'The calling account', bearer: true, ok: { status: 200, description: 'The caller', schema: user } });
+const me = apiRoute({
+  method: 'get',
+  path: '/me',
+  summary: 'The calling account',
+  bearer: true,
+  ok: { status: 200, description: 'The caller', schema: user },
+});
 
 export function authRoutes(deps: AuthRoutesDeps) {
   const routes = new OpenAPIHono<{ Variables: IdentityVariables }>();

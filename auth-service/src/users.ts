@@ -40,7 +40,10 @@ export class UsersRepository {
   }
 
   async findCredentials(email: string): Promise<UserRow | undefined> {
-    const { rows } = await this.db.query<UserRow>(`SELECT ${PUBLIC_COLUMNS}, password_hash FROM users WHERE email = $1`, [email]);
+    const { rows } = await this.db.query<UserRow>(
+      `SELECT ${PUBLIC_COLUMNS}, password_hash FROM users WHERE email = $1`,
+      [email],
+    );
     return rows[0];
   }
 

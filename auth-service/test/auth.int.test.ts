@@ -17,8 +17,21 @@ const tokens = new Tokens('t'.repeat(32), 24 * 3600);
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
-  await migrate({ databaseUrl: stack.databaseUrl, dir: fileURLToPath(new URL('../migrations', import.meta.url)), table: 'auth_migrations', logger });
-  app = createApp({ logger, instance: 'test', checks: { postgres: () => db.query('select 1') }, users: new UsersRepository(db), passwords: await Passwords.create(), tokens, identity });
+  await migrate({
+    databaseUrl: stack.databaseUrl,
+    dir: fileURLToPath(new URL('../migrations', import.meta.url)),
+    table: 'auth_migrations',
+    logger,
+  });
+  app = createApp({
+    logger,
+    instance: 'test',
+    checks: { postgres: () => db.query('select 1') },
+    users: new UsersRepository(db),
+    passwords: await Passwords.create(),
+    tokens,
+    identity,
+  });
 });
 afterAll(() => db.end());
 
@@ -29,7 +42,11 @@ const fresh = () => {
   return { email: `user${n}.${run}@example.com`, username: `u${n}_${run}`, password: 'correct horse battery' };
 };
 const post = (path: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-  app.request(`/api/auth${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  app.request(`/api/auth${path}`, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 const json = async (res: Response) => (await res.json()) as Record<string, unknown> & { error?: { code: string } };
 
 describe('POST /api/auth/register', () => {
@@ -40,7 +57,9 @@ describe('POST /api/auth/register', () => {
     const body = await json(res);
     expect(body).toMatchObject({ email: u.email, username: u.username });
     expect(Object.keys(body).sort()).toEqual(['created_at', 'email', 'id', 'username']);
-    const { rows } = await db.query<{ password_hash: string }>('select password_hash from users where email = $1', [u.email]);
+    const { rows } = await db.query<{ password_hash: string }>('select password_hash from users where email = $1', [
+      u.email,
+    ]);
     expect(rows[0]?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
   });
 
@@ -65,10 +84,25 @@ describe('POST /api/auth/register', () => {
     ['a JSON array', '[]', 400, 'validation_failed'],
     ['an invalid email', { email: 'nope', username: 'abc', password: 'longenough' }, 400, 'validation_failed'],
     ['a short password', { email: 'a@b.co', username: 'abc', password: 'short' }, 400, 'validation_failed'],
-    ['an extra-long username', { email: 'a@b.co', username: 'x'.repeat(500), password: 'longenough' }, 400, 'validation_failed'],
+    [
+      'an extra-long username',
+      { email: 'a@b.co', username: 'x'.repeat(500), password: 'longenough' },
+      400,
+      'validation_failed',
+    ],
     ['a missing field', { email: 'a@b.co', password: 'longenough' }, 400, 'validation_failed'],
-    ['an operator object in a field', { email: { $gt: '' }, username: 'abc', password: 'longenough' }, 400, 'validation_failed'],
-    ['a body over 64 KiB', { email: 'a@b.co', username: 'abc', password: 'p'.repeat(70_000) }, 413, 'payload_too_large'],
+    [
+      'an operator object in a field',
+      { email: { $gt: '' }, username: 'abc', password: 'longenough' },
+      400,
+      'validation_failed',
+    ],
+    [
+      'a body over 64 KiB',
+      { email: 'a@b.co', username: 'abc', password: 'p'.repeat(70_000) },
+      413,
+      'payload_too_large',
+    ],
   ])('refuses %s with %i %s', async (_, body, status, code) => {
     const res = await post('/register', body);
     expect(res.status).toBe(status);
@@ -82,7 +116,11 @@ describe('POST /api/auth/register', () => {
   });
 
   it('refuses bytes that are not UTF-8 with 400', async () => {
-    const res = await app.request('/api/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) });
+    const res = await app.request('/api/auth/register', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
+    });
     expect(res.status).toBe(400);
   });
 });
@@ -132,7 +170,10 @@ describe('GET /api/auth/validate (the gateway forward-auth)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get(IDENTITY_HEADERS.userId)).toBe(user.id);
     expect(res.headers.get(IDENTITY_HEADERS.username)).toBe(u.username);
-    expect(await identity.verify(res.headers.get(IDENTITY_HEADERS.assertion)!)).toEqual({ userId: user.id, username: u.username });
+    expect(await identity.verify(res.headers.get(IDENTITY_HEADERS.assertion)!)).toEqual({
+      userId: user.id,
+      username: u.username,
+    });
   });
 
   it.each([
@@ -141,7 +182,10 @@ describe('GET /api/auth/validate (the gateway forward-auth)', () => {
     ['a garbage token', 'Bearer garbage'],
     ['a token signed with another key', 'other-key'],
   ])('answers 401 JSON for %s', async (_, header) => {
-    const value = header === 'other-key' ? `Bearer ${await new Tokens('x'.repeat(32), 60).issue({ userId: 'u', username: 'n' })}` : header;
+    const value =
+      header === 'other-key'
+        ? `Bearer ${await new Tokens('x'.repeat(32), 60).issue({ userId: 'u', username: 'n' })}`
+        : header;
     const res = await app.request('/api/auth/validate', { headers: value ? { authorization: value } : {} });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -155,7 +199,9 @@ describe('GET /api/auth/me', () => {
     const u = fresh();
     const user = await json(await post('/register', u));
     const assertion = await identity.assert({ userId: String(user.id), username: u.username });
-    const ok = await app.request('/api/auth/me', { headers: { [IDENTITY_HEADERS.userId]: String(user.id), [IDENTITY_HEADERS.assertion]: assertion } });
+    const ok = await app.request('/api/auth/me', {
+      headers: { [IDENTITY_HEADERS.userId]: String(user.id), [IDENTITY_HEADERS.assertion]: assertion },
+    });
     expect(ok.status).toBe(200);
     expect(await json(ok)).toEqual(user);
     const forged = await app.request('/api/auth/me', { headers: { 'X-User-ID': String(user.id) } });

@@ -13,11 +13,14 @@ describe('auth-service config', () => {
     expect(loadConfig('auth-service', configSchema, good).TOKEN_TTL_SECONDS).toBe(86_400);
   });
 
-  it.each(['JWT_SECRET', 'IDENTITY_ASSERTION_KEY'])('refuses to start with %s missing or shorter than 32 bytes', (name) => {
-    for (const value of [undefined, 'too-short-secret']) {
-      const attempt = () => loadConfig('auth-service', configSchema, { ...good, [name]: value });
-      expect(attempt).toThrow(ConfigError);
-      expect(attempt).toThrow(new RegExp(`${name}: `));
-    }
-  });
+  it.each(['JWT_SECRET', 'IDENTITY_ASSERTION_KEY'])(
+    'refuses to start with %s missing or shorter than 32 bytes',
+    (name) => {
+      for (const value of [undefined, 'too-short-secret']) {
+        const attempt = () => loadConfig('auth-service', configSchema, { ...good, [name]: value });
+        expect(attempt).toThrow(ConfigError);
+        expect(attempt).toThrow(new RegExp(`${name}: `));
+      }
+    },
+  );
 });

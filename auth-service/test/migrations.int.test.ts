@@ -32,20 +32,33 @@ describe('auth-service migrations', () => {
     await admin.query(`CREATE DATABASE ${dbName}`);
     await admin.end();
 
-    const env = { DATABASE_URL: testUrl.toString(), CONSUL_REGISTER: 'false', LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '0' };
+    const env = {
+      DATABASE_URL: testUrl.toString(),
+      CONSUL_REGISTER: 'false',
+      LOG_LEVEL: 'info',
+      SHUTDOWN_DELAY_MS: '0',
+    };
     const [p1, p2] = [await freePort(), await freePort()];
     started.push(spawnService('auth-service', p1, env), spawnService('auth-service', p2, env));
     for (const port of [p1, p2]) {
       await eventually(async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200, 30_000);
     }
 
-    const applied = started.map((s) => s.output().split('\n').filter((l) => l.includes('"migrations applied"')).length);
+    const applied = started.map(
+      (s) =>
+        s
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('"migrations applied"')).length,
+    );
     expect(applied.sort()).toEqual([0, 1]);
 
     const db = new pg.Client({ connectionString: testUrl.toString() });
     await db.connect();
     const { rows } = await db.query<{ name: string }>('SELECT name FROM auth_migrations');
-    const { rows: tables } = await db.query<{ n: string }>("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'users'");
+    const { rows: tables } = await db.query<{ n: string }>(
+      "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'users'",
+    );
     await db.end();
     expect(rows.map((r) => r.name)).toEqual(['20261121000000_create-users']);
     expect(tables[0]?.n).toBe('1');

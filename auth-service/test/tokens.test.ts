@@ -8,7 +8,16 @@ const who = { userId: '6f1c1c1e-3b7c-4a53-9b3e-8a4d2f1e0c11', username: 'alice' 
 const key = new TextEncoder().encode(SECRET);
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
-const fullClaims = () => ({ sub: who.userId, name: 'alice', iss: 'feedmesh-auth', aud: 'feedmesh', jti: 'j', iat: now(), nbf: now(), exp: now() + 60 });
+const fullClaims = () => ({
+  sub: who.userId,
+  name: 'alice',
+  iss: 'feedmesh-auth',
+  aud: 'feedmesh',
+  jti: 'j',
+  iat: now(),
+  nbf: now(),
+  exp: now() + 60,
+});
 
 describe('access tokens', () => {
   it('carries sub, iat, nbf, exp, iss, aud and jti, and verifies back to the user', async () => {
@@ -21,18 +30,43 @@ describe('access tokens', () => {
 
   it('gives every token its own jti', async () => {
     const [a, b] = await Promise.all([tokens.issue(who), tokens.issue(who)]);
-    const jti = (t: string) => (JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()) as { jti: string }).jti;
+    const jti = (t: string) =>
+      (JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()) as { jti: string }).jti;
     expect(jti(a)).not.toBe(jti(b));
   });
 
   const rejected: Array<[string, () => Promise<string>]> = [
     ['unsigned (alg: none)', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(fullClaims())}.`],
     ['signed with another key', () => new Tokens('o'.repeat(40), 3600).issue(who)],
-    ['expired', () => new SignJWT(fullClaims()).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(now() - 7200).setExpirationTime(now() - 3600).sign(key)],
-    ['not yet valid', () => new SignJWT(fullClaims()).setProtectedHeader({ alg: 'HS256' }).setNotBefore(now() + 3600).sign(key)],
-    ['for another audience', () => new SignJWT({ ...fullClaims(), aud: 'someone-else' }).setProtectedHeader({ alg: 'HS256' }).sign(key)],
-    ['from another issuer', () => new SignJWT({ ...fullClaims(), iss: 'someone-else' }).setProtectedHeader({ alg: 'HS256' }).sign(key)],
-    ['without a jti', () => new SignJWT({ ...fullClaims(), jti: undefined }).setProtectedHeader({ alg: 'HS256' }).sign(key)],
+    [
+      'expired',
+      () =>
+        new SignJWT(fullClaims())
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuedAt(now() - 7200)
+          .setExpirationTime(now() - 3600)
+          .sign(key),
+    ],
+    [
+      'not yet valid',
+      () =>
+        new SignJWT(fullClaims())
+          .setProtectedHeader({ alg: 'HS256' })
+          .setNotBefore(now() + 3600)
+          .sign(key),
+    ],
+    [
+      'for another audience',
+      () => new SignJWT({ ...fullClaims(), aud: 'someone-else' }).setProtectedHeader({ alg: 'HS256' }).sign(key),
+    ],
+    [
+      'from another issuer',
+      () => new SignJWT({ ...fullClaims(), iss: 'someone-else' }).setProtectedHeader({ alg: 'HS256' }).sign(key),
+    ],
+    [
+      'without a jti',
+      () => new SignJWT({ ...fullClaims(), jti: undefined }).setProtectedHeader({ alg: 'HS256' }).sign(key),
+    ],
     ['with another algorithm (HS512)', () => new SignJWT(fullClaims()).setProtectedHeader({ alg: 'HS512' }).sign(key)],
     ['garbage', async () => 'not.a.token'],
   ];

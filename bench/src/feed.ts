@@ -43,7 +43,8 @@ async function createToVisible(seconds: number) {
       const res = await fetch(`${feedUrl}/api/activity-stream?limit=100`).catch(() => undefined);
       const now = performance.now();
       if (res?.ok) {
-        for (const item of ((await res.json()) as { items: Array<{ id: string }> }).items) if (!visible.has(item.id)) visible.set(item.id, now);
+        for (const item of ((await res.json()) as { items: Array<{ id: string }> }).items)
+          if (!visible.has(item.id)) visible.set(item.id, now);
       }
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -51,7 +52,11 @@ async function createToVisible(seconds: number) {
   const body = JSON.stringify({ title: 'visible?', content: 'x'.repeat(200) });
   const launch = async () => {
     const t0 = performance.now();
-    const res = await fetch(`${gateway}/api/posts`, { method: 'POST', headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' }, body });
+    const res = await fetch(`${gateway}/api/posts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+      body,
+    });
     if (res.status !== 201) {
       failed++;
       return;
@@ -71,7 +76,8 @@ async function createToVisible(seconds: number) {
   }
   await Promise.all(inflight);
   const deadline = performance.now() + 5_000;
-  while ([...sent.keys()].some((id) => !visible.has(id)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while ([...sent.keys()].some((id) => !visible.has(id)) && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
   watching = false;
   await watcher;
   const latencies = [...sent].filter(([id]) => visible.has(id)).map(([id, t0]) => visible.get(id)! - t0);
@@ -95,7 +101,18 @@ async function redisFloor() {
   const { hostname, port } = new URL(redisUrl);
   const command = ['LRANGE', 'feed:activity:global', '0', '19'];
   // Closed loop (10 clients back to back): the most Redis does for this read, and how fast.
-  const { stdout } = await run('redis-benchmark', ['-h', hostname, '-p', port || '6379', '-n', '50000', '-c', '10', '--csv', ...command]);
+  const { stdout } = await run('redis-benchmark', [
+    '-h',
+    hostname,
+    '-p',
+    port || '6379',
+    '-n',
+    '50000',
+    '-c',
+    '10',
+    '--csv',
+    ...command,
+  ]);
   return { ...parseRedisBenchmarkCsv(stdout), clients: 10, command: command.join(' ') };
 }
 
@@ -106,13 +123,28 @@ async function scale() {
   const topic = `posts-events-bench-${stamp}`;
   const redis = new Redis(redisUrl, { enableAutoPipelining: true });
   const store = new FeedStore(redis, { global: 1000, perUser: 100 }, prefix);
-  const kafka = createKafka({ clientId: 'bench', brokers: env('KAFKA_BROKERS').split(','), logger: createLogger('bench', 'warn') });
+  const kafka = createKafka({
+    clientId: 'bench',
+    brokers: env('KAFKA_BROKERS').split(','),
+    logger: createLogger('bench', 'warn'),
+  });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [topic, `${topic}.dlq`].map((t) => ({ topic: t, numPartitions: 3, replicationFactor: 1 })), waitForLeaders: true });
+  await admin.createTopics({
+    topics: [topic, `${topic}.dlq`].map((t) => ({ topic: t, numPartitions: 3, replicationFactor: 1 })),
+    waitForLeaders: true,
+  });
   const port = await freePort();
   const svc = spawn(process.execPath, [new URL('../../feed-service/dist/index.js', import.meta.url).pathname], {
-    env: { ...process.env, PORT: String(port), CONSUL_REGISTER: 'false', FEED_KEY_PREFIX: prefix, FEED_TOPIC: topic, CONSUMER_GROUP: `bench-${stamp}`, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      CONSUL_REGISTER: 'false',
+      FEED_KEY_PREFIX: prefix,
+      FEED_TOPIC: topic,
+      CONSUMER_GROUP: `bench-${stamp}`,
+      LOG_LEVEL: 'warn',
+    },
     stdio: 'ignore',
   });
   try {
@@ -128,20 +160,44 @@ async function scale() {
         const chunk: Array<Promise<boolean>> = [];
         for (let i = 0; i < 5_000 && made < upTo; i++, made++) {
           const time = new Date(base + made * 1000).toISOString();
-          const e: PostEvent = { id: crypto.randomUUID(), schema_version: 1, type: 'post.created', time, actor: `a${made % 5000}`, data: { id: made.toString(16).padStart(24, '0'), author_id: `a${made % 5000}`, title: `post ${made}`, content: 'x'.repeat(200), tags: ['bench'], created_at: time, updated_at: time, version: 1 } };
+          const e: PostEvent = {
+            id: crypto.randomUUID(),
+            schema_version: 1,
+            type: 'post.created',
+            time,
+            actor: `a${made % 5000}`,
+            data: {
+              id: made.toString(16).padStart(24, '0'),
+              author_id: `a${made % 5000}`,
+              title: `post ${made}`,
+              content: 'x'.repeat(200),
+              tags: ['bench'],
+              created_at: time,
+              updated_at: time,
+              version: 1,
+            },
+          };
           chunk.push(store.apply(e));
         }
         await Promise.all(chunk);
       }
     };
-    const read = () => measure({ url: `http://127.0.0.1:${port}/api/activity-stream?limit=20`, rate: READ_RATE, seconds: SECONDS });
+    const read = () =>
+      measure({ url: `http://127.0.0.1:${port}/api/activity-stream?limit=20`, rate: READ_RATE, seconds: SECONDS });
     const t0 = performance.now();
     await fill(1_000);
     const small = await read();
     await fill(BIG);
     const fillSeconds = Math.round((performance.now() - t0) / 1000);
     const large = await read();
-    return { posts_small: 1_000, posts_large: BIG, fill_seconds: fillSeconds, small, large, ratio_p50: Math.round((large.p50_ms / small.p50_ms) * 100) / 100 };
+    return {
+      posts_small: 1_000,
+      posts_large: BIG,
+      fill_seconds: fillSeconds,
+      small,
+      large,
+      ratio_p50: Math.round((large.p50_ms / small.p50_ms) * 100) / 100,
+    };
   } finally {
     svc.kill('SIGTERM');
     await store.wipe();
@@ -163,7 +219,8 @@ process.stderr.write(`  1 000 vs ${BIG} posts ...\n`);
 const sizes = await scale();
 
 const context = runContext();
-const row = (label: string, r: LoadResult) => `| ${label} | ${r.rate_offered}/s | ${r.rate_achieved}/s | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ${failedCell(r)} |`;
+const row = (label: string, r: LoadResult) =>
+  `| ${label} | ${r.rate_offered}/s | ${r.rate_achieved}/s | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ${failedCell(r)} |`;
 const derived = {
   gateway_ratio_p50: Math.round((reads.gateway!.p50_ms / reads.direct!.p50_ms) * 100) / 100,
   service_vs_redis_p50: Math.round((reads.direct!.p50_ms / floor.p50_ms) * 10) / 10,

@@ -11,13 +11,19 @@ export function parseRedisBenchmarkCsv(csv: string) {
     .split('\n')
     .map((line) => [...line.matchAll(/"([^"]*)"/g)].map((m) => m[1]!));
   const [header, values] = rows;
-  if (!header || !values || header.length !== values.length) throw new Error(`unexpected redis-benchmark output: ${csv}`);
+  if (!header || !values || header.length !== values.length)
+    throw new Error(`unexpected redis-benchmark output: ${csv}`);
   const field = (name: string) => {
     const v = Number(values[header.indexOf(name)]);
     if (!Number.isFinite(v)) throw new Error(`redis-benchmark output has no ${name}: ${csv}`);
     return v;
   };
-  return { requests_per_s: field('rps'), p50_ms: field('p50_latency_ms'), p99_ms: field('p99_latency_ms'), max_ms: field('max_latency_ms') };
+  return {
+    requests_per_s: field('rps'),
+    p50_ms: field('p50_latency_ms'),
+    p99_ms: field('p99_latency_ms'),
+    max_ms: field('max_latency_ms'),
+  };
 }
 
 /** How each component says its version; the first group of the pattern is the version. */

@@ -3,7 +3,15 @@
 // GET /api/posts newest first, deep, and by author, at a fixed rate, beside a
 // single-post read of the same run as the floor.
 import { IDENTITY_HEADERS, IdentityAsserter } from '@feedmesh/common';
-import { authorSequence, GLOBAL_SEQUENCE, PAGE_SIZE, pageOf, Positions, positionFields, type SlotDoc } from '@feedmesh/posts-service/positions';
+import {
+  authorSequence,
+  GLOBAL_SEQUENCE,
+  PAGE_SIZE,
+  pageOf,
+  Positions,
+  positionFields,
+  type SlotDoc,
+} from '@feedmesh/posts-service/positions';
 import { toDoc, type PostDoc } from '@feedmesh/posts-service/store';
 import { MongoClient, ObjectId } from 'mongodb';
 import { measure, type LoadResult } from './k6.js';
@@ -49,12 +57,32 @@ async function fill(): Promise<{ loaded: number; seconds: number }> {
       authorTop.set(author, authorSeq);
       const id = new ObjectId().toHexString();
       const at = new Date().toISOString();
-      postDocs.push(toDoc({ id, author_id: author, title: `Scale post ${seq}`, content, tags: ['scale'], created_at: at, updated_at: at, version: 1 }, positionFields(author, seq, authorSeq)));
-      slotDocs.push({ _id: `${GLOBAL_SEQUENCE}:${seq}`, post_id: id }, { _id: `${authorSequence(author)}:${authorSeq}`, post_id: id });
+      postDocs.push(
+        toDoc(
+          {
+            id,
+            author_id: author,
+            title: `Scale post ${seq}`,
+            content,
+            tags: ['scale'],
+            created_at: at,
+            updated_at: at,
+            version: 1,
+          },
+          positionFields(author, seq, authorSeq),
+        ),
+      );
+      slotDocs.push(
+        { _id: `${GLOBAL_SEQUENCE}:${seq}`, post_id: id },
+        { _id: `${authorSequence(author)}:${authorSeq}`, post_id: id },
+      );
     }
     await slots.insertMany(slotDocs);
     await posts.insertMany(postDocs);
-    if ((from - top - 1) % 100_000 < BATCH) process.stderr.write(`  ${from - 1 + postDocs.length} posts (${Math.round((performance.now() - started) / 1000)} s)\n`);
+    if ((from - top - 1) % 100_000 < BATCH)
+      process.stderr.write(
+        `  ${from - 1 + postDocs.length} posts (${Math.round((performance.now() - started) / 1000)} s)\n`,
+      );
   }
   return { loaded: TARGET - top, seconds: Math.round((performance.now() - started) / 1000) };
 }
@@ -73,7 +101,10 @@ const gateway = env('GATEWAY_URL');
 const userId = 'bench-scale-reader';
 const direct = {
   [IDENTITY_HEADERS.userId]: userId,
-  [IDENTITY_HEADERS.assertion]: await new IdentityAsserter(env('IDENTITY_ASSERTION_KEY'), 600).assert({ userId, username: userId }),
+  [IDENTITY_HEADERS.assertion]: await new IdentityAsserter(env('IDENTITY_ASSERTION_KEY'), 600).assert({
+    userId,
+    username: userId,
+  }),
 };
 const { token } = await benchUser('scale');
 
@@ -87,7 +118,10 @@ const queries: Array<[string, string, number?]> = [
   [`before the middle (before=${Math.floor(total / 2)})`, `/api/posts?limit=20&before=${Math.floor(total / 2)}`],
   [`author with ${lightCount} posts, newest 20`, `/api/posts?author_id=${lightAuthor}&limit=20`],
   [`author with ${heavyCount} posts, newest 20`, `/api/posts?author_id=${HEAVY}&limit=20`],
-  [`author with ${heavyCount} posts, before the middle`, `/api/posts?author_id=${HEAVY}&limit=20&before=${Math.floor(heavyCount / 2)}`],
+  [
+    `author with ${heavyCount} posts, before the middle`,
+    `/api/posts?author_id=${HEAVY}&limit=20&before=${Math.floor(heavyCount / 2)}`,
+  ],
 ];
 
 const runs: Record<string, LoadResult> = {};
@@ -96,7 +130,10 @@ for (const [name, path, rate = RATE] of queries) {
   runs[name] = await measure({ url: `${posts_url}${path}`, headers: direct, rate, seconds: SECONDS }, 3);
 }
 process.stderr.write(`  newest 20 through the gateway at ${RATE}/s ...\n`);
-runs['newest 20 through the gateway'] = await measure({ url: `${gateway}/api/posts?limit=20`, headers: { authorization: `Bearer ${token}` }, rate: RATE, seconds: SECONDS }, 3);
+runs['newest 20 through the gateway'] = await measure(
+  { url: `${gateway}/api/posts?limit=20`, headers: { authorization: `Bearer ${token}` }, rate: RATE, seconds: SECONDS },
+  3,
+);
 await mongo.close();
 
 const floor = runs['one post by id (floor)']!;
@@ -105,14 +142,24 @@ const row = (name: string, r: LoadResult) =>
   `| ${name} | ${r.rate_offered}/s | ${r.rate_achieved}/s | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ×${(r.p50_ms / floor.p50_ms).toFixed(1)} | ${(r.failed_ratio * 100).toFixed(2)} % |`;
 await publish(
   'posts-scale',
-  { benchmark: 'posts-scale', context, posts: total, heavy_author_posts: heavyCount, filled, load: { rate: RATE, deep_rate: DEEP_RATE, seconds: SECONDS, warmup_seconds: 3 }, runs },
+  {
+    benchmark: 'posts-scale',
+    context,
+    posts: total,
+    heavy_author_posts: heavyCount,
+    filled,
+    load: { rate: RATE, deep_rate: DEEP_RATE, seconds: SECONDS, warmup_seconds: 3 },
+    runs,
+  },
   `## Posts: listing at ${total.toLocaleString('en')} posts
 
 Run ${context.date} · ${context.cores} cores · commit ${context.commit}. k6 constant-arrival-rate (${RATE}/s unless the table says otherwise), 3 s warm-up then ${SECONDS} s measured, straight at posts-service (FerretDB ${context.versions.FERRETDB_VERSION ?? ''} on PostgreSQL). Command: \`stack/mesh bench posts-scale\` (fills the database once: ${filled.loaded} posts in ${filled.seconds} s this run).
 
 | GET | offered | achieved | p50 | p99 | p50 / floor | failed |
 | --- | --- | --- | --- | --- | --- | --- |
-${Object.entries(runs).map(([name, r]) => row(name, r)).join('\n')}
+${Object.entries(runs)
+  .map(([name, r]) => row(name, r))
+  .join('\n')}
 
 The floor is one document by \`_id\`. Every listing reads one or two pages of ${PAGE_SIZE} posts by equality (see \`posts-service/src/positions.ts\`); an offset reads the pages before it, \`before\` (a page's \`next\`) jumps straight to its page. For comparison, the plain \`find().sort({created_at: -1}).limit(20)\` this replaces took 89 s and 4.4 GB on FerretDB at a million posts (stack/ferretdb/README.md).`,
 );

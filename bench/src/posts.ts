@@ -16,14 +16,30 @@ const user = await benchUser('posts');
 const body = JSON.stringify({ title: 'Benchmark post', content: 'x'.repeat(200), tags: ['bench'] });
 const json = { 'content-type': 'application/json' };
 // Straight at the service there is no gateway to vouch for the caller: sign the assertion it would have added.
-const assertion = await new IdentityAsserter(env('IDENTITY_ASSERTION_KEY'), 300).assert({ userId: user.id, username: user.username });
+const assertion = await new IdentityAsserter(env('IDENTITY_ASSERTION_KEY'), 300).assert({
+  userId: user.id,
+  username: user.username,
+});
 
 const runs: Record<string, LoadResult> = {};
 const step = async (name: string, url: string, headers: Record<string, string>, rate: number) => {
   process.stderr.write(`  ${name} at ${rate}/s for ${SECONDS}s ...\n`);
-  runs[name] = await measure({ url, method: 'POST', body, headers: { ...json, ...headers }, rate, seconds: SECONDS, vus: 100 });
+  runs[name] = await measure({
+    url,
+    method: 'POST',
+    body,
+    headers: { ...json, ...headers },
+    rate,
+    seconds: SECONDS,
+    vus: 100,
+  });
 };
-await step('direct', `${posts}/api/posts`, { [IDENTITY_HEADERS.userId]: user.id, [IDENTITY_HEADERS.assertion]: assertion }, RATE);
+await step(
+  'direct',
+  `${posts}/api/posts`,
+  { [IDENTITY_HEADERS.userId]: user.id, [IDENTITY_HEADERS.assertion]: assertion },
+  RATE,
+);
 await step('gateway', `${gateway}/api/posts`, { authorization: `Bearer ${user.token}` }, RATE);
 await step('gateway_high', `${gateway}/api/posts`, { authorization: `Bearer ${user.token}` }, HIGH_RATE);
 
@@ -37,7 +53,13 @@ const row = (label: string, r: LoadResult) =>
   `| ${label} | ${r.rate_offered}/s | ${r.rate_achieved}/s | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ${failedCell(r)} | ${r.dropped} |`;
 await publish(
   'posts',
-  { benchmark: 'posts', context, load: { rate: RATE, high_rate: HIGH_RATE, seconds: SECONDS, warmup_seconds: WARMUP_SECONDS }, runs, derived },
+  {
+    benchmark: 'posts',
+    context,
+    load: { rate: RATE, high_rate: HIGH_RATE, seconds: SECONDS, warmup_seconds: WARMUP_SECONDS },
+    runs,
+    derived,
+  },
   `## Posts: creating a post
 
 Run ${context.date} · ${context.cores} cores · commit ${context.commit}. k6 constant-arrival-rate, ${WARMUP_SECONDS} s warm-up then ${SECONDS} s measured, loopback only. Command: \`stack/mesh bench posts\`.

@@ -21,12 +21,24 @@ export function runContext() {
   } catch {
     // Not a checkout: the figures stand without a commit.
   }
-  return { date: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, commit, versions };
+  return {
+    date: new Date().toISOString(),
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    commit,
+    versions,
+  };
 }
 
 /** Writes `bench/results/<name>.json` and replaces this benchmark's section of BENCHMARKS.md. */
 export function publish(name: string, results: object, markdown: string): Promise<void> {
-  return publishSection({ resultsDir: 'bench/results', doc: 'BENCHMARKS.md', title: '# Benchmarks' }, name, results, markdown);
+  return publishSection(
+    { resultsDir: 'bench/results', doc: 'BENCHMARKS.md', title: '# Benchmarks' },
+    name,
+    results,
+    markdown,
+  );
 }
 
 /**
@@ -34,7 +46,12 @@ export function publish(name: string, results: object, markdown: string): Promis
  * report document (paths relative to the repository), creating it with
  * `title` if it does not exist yet.
  */
-export async function publishSection(where: { resultsDir: string; doc: string; title: string }, name: string, results: object, markdown: string): Promise<void> {
+export async function publishSection(
+  where: { resultsDir: string; doc: string; title: string },
+  name: string,
+  results: object,
+  markdown: string,
+): Promise<void> {
   await mkdir(`${repo}${where.resultsDir}`, { recursive: true });
   await writeFile(`${repo}${where.resultsDir}/${name}.json`, `${JSON.stringify(results, null, 2)}\n`);
   const file = `${repo}${where.doc}`;

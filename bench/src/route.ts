@@ -11,14 +11,21 @@ import { env } from './setup.js';
  * out, and Traefik would pull the route mid-measurement (404s counted as the
  * figure's failures).
  */
-export async function withBenchRoute<T>(reg: ServiceRegistration, probes: Array<{ url: string; headers?: Record<string, string> }>, fn: () => Promise<T>): Promise<T> {
+export async function withBenchRoute<T>(
+  reg: ServiceRegistration,
+  probes: Array<{ url: string; headers?: Record<string, string> }>,
+  fn: () => Promise<T>,
+): Promise<T> {
   const consul = new ConsulAgent(env('CONSUL_URL'));
   await consul.register({ checkInterval: '5s', checkTimeout: '5s', ...reg });
   try {
     for (let i = 0; ; i++) {
-      const ok = await Promise.all(probes.map(async ({ url, headers }) => (await fetch(url, { headers }).catch(() => undefined))?.status === 200));
+      const ok = await Promise.all(
+        probes.map(async ({ url, headers }) => (await fetch(url, { headers }).catch(() => undefined))?.status === 200),
+      );
       if (ok.every(Boolean)) break;
-      if (i > 100) throw new Error(`benchmark routes of ${reg.id} never came up (see ${env('TRAEFIK_API_URL')}/api/http/routers)`);
+      if (i > 100)
+        throw new Error(`benchmark routes of ${reg.id} never came up (see ${env('TRAEFIK_API_URL')}/api/http/routers)`);
       await new Promise((r) => setTimeout(r, 200));
     }
     return await fn();

@@ -17,11 +17,21 @@ export async function json<T>(res: Response): Promise<T> {
 export async function benchUser(tag: string) {
   const auth = env('AUTH_URL');
   const stamp = `${Date.now().toString(36)}${process.pid}`;
-  const creds = { email: `bench.${tag}.${stamp}@example.com`, username: `bench_${tag}_${stamp}`.slice(0, 32), password: 'benchmark password' };
+  const creds = {
+    email: `bench.${tag}.${stamp}@example.com`,
+    username: `bench_${tag}_${stamp}`.slice(0, 32),
+    password: 'benchmark password',
+  };
   const post = (path: string, body: object) =>
-    fetch(`${auth}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${auth}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const user = await json<{ id: string; username: string }>(await post('/api/auth/register', creds));
-  const { access_token } = await json<{ access_token: string }>(await post('/api/auth/login', { email: creds.email, password: creds.password }));
+  const { access_token } = await json<{ access_token: string }>(
+    await post('/api/auth/login', { email: creds.email, password: creds.password }),
+  );
   return { ...creds, id: user.id, token: access_token };
 }
 

@@ -16,7 +16,8 @@ const files = await Promise.all(
   names.map(async (name) => {
     const r = JSON.parse(await readFile(`${repo}bench/results/${name}.json`, 'utf8')) as { context: { date: string } };
     // Only figures of this run go into its summary.
-    if (r.context.date < started) throw new Error(`bench/results/${name}.json is from ${r.context.date}, before this run started (${started})`);
+    if (r.context.date < started)
+      throw new Error(`bench/results/${name}.json is from ${r.context.date}, before this run started (${started})`);
     return [name, r] as const;
   }),
 );
@@ -30,7 +31,12 @@ const context = runContext();
 const seconds = Math.round((Date.parse(context.date) - Date.parse(started)) / 1000);
 const duration = minutes(seconds);
 const stageList = stages.map(([name, sec]) => `${name} ${sec} s`).join(', ');
-const load = { start: process.env.BENCH_LOADAVG_START ?? 'unknown', end: loadavg().map((l) => l.toFixed(2)).join(' ') };
+const load = {
+  start: process.env.BENCH_LOADAVG_START ?? 'unknown',
+  end: loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' '),
+};
 const versions = await componentVersions(context.versions);
 const rows = summaryRows(results);
 const sustained = sustainedRate(results.sweep.points);
@@ -38,7 +44,16 @@ const table = summaryTable(rows);
 
 await publish(
   'suite',
-  { benchmark: 'suite', context: { ...context, nproc: availableParallelism() }, started, duration_seconds: seconds, stages: Object.fromEntries(stages), load_average: load, versions, rows },
+  {
+    benchmark: 'suite',
+    context: { ...context, nproc: availableParallelism() },
+    started,
+    duration_seconds: seconds,
+    stages: Object.fromEntries(stages),
+    load_average: load,
+    versions,
+    rows,
+  },
   `## Last full run
 
 \`stack/mesh bench\` on ${context.date.slice(0, 10)} (started ${started}), **${duration}** for every benchmark below (${stageList}) · commit ${context.commit}.

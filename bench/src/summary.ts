@@ -49,8 +49,17 @@ export function ratio(a: number, b: number): number | null {
 }
 
 export function compare(figure: string, value: Measured, floor: string, base: Measured): Row {
-  const offered = value.rate_offered !== undefined && value.rate_offered === base.rate_offered ? value.rate_offered : null;
-  return { figure, floor, offered, value, base, ratio_p50: ratio(value.p50_ms, base.p50_ms), ratio_p99: ratio(value.p99_ms, base.p99_ms) };
+  const offered =
+    value.rate_offered !== undefined && value.rate_offered === base.rate_offered ? value.rate_offered : null;
+  return {
+    figure,
+    floor,
+    offered,
+    value,
+    base,
+    ratio_p50: ratio(value.p50_ms, base.p50_ms),
+    ratio_p99: ratio(value.p99_ms, base.p99_ms),
+  };
 }
 
 export function floorAt(points: SweepPoint[], rate: number): LoadResult | undefined {
@@ -64,7 +73,10 @@ export const droppedShare = (r: LoadResult) => (r.requests + r.dropped > 0 ? r.d
  * The highest offered rate still served in full: achieved at least 97 % of
  * offered and under 1 % of the requests dropped or failed. Null if even the lowest was not.
  */
-export function sustainedRate(points: SweepPoint[], pick: (p: SweepPoint) => LoadResult = (p) => p.feed): number | null {
+export function sustainedRate(
+  points: SweepPoint[],
+  pick: (p: SweepPoint) => LoadResult = (p) => p.feed,
+): number | null {
   const ok = points.filter((p) => {
     const r = pick(p);
     return r.rate_achieved >= 0.97 * r.rate_offered && droppedShare(r) < 0.01 && r.failed_ratio < 0.01;
@@ -85,12 +97,41 @@ export function summaryRows(r: SuiteResults): Row[] {
 
   rows.push(compare('feed read via gateway', feed.reads.gateway, 'feed-service direct', feed.reads.direct));
   withProxyFloor('feed read via gateway', feed.reads.gateway);
-  rows.push(compare('feed read, feed-service direct', feed.reads.direct, `redis-benchmark ${feed.redis_floor.command} (closed loop, ${feed.redis_floor.clients} clients)`, { rate_achieved: feed.redis_floor.requests_per_s, ...feed.redis_floor }));
-  rows.push(compare(`feed read direct, ${feed.sizes.posts_large.toLocaleString('en')} posts`, feed.sizes.large, `same, ${feed.sizes.posts_small.toLocaleString('en')} posts`, feed.sizes.small));
-  rows.push(compare('post create → visible in the feed', feed.visibility, 'the POST answered', { rate_offered: feed.visibility.rate_offered, p50_ms: feed.visibility.post_p50_ms, p99_ms: feed.visibility.post_p99_ms }));
+  rows.push(
+    compare(
+      'feed read, feed-service direct',
+      feed.reads.direct,
+      `redis-benchmark ${feed.redis_floor.command} (closed loop, ${feed.redis_floor.clients} clients)`,
+      { rate_achieved: feed.redis_floor.requests_per_s, ...feed.redis_floor },
+    ),
+  );
+  rows.push(
+    compare(
+      `feed read direct, ${feed.sizes.posts_large.toLocaleString('en')} posts`,
+      feed.sizes.large,
+      `same, ${feed.sizes.posts_small.toLocaleString('en')} posts`,
+      feed.sizes.small,
+    ),
+  );
+  rows.push(
+    compare('post create → visible in the feed', feed.visibility, 'the POST answered', {
+      rate_offered: feed.visibility.rate_offered,
+      p50_ms: feed.visibility.post_p50_ms,
+      p99_ms: feed.visibility.post_p99_ms,
+    }),
+  );
 
-  rows.push(compare('auth GET via gateway, forward-auth', auth.runs.gateway_forward_auth, 'same, public chain', auth.runs.gateway_public));
-  rows.push(compare('auth GET via gateway, public chain', auth.runs.gateway_public, 'auth-service direct', auth.runs.direct));
+  rows.push(
+    compare(
+      'auth GET via gateway, forward-auth',
+      auth.runs.gateway_forward_auth,
+      'same, public chain',
+      auth.runs.gateway_public,
+    ),
+  );
+  rows.push(
+    compare('auth GET via gateway, public chain', auth.runs.gateway_public, 'auth-service direct', auth.runs.direct),
+  );
   withProxyFloor('auth GET via gateway, public chain', auth.runs.gateway_public);
 
   rows.push(compare('post create via gateway', posts.runs.gateway, 'posts-service direct', posts.runs.direct));

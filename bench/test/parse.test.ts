@@ -6,11 +6,18 @@ describe('parseRedisBenchmarkCsv', () => {
     const csv =
       '"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"\n' +
       '"LRANGE feed:activity:global 0 19","67796.61","0.095","0.016","0.079","0.175","0.319","3.327"\n';
-    expect(parseRedisBenchmarkCsv(csv)).toEqual({ requests_per_s: 67796.61, p50_ms: 0.079, p99_ms: 0.319, max_ms: 3.327 });
+    expect(parseRedisBenchmarkCsv(csv)).toEqual({
+      requests_per_s: 67796.61,
+      p50_ms: 0.079,
+      p99_ms: 0.319,
+      max_ms: 3.327,
+    });
   });
 
   it('refuses output it does not understand instead of reporting NaN', () => {
-    expect(() => parseRedisBenchmarkCsv('Could not connect to Redis at 127.0.0.1:6379: Connection refused')).toThrow(/unexpected/);
+    expect(() => parseRedisBenchmarkCsv('Could not connect to Redis at 127.0.0.1:6379: Connection refused')).toThrow(
+      /unexpected/,
+    );
   });
 });
 

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { compare, droppedShare, floorAt, minutes, ratio, stageSeconds, summaryRows, summaryTable, sustainedRate } from '../src/summary.js';
+import {
+  compare,
+  droppedShare,
+  floorAt,
+  minutes,
+  ratio,
+  stageSeconds,
+  summaryRows,
+  summaryTable,
+  sustainedRate,
+} from '../src/summary.js';
 import { load, point, suiteResults } from './fixtures.js';
 
 describe('ratio', () => {
@@ -18,7 +28,13 @@ describe('ratio', () => {
 describe('compare', () => {
   it('puts the figure beside its floor with both ratios and the shared offered rate', () => {
     const row = compare('feed via gateway', load(500, 0.6, 3.6), 'direct', load(500, 0.4, 4.5));
-    expect(row).toMatchObject({ figure: 'feed via gateway', floor: 'direct', offered: 500, ratio_p50: 1.5, ratio_p99: 0.8 });
+    expect(row).toMatchObject({
+      figure: 'feed via gateway',
+      floor: 'direct',
+      offered: 500,
+      ratio_p50: 1.5,
+      ratio_p99: 0.8,
+    });
   });
 
   it('shows no offered rate when the floor was not offered the same load', () => {
@@ -61,12 +77,20 @@ describe('summaryRows', () => {
   const find = (figure: string, floor: string) => rows.find((r) => r.figure === figure && r.floor.startsWith(floor));
 
   it('sets the feed read through the gateway beside the service alone and the proxy floor at the same rate', () => {
-    expect(find('feed read via gateway', 'feed-service direct')).toMatchObject({ offered: 500, ratio_p50: 1.5, ratio_p99: 0.9 });
+    expect(find('feed read via gateway', 'feed-service direct')).toMatchObject({
+      offered: 500,
+      ratio_p50: 1.5,
+      ratio_p99: 0.9,
+    });
     expect(find('feed read via gateway', 'Traefik')).toMatchObject({ offered: 500, ratio_p50: 1, ratio_p99: 1.2 });
   });
 
   it('sets the service beside redis-benchmark running the same command', () => {
-    expect(find('feed read, feed-service direct', 'redis-benchmark')).toMatchObject({ offered: null, ratio_p50: 5, ratio_p99: 12.5 });
+    expect(find('feed read, feed-service direct', 'redis-benchmark')).toMatchObject({
+      offered: null,
+      ratio_p50: 5,
+      ratio_p99: 12.5,
+    });
   });
 
   it('uses the proxy floor of the matching rate for auth and posts, and leaves out rates the sweep did not measure', () => {
@@ -79,7 +103,10 @@ describe('summaryRows', () => {
   it('keeps the older comparisons: forward-auth vs public chain, 1M vs 1k posts, create-to-visible vs the POST', () => {
     expect(find('auth GET via gateway, forward-auth', 'same, public chain')?.ratio_p50).toBe(1.8);
     expect(find('feed read direct, 1,000,000 posts', 'same, 1,000 posts')?.ratio_p50).toBe(0.8);
-    expect(find('post create → visible in the feed', 'the POST answered')).toMatchObject({ offered: 100, ratio_p50: 2.3 });
+    expect(find('post create → visible in the feed', 'the POST answered')).toMatchObject({
+      offered: 100,
+      ratio_p50: 2.3,
+    });
   });
 
   it('has one row per sweep point', () => {
@@ -98,7 +125,12 @@ describe('summaryTable', () => {
 
 describe('stageSeconds', () => {
   it('times each benchmark from the end of the one before it', () => {
-    expect(stageSeconds('2026-01-01T00:00:00.000Z', [['auth', '2026-01-01T00:01:09.400Z'], ['posts', '2026-01-01T00:01:56.000Z']])).toEqual([
+    expect(
+      stageSeconds('2026-01-01T00:00:00.000Z', [
+        ['auth', '2026-01-01T00:01:09.400Z'],
+        ['posts', '2026-01-01T00:01:56.000Z'],
+      ]),
+    ).toEqual([
       ['auth', 69],
       ['posts', 47],
     ]);

@@ -45,7 +45,24 @@ describe('renderChart', () => {
     xLabel: 'rate',
     logX: true,
     xTicks: [100, 1000],
-    panels: [{ yLabel: 'ms', logY: true, height: 200, series: [{ label: 'a', color: '#000', points: [[100, 1], [300, 0], [1000, 10]] }] }],
+    panels: [
+      {
+        yLabel: 'ms',
+        logY: true,
+        height: 200,
+        series: [
+          {
+            label: 'a',
+            color: '#000',
+            points: [
+              [100, 1],
+              [300, 0],
+              [1000, 10],
+            ],
+          },
+        ],
+      },
+    ],
   };
   const svg = renderChart(spec);
 
@@ -72,8 +89,17 @@ describe('renderChart', () => {
 
 describe('sweepChart', () => {
   it('draws p50 and p99 of the feed read and of the proxy floor, and the achieved rates, one point per offered rate', () => {
-    const svg = sweepChart([point(100, load(100, 1, 3), load(100, 0.5, 2)), point(2000, load(2000, 50, 900, { rate_achieved: 1200 }), load(2000, 40, 500))], 'sub');
-    const labels = [...svg.matchAll(/data-label="([^"]+)" [^>]* points="([^"]*)"/g)].map((m) => [m[1], m[2]!.split(' ').length]);
+    const svg = sweepChart(
+      [
+        point(100, load(100, 1, 3), load(100, 0.5, 2)),
+        point(2000, load(2000, 50, 900, { rate_achieved: 1200 }), load(2000, 40, 500)),
+      ],
+      'sub',
+    );
+    const labels = [...svg.matchAll(/data-label="([^"]+)" [^>]* points="([^"]*)"/g)].map((m) => [
+      m[1],
+      m[2]!.split(' ').length,
+    ]);
     expect(labels).toEqual([
       ['feed read p99', 2],
       ['feed read p50', 2],

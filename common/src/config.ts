@@ -58,7 +58,12 @@ export type ServiceConfig = z.output<z.ZodObject<ReturnType<typeof serviceConfig
 /** A comma-separated env var as a non-empty list, e.g. KAFKA_BROKERS=127.0.0.1:9092,127.0.0.1:9094. */
 export const csvList = z
   .string()
-  .transform((s) => s.split(',').map((part) => part.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string()).min(1, 'expected at least one comma-separated value'));
 
 /** Exit status for a configuration error (sysexits.h EX_CONFIG). */

@@ -16,7 +16,13 @@ export interface ServiceRegistration {
 }
 
 /** One call to Consul's HTTP API, with a JSON body if given and a bounded wait. */
-function consulRequest(baseUrl: string, method: string, path: string, body?: unknown, timeoutMs = 3_000): Promise<Response> {
+function consulRequest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  timeoutMs = 3_000,
+): Promise<Response> {
   return fetch(new URL(path, baseUrl), {
     method,
     headers: body === undefined ? undefined : { 'content-type': 'application/json' },
@@ -140,7 +146,11 @@ export const paths = (...list: string[]) => list.map((p) => `Path(\`${p}\`)`).jo
 export const EXACT_PATH_PRIORITY = 1_000;
 
 /** Paths every service answers under its prefix without a token: its health and its OpenAPI document. */
-export const publicServicePaths = (prefix: string) => [`${prefix}/health`, `${prefix}/health/live`, `${prefix}/openapi.json`];
+export const publicServicePaths = (prefix: string) => [
+  `${prefix}/health`,
+  `${prefix}/health/live`,
+  `${prefix}/openapi.json`,
+];
 
 /**
  * The routers of a service: its whole prefix, open to everyone or behind
@@ -148,7 +158,12 @@ export const publicServicePaths = (prefix: string) => [`${prefix}/health`, `${pr
  * public either way so operators and clients can reach them through the
  * gateway.
  */
-export function serviceRoutes(opts: { router: string; prefix: string; access: 'public' | 'protected'; extra?: RouteSpec[] }): RouteSpec[] {
+export function serviceRoutes(opts: {
+  router: string;
+  prefix: string;
+  access: 'public' | 'protected';
+  extra?: RouteSpec[];
+}): RouteSpec[] {
   return [
     { router: opts.router, rule: pathPrefix(opts.prefix), middlewares: [`${opts.access}@file`] },
     {

@@ -11,7 +11,10 @@ export const healthReport = z
   .object({
     status: passOrFail,
     instance: z.string(),
-    checks: z.record(z.string(), z.object({ status: passOrFail, latency_ms: z.number().int().min(0), error: z.string().optional() })),
+    checks: z.record(
+      z.string(),
+      z.object({ status: passOrFail, latency_ms: z.number().int().min(0), error: z.string().optional() }),
+    ),
   })
   .meta({ id: 'HealthReport' });
 
@@ -51,7 +54,10 @@ export function healthRoutes(instance: string, checks: Record<string, HealthChec
     method: 'get',
     path: '/health',
     summary: 'Every dependency of this service, checked now',
-    responses: { 200: jsonResponse('Every check passes', healthReport), 503: jsonResponse('At least one check fails', healthReport) },
+    responses: {
+      200: jsonResponse('Every check passes', healthReport),
+      503: jsonResponse('At least one check fails', healthReport),
+    },
   } as const;
   operation(routes, health, async (c) => {
     const names = Object.keys(checks);

@@ -31,7 +31,12 @@ export class IdentityAsserter {
   /** `ttlSeconds`: long enough to cross the gateway, short enough to be useless if leaked. */
   constructor(key: string, ttlSeconds = 30) {
     if (Buffer.byteLength(key) < MIN_KEY_BYTES) throw new Error(`identity key must be at least ${MIN_KEY_BYTES} bytes`);
-    this.jwt = new HmacJwt(key, { issuer: 'feedmesh-gateway-auth', audience: 'feedmesh-services', ttlSeconds, uniqueId: false });
+    this.jwt = new HmacJwt(key, {
+      issuer: 'feedmesh-gateway-auth',
+      audience: 'feedmesh-services',
+      ttlSeconds,
+      uniqueId: false,
+    });
   }
 
   assert(identity: Identity): Promise<string> {
@@ -58,7 +63,8 @@ export function requireIdentity(asserter: IdentityAsserter): MiddlewareHandler<{
     const identity = await asserter.verify(assertion).catch(() => {
       throw new ApiError(401, 'unauthorized', 'identity assertion is invalid or expired');
     });
-    if (identity.userId !== userId) throw new ApiError(401, 'unauthorized', 'identity assertion does not match the user id');
+    if (identity.userId !== userId)
+      throw new ApiError(401, 'unauthorized', 'identity assertion does not match the user id');
     c.set('identity', identity);
     await next();
   };

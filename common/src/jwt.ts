@@ -44,7 +44,8 @@ export class HmacJwt {
       requiredClaims: this.required,
       clockTolerance: 5,
     });
-    if (typeof payload.sub !== 'string' || typeof payload.name !== 'string') throw new Error('token lacks its subject or name');
+    if (typeof payload.sub !== 'string' || typeof payload.name !== 'string')
+      throw new Error('token lacks its subject or name');
     return { subject: payload.sub, name: payload.name };
   }
 }

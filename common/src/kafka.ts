@@ -55,7 +55,10 @@ export class KafkaAdmin {
   /** How far a consumer group is behind the end of a topic, per partition. */
   lag(groupId: string, topic: string): Promise<Array<{ partition: number; lag: number }>> {
     return this.use(async (admin) => {
-      const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+      const [ends, committed] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+      ]);
       const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
       return ends.map(({ partition, offset, low }) => {
         const at = done.get(partition) ?? -1;
@@ -119,7 +122,11 @@ export function kafkaPublisher(kafka: Kafka): EventPublisher {
         acks: -1,
         topicMessages: [...byTopic].map(([topic, list]) => ({
           topic,
-          messages: list.map((m) => ({ key: m.key, value: typeof m.value === 'string' ? m.value : JSON.stringify(m.value), headers: m.headers })),
+          messages: list.map((m) => ({
+            key: m.key,
+            value: typeof m.value === 'string' ? m.value : JSON.stringify(m.value),
+            headers: m.headers,
+          })),
         })),
       });
     },

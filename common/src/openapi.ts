@@ -34,12 +34,18 @@ export type ErrorStatus = keyof typeof errorDescriptions;
 /** `responses` entries for the error statuses an operation can answer, all with the one error shape. */
 export function errorResponses(...statuses: ErrorStatus[]) {
   return Object.fromEntries(
-    statuses.map((s) => [s, { description: errorDescriptions[s], content: { 'application/json': { schema: errorSchema } } }]),
+    statuses.map((s) => [
+      s,
+      { description: errorDescriptions[s], content: { 'application/json': { schema: errorSchema } } },
+    ]),
   );
 }
 
 /** A JSON response of one zod schema. */
-export const jsonResponse = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema } } });
+export const jsonResponse = (description: string, schema: z.ZodType) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 
 /** One operation of a service, in the few terms that vary between them. */
 export interface ApiRoute {
@@ -61,7 +67,11 @@ export interface ApiRoute {
 
 /** The OpenAPI route of an operation, every error status it can answer documented with the one error shape. */
 export function apiRoute(r: ApiRoute): RouteConfig {
-  const implied: ErrorStatus[] = [...(r.body || r.query ? [400 as const] : []), ...(r.body ? [413 as const, 415 as const] : []), ...(r.bearer ? [401 as const] : [])];
+  const implied: ErrorStatus[] = [
+    ...(r.body || r.query ? [400 as const] : []),
+    ...(r.body ? [413 as const, 415 as const] : []),
+    ...(r.bearer ? [401 as const] : []),
+  ];
   const errors = [...new Set([...implied, ...(r.errors ?? [])])].sort();
   return {
     method: r.method,
@@ -114,7 +124,12 @@ export function methodNotAllowed(app: OpenAPIHono): MiddlewareHandler {
       byPath.set(def.route.path, methods);
     }
     return [...byPath].map(([path, methods]) => ({
-      pattern: new RegExp(`^${path.split(/\{[^}]+\}/).map(escapeRegex).join('[^/]+')}$`),
+      pattern: new RegExp(
+        `^${path
+          .split(/\{[^}]+\}/)
+          .map(escapeRegex)
+          .join('[^/]+')}$`,
+      ),
       literal: !path.includes('{'),
       methods: methods.includes('GET') ? [...methods, 'HEAD'] : methods,
     }));

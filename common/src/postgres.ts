@@ -8,7 +8,12 @@ import type { Logger } from './logger.js';
  * and, in `wait` mode, a second instance starting at the same moment blocks
  * on it and then finds nothing left to do.
  */
-export async function migrate(opts: { databaseUrl: string; dir: string; table: string; logger: Logger }): Promise<string[]> {
+export async function migrate(opts: {
+  databaseUrl: string;
+  dir: string;
+  table: string;
+  logger: Logger;
+}): Promise<string[]> {
   const log = opts.logger.child({ component: 'migrate' });
   const applied = await runner({
     databaseUrl: opts.databaseUrl,
@@ -18,7 +23,12 @@ export async function migrate(opts: { databaseUrl: string; dir: string; table: s
     advisoryLockMode: 'wait',
     singleTransaction: true,
     checkOrder: true,
-    logger: { debug: () => undefined, info: (m: string) => log.debug(m), warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) },
+    logger: {
+      debug: () => undefined,
+      info: (m: string) => log.debug(m),
+      warn: (m: string) => log.warn(m),
+      error: (m: string) => log.error(m),
+    },
   });
   const names = applied.map((m) => m.name);
   if (names.length) log.info({ applied: names }, 'migrations applied');
@@ -30,7 +40,12 @@ export async function migrate(opts: { databaseUrl: string; dir: string; table: s
  * pool whose lost idle connections are logged instead of killing the process
  * (pg emits them as 'error' events).
  */
-export async function openPostgres(opts: { url: string; logger: Logger; migrations: { dir: string; table: string }; max?: number }): Promise<pg.Pool> {
+export async function openPostgres(opts: {
+  url: string;
+  logger: Logger;
+  migrations: { dir: string; table: string };
+  max?: number;
+}): Promise<pg.Pool> {
   await migrate({ databaseUrl: opts.url, ...opts.migrations, logger: opts.logger });
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.max ?? 10 });
   pool.on('error', (err) => opts.logger.warn({ err: err.message }, 'postgres connection lost'));
@@ -38,4 +53,5 @@ export async function openPostgres(opts: { url: string; logger: Logger; migratio
 }
 
 /** SQL selecting a timestamptz column as ISO 8601 in UTC with milliseconds, under its own name. */
-export const isoColumn = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
+export const isoColumn = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;

@@ -46,7 +46,11 @@ export function createBaseApp(opts: {
     bodyLimit({
       maxSize: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       onError: () => {
-        throw new ApiError(413, 'payload_too_large', `request body exceeds ${opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`);
+        throw new ApiError(
+          413,
+          'payload_too_large',
+          `request body exceeds ${opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`,
+        );
       },
     }),
   );

@@ -61,7 +61,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export function text() {
   // eslint-disable-next-line no-control-regex -- NUL is the very character refused
-  return z.string().regex(/^[^\u0000]*$/, 'must not contain NUL characters').refine(wellFormed, WELL_FORMED);
+  return z
+    .string()
+    .regex(/^[^\u0000]*$/, 'must not contain NUL characters')
+    .refine(wellFormed, WELL_FORMED);
 }
 
 const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
@@ -70,7 +73,8 @@ const WELL_FORMED = 'must be well-formed Unicode (no lone surrogates)';
 // Whitespace to JavaScript's trim() and to Python's \s alike (Python adds
 // \x1c-\x1f and \x85, JavaScript adds \ufeff), spelled out so that every
 // regex engine reading the documented pattern agrees on what is blank.
-const WHITESPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff\\u001c-\\u001f';
+const WHITESPACE =
+  '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff\\u001c-\\u001f';
 const NON_BLANK = new RegExp(`^[^\\u0000]*[^\\u0000${WHITESPACE}][^\\u0000]*$`);
 
 /**
@@ -79,5 +83,10 @@ const NON_BLANK = new RegExp(`^[^\\u0000]*[^\\u0000${WHITESPACE}][^\\u0000]*$`);
  */
 export function trimmedText(max: number) {
   // One pattern (the document keeps only the first): not blank, and no NUL.
-  return z.string().max(max).regex(NON_BLANK, 'must not be blank or contain NUL characters').refine(wellFormed, WELL_FORMED).trim();
+  return z
+    .string()
+    .max(max)
+    .regex(NON_BLANK, 'must not be blank or contain NUL characters')
+    .refine(wellFormed, WELL_FORMED)
+    .trim();
 }

@@ -21,14 +21,18 @@ interface CatalogEntry {
   ServiceTags: string[];
   ServicePort: number;
 }
-const catalog = async (name: string) => (await getJson<CatalogEntry[]>(`${stack.consulUrl}/v1/catalog/service/${name}`)).body;
+const catalog = async (name: string) =>
+  (await getJson<CatalogEntry[]>(`${stack.consulUrl}/v1/catalog/service/${name}`)).body;
 const checkStatus = async (id: string) => {
   const { body } = await getJson<Array<{ ServiceID: string; Status: string }>>(`${stack.consulUrl}/v1/agent/checks`);
   return Object.values(body).find((c) => c.ServiceID === id)?.Status;
 };
 
 // Port 0: the OS picks a free one, and the registration uses what was bound.
-const config = { ...z.object(serviceConfigShape({ port: 1 })).parse({ CONSUL_URL: stack.consulUrl, SHUTDOWN_DELAY_MS: '0' }), PORT: 0 };
+const config = {
+  ...z.object(serviceConfigShape({ port: 1 })).parse({ CONSUL_URL: stack.consulUrl, SHUTDOWN_DELAY_MS: '0' }),
+  PORT: 0,
+};
 
 async function startTestService(name: string, app = new Hono()): Promise<RunningService> {
   app.get('/health/live', (c) => c.json({ status: 'pass' }));
@@ -70,7 +74,8 @@ describe('registration in the real Consul', () => {
 
     stalls = 1;
     const seen = new Set<string | undefined>();
-    for (const until = Date.now() + 6_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) seen.add(await checkStatus(svc.id));
+    for (const until = Date.now() + 6_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200)))
+      seen.add(await checkStatus(svc.id));
     expect(stalls).toBe(0); // the slow answer did happen
     expect([...seen]).toEqual(['passing']);
 

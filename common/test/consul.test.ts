@@ -3,7 +3,9 @@ import { EXACT_PATH_PRIORITY, paths, serviceRoutes, traefikTags } from '../src/c
 
 describe('traefikTags', () => {
   it('opts the service in and declares each router on the web entry point', () => {
-    expect(traefikTags([{ router: 'posts', rule: 'PathPrefix(`/api/posts`)', middlewares: ['protected@file'] }])).toEqual([
+    expect(
+      traefikTags([{ router: 'posts', rule: 'PathPrefix(`/api/posts`)', middlewares: ['protected@file'] }]),
+    ).toEqual([
       'traefik.enable=true',
       'traefik.http.routers.posts.rule=PathPrefix(`/api/posts`)',
       'traefik.http.routers.posts.entrypoints=web',
@@ -12,7 +14,9 @@ describe('traefikTags', () => {
   });
 
   it('carries an explicit priority', () => {
-    expect(traefikTags([{ router: 'me', rule: paths('/api/auth/me'), priority: 7 }])).toContain('traefik.http.routers.me.priority=7');
+    expect(traefikTags([{ router: 'me', rule: paths('/api/auth/me'), priority: 7 }])).toContain(
+      'traefik.http.routers.me.priority=7',
+    );
   });
 });
 

@@ -71,7 +71,8 @@ describe('the one error shape', () => {
 
 describe('storeUnavailable', () => {
   const err = (message: string, fields: Record<string, unknown> = {}) => Object.assign(new Error(message), fields);
-  const named = (name: string, message: string, fields: Record<string, unknown> = {}) => Object.assign(err(message, fields), { name });
+  const named = (name: string, message: string, fields: Record<string, unknown> = {}) =>
+    Object.assign(err(message, fields), { name });
 
   // Errors as logged by the services while the fault suite restarted PostgreSQL.
   it.each([
@@ -79,14 +80,25 @@ describe('storeUnavailable', () => {
     ['a reset socket', err('read ECONNRESET', { code: 'ECONNRESET' })],
     ['PostgreSQL shutting down', named('error', 'the database system is shutting down', { code: '57P03' })],
     ['PostgreSQL gone mid-connection', err('Connection terminated unexpectedly')],
-    ['the MongoDB driver losing its server', named('MongoServerSelectionError', 'connect ECONNREFUSED 127.0.0.1:27017')],
+    [
+      'the MongoDB driver losing its server',
+      named('MongoServerSelectionError', 'connect ECONNREFUSED 127.0.0.1:27017'),
+    ],
     [
       'FerretDB without its PostgreSQL',
-      named('MongoServerError', '[msg_insert.go:168 handler.(*Handler).MsgInsert] failed to connect to `user=feedmesh database=ferretdb`: server error: FATAL: the database system is shutting down (SQLSTATE 57P03)', { code: 1 }),
+      named(
+        'MongoServerError',
+        '[msg_insert.go:168 handler.(*Handler).MsgInsert] failed to connect to `user=feedmesh database=ferretdb`: server error: FATAL: the database system is shutting down (SQLSTATE 57P03)',
+        { code: 1 },
+      ),
     ],
     [
       'FerretDB without its PostgreSQL, answering a batch insert',
-      named('MongoBulkWriteError', '[msg_insert.go:168 handler.(*Handler).MsgInsert] failed to connect to `user=feedmesh database=ferretdb`:\n\t127.0.0.1:5432 (127.0.0.1): dial error: dial tcp 127.0.0.1:5432: connect: connection refused', { code: 1 }),
+      named(
+        'MongoBulkWriteError',
+        '[msg_insert.go:168 handler.(*Handler).MsgInsert] failed to connect to `user=feedmesh database=ferretdb`:\n\t127.0.0.1:5432 (127.0.0.1): dial error: dial tcp 127.0.0.1:5432: connect: connection refused',
+        { code: 1 },
+      ),
     ],
   ])('recognises %s', (_label, e) => {
     expect(storeUnavailable(e)).toBe(true);
@@ -96,7 +108,10 @@ describe('storeUnavailable', () => {
     ['a bug', err('Cannot read properties of undefined')],
     ['a constraint violation', named('error', 'duplicate key value violates unique constraint', { code: '23505' })],
     ['a MongoDB duplicate key', named('MongoServerError', 'E11000 duplicate key error', { code: 11000 })],
-    ['a batch insert hitting a duplicate key', named('MongoBulkWriteError', 'E11000 duplicate key error', { code: 11000 })],
+    [
+      'a batch insert hitting a duplicate key',
+      named('MongoBulkWriteError', 'E11000 duplicate key error', { code: 11000 }),
+    ],
     ['a FerretDB internal error of another kind', named('MongoServerError', 'unexpected type', { code: 1 })],
   ])('leaves %s a 500', (_label, e) => {
     expect(storeUnavailable(e)).toBe(false);

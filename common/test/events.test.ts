@@ -3,14 +3,25 @@ import { describe, expect, it } from 'vitest';
 import { postEvent } from '../src/events.js';
 
 const now = new Date().toISOString();
-const post = { id: 'p1', author_id: 'u1', title: 'T', content: 'C', tags: ['a'], created_at: now, updated_at: now, version: 1 };
+const post = {
+  id: 'p1',
+  author_id: 'u1',
+  title: 'T',
+  content: 'C',
+  tags: ['a'],
+  created_at: now,
+  updated_at: now,
+  version: 1,
+};
 const base = { id: randomUUID(), schema_version: 1, time: now, actor: 'u1' };
 
 describe('postEvent', () => {
   it('accepts the three kinds of change', () => {
     expect(postEvent.parse({ ...base, type: 'post.created', data: post }).type).toBe('post.created');
     expect(postEvent.parse({ ...base, type: 'post.updated', data: { ...post, version: 2 } }).type).toBe('post.updated');
-    expect(postEvent.parse({ ...base, type: 'post.deleted', data: { id: 'p1', author_id: 'u1', version: 3 } }).type).toBe('post.deleted');
+    expect(
+      postEvent.parse({ ...base, type: 'post.deleted', data: { id: 'p1', author_id: 'u1', version: 3 } }).type,
+    ).toBe('post.deleted');
   });
 
   it.each([

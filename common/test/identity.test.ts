@@ -44,14 +44,24 @@ describe('IdentityAsserter', () => {
   });
 
   it('rejects a token for another audience, such as a user access token', async () => {
-    const token = await new SignJWT({ name: 'alice' }).setProtectedHeader({ alg: 'HS256' }).setSubject(alice.userId).setAudience('feedmesh').setIssuer('feedmesh-auth').setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(KEY));
+    const token = await new SignJWT({ name: 'alice' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(alice.userId)
+      .setAudience('feedmesh')
+      .setIssuer('feedmesh-auth')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(KEY));
     await expect(asserter.verify(token)).rejects.toThrow();
   });
 });
 
 describe('requireIdentity', () => {
   it('passes the asserted identity to the handler', async () => {
-    const res = await call({ [IDENTITY_HEADERS.userId]: alice.userId, [IDENTITY_HEADERS.assertion]: await asserter.assert(alice) });
+    const res = await call({
+      [IDENTITY_HEADERS.userId]: alice.userId,
+      [IDENTITY_HEADERS.assertion]: await asserter.assert(alice),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(alice);
   });
@@ -63,7 +73,10 @@ describe('requireIdentity', () => {
   });
 
   it('answers 401 when the user id differs from the asserted one', async () => {
-    const res = await call({ [IDENTITY_HEADERS.userId]: 'someone-else', [IDENTITY_HEADERS.assertion]: await asserter.assert(alice) });
+    const res = await call({
+      [IDENTITY_HEADERS.userId]: 'someone-else',
+      [IDENTITY_HEADERS.assertion]: await asserter.assert(alice),
+    });
     expect(res.status).toBe(401);
   });
 

@@ -4,7 +4,11 @@ import { stack } from '../../test/support/stack.js';
 import { createKafka, kafkaPublisher } from '../src/kafka.js';
 
 // The publisher against the stack's real Kafka, on a topic of the test's own.
-const kafka = createKafka({ clientId: 'kafka-int-test', brokers: stack.kafkaBrokers.split(','), logger: pino({ level: 'silent' }) });
+const kafka = createKafka({
+  clientId: 'kafka-int-test',
+  brokers: stack.kafkaBrokers.split(','),
+  logger: pino({ level: 'silent' }),
+});
 const topic = `test-publisher-${process.pid}-${Date.now()}`;
 const admin = kafka.admin();
 

@@ -5,13 +5,31 @@ import { apiRoute, operation, OpenAPIHono } from '../src/openapi.js';
 import { createBaseApp } from '../src/service.js';
 
 function testApp() {
-  const app = createBaseApp({ logger: pino({ level: 'silent' }), instance: 'i-1', pathPrefix: '/api/things', checks: {}, api: { title: 't', description: 'd' } });
+  const app = createBaseApp({
+    logger: pino({ level: 'silent' }),
+    instance: 'i-1',
+    pathPrefix: '/api/things',
+    checks: {},
+    api: { title: 't', description: 'd' },
+  });
   const things = new OpenAPIHono();
   const thing = z.object({ id: z.string() });
   const params = z.object({ id: z.string() });
-  const get = apiRoute({ method: 'get', path: '/{id}', summary: 'A thing', bearer: true, params, ok: { status: 200, description: 'A thing', schema: thing }, errors: [404] });
+  const get = apiRoute({
+    method: 'get',
+    path: '/{id}',
+    summary: 'A thing',
+    bearer: true,
+    params,
+    ok: { status: 200, description: 'A thing', schema: thing },
+    errors: [404],
+  });
   operation(things, get, (c) => c.json({ id: c.req.param('id') ?? '' }));
-  operation(things, apiRoute({ method: 'delete', path: '/{id}', summary: 'Gone', params, ok: { status: 204, description: 'Gone' } }), (c) => c.body(null, 204));
+  operation(
+    things,
+    apiRoute({ method: 'delete', path: '/{id}', summary: 'Gone', params, ok: { status: 204, description: 'Gone' } }),
+    (c) => c.body(null, 204),
+  );
   app.route('/api/things', things);
   return app;
 }
@@ -24,10 +42,16 @@ describe('the OpenAPI document of a service', () => {
       paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
       components: { securitySchemes: unknown; schemas: Record<string, unknown> };
     };
-    expect(Object.keys(doc.paths).sort()).toEqual(['/api/things/health', '/api/things/health/live', '/api/things/{id}']);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/things/health',
+      '/api/things/health/live',
+      '/api/things/{id}',
+    ]);
     expect(doc.paths['/api/things/{id}']?.get?.security).toEqual([{ bearerAuth: [] }]);
     expect(Object.keys(doc.paths['/api/things/{id}']?.get?.responses ?? {})).toEqual(['200', '401', '404']);
-    expect(doc.components.securitySchemes).toMatchObject({ bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } });
+    expect(doc.components.securitySchemes).toMatchObject({
+      bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+    });
     expect(doc.components.schemas.Error).toBeDefined();
   });
 

@@ -10,9 +10,12 @@ describe('queryInt', () => {
     expect(query.parse({})).toEqual({ limit: 20 });
   });
 
-  it.each(['', ' 5', '5 ', '1e2', '0x10', '-1', '+5', '2.5', 'ten', '0', '101', '99999999999999999999'])('refuses %j', (limit) => {
-    expect(query.safeParse({ limit }).success).toBe(false);
-  });
+  it.each(['', ' 5', '5 ', '1e2', '0x10', '-1', '+5', '2.5', 'ten', '0', '101', '99999999999999999999'])(
+    'refuses %j',
+    (limit) => {
+      expect(query.safeParse({ limit }).success).toBe(false);
+    },
+  );
 });
 
 describe('text', () => {
@@ -20,9 +23,12 @@ describe('text', () => {
     expect(text().parse('a 😀 \u00e9')).toBe('a 😀 \u00e9');
   });
 
-  it.each(['a\u0000b', 'lone \ud800 high', 'lone \udc00 low'])('refuses %j, which a store could not keep exactly', (s) => {
-    expect(text().safeParse(s).success).toBe(false);
-  });
+  it.each(['a\u0000b', 'lone \ud800 high', 'lone \udc00 low'])(
+    'refuses %j, which a store could not keep exactly',
+    (s) => {
+      expect(text().safeParse(s).success).toBe(false);
+    },
+  );
 });
 
 describe('trimmedText', () => {

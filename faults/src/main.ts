@@ -28,7 +28,9 @@ for (const name of chosen) {
   await healthy();
   const took = Math.round((performance.now() - started) / 1000);
   await writeFile(resultFile(name), `${JSON.stringify({ ...result, scenario_seconds: took }, null, 2)}\n`);
-  process.stderr.write(`    ${result.passed ? 'pass' : 'FAIL'} in ${took} s: ${JSON.stringify({ failed: result.requests.failed, posts: result.posts, timings: result.timings, checks: result.checks })}\n`);
+  process.stderr.write(
+    `    ${result.passed ? 'pass' : 'FAIL'} in ${took} s: ${JSON.stringify({ failed: result.requests.failed, posts: result.posts, timings: result.timings, checks: result.checks })}\n`,
+  );
   failed ||= !result.passed;
 }
 const totalSeconds = Math.round((performance.now() - t0) / 1000);

@@ -33,7 +33,12 @@ export async function mesh(...args: string[]): Promise<void> {
 }
 
 /** Polls until `probe` holds; resolves with the milliseconds it took. */
-export async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000, everyMs = 100): Promise<number> {
+export async function until(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs = 60_000,
+  everyMs = 100,
+): Promise<number> {
   const t0 = performance.now();
   while (performance.now() - t0 < timeoutMs) {
     if (await probe().catch(() => false)) return Math.round(performance.now() - t0);
@@ -62,7 +67,9 @@ export async function instances(service: string): Promise<Array<{ id: string; st
   const body = (await getJson<HealthEntry[]>(`${addr.consul}/v1/health/service/${service}`)) ?? [];
   return body.map((e) => ({
     id: e.Service.ID,
-    status: e.Checks.filter((c) => c.ServiceID === e.Service.ID).every((c) => c.Status === 'passing') ? 'passing' : (e.Checks.find((c) => c.ServiceID === e.Service.ID)?.Status ?? 'none'),
+    status: e.Checks.filter((c) => c.ServiceID === e.Service.ID).every((c) => c.Status === 'passing')
+      ? 'passing'
+      : (e.Checks.find((c) => c.ServiceID === e.Service.ID)?.Status ?? 'none'),
     pid: e.Service.Meta?.pid,
   }));
 }
@@ -74,7 +81,9 @@ export async function allPassing(): Promise<boolean> {
 
 /** The server URLs Traefik balances a Consul service over right now. */
 export async function routedUrls(service: string): Promise<string[]> {
-  const body = await getJson<{ loadBalancer?: { servers?: Array<{ url: string }> } }>(`${addr.traefik}/api/http/services/${service}@consulcatalog`);
+  const body = await getJson<{ loadBalancer?: { servers?: Array<{ url: string }> } }>(
+    `${addr.traefik}/api/http/services/${service}@consulcatalog`,
+  );
   return (body?.loadBalancer?.servers ?? []).map((s) => s.url);
 }
 
@@ -84,7 +93,9 @@ export async function allRouted(): Promise<boolean> {
 }
 
 export async function deregister(id: string): Promise<void> {
-  await fetch(`${addr.consul}/v1/agent/service/deregister/${encodeURIComponent(id)}`, { method: 'PUT' }).then((r) => r.body?.cancel());
+  await fetch(`${addr.consul}/v1/agent/service/deregister/${encodeURIComponent(id)}`, { method: 'PUT' }).then((r) =>
+    r.body?.cancel(),
+  );
 }
 
 /**
@@ -109,7 +120,8 @@ export async function storedPostIds(authors: string[]): Promise<string[]> {
   try {
     const posts = mongo.db('posts_db').collection<{ _id: string; author_id: string }>('posts');
     const ids: string[] = [];
-    for (const a of authors) ids.push(...(await posts.find({ author_id: a }, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
+    for (const a of authors)
+      ids.push(...(await posts.find({ author_id: a }, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
     return ids;
   } finally {
     await mongo.close();
@@ -128,7 +140,8 @@ async function pendingEvents(): Promise<number> {
 
 export type TopicEnd = Array<{ partition: number; offset: string }>;
 
-const kafka = () => createKafka({ clientId: 'faults', brokers: addr.kafka.split(','), logger: createLogger('faults', 'silent') });
+const kafka = () =>
+  createKafka({ clientId: 'faults', brokers: addr.kafka.split(','), logger: createLogger('faults', 'silent') });
 
 export async function topicEnd(): Promise<TopicEnd> {
   const admin = kafka().admin();
@@ -147,14 +160,35 @@ export async function eventsBetween(from: TopicEnd, to: TopicEnd, authors: Set<s
     const start = Number(from.find((f) => f.partition === partition)?.offset ?? 0);
     const count = Number(offset) - start;
     if (count <= 0) continue;
-    const { stdout } = await run('kcat', ['-C', '-b', addr.kafka, '-t', POSTS_TOPIC, '-p', String(partition), '-o', String(start), '-c', String(count), '-e', '-q', '-f', '%s\\n'], {
-      maxBuffer: 512 * 1024 * 1024,
-      timeout: 120_000,
-    });
+    const { stdout } = await run(
+      'kcat',
+      [
+        '-C',
+        '-b',
+        addr.kafka,
+        '-t',
+        POSTS_TOPIC,
+        '-p',
+        String(partition),
+        '-o',
+        String(start),
+        '-c',
+        String(count),
+        '-e',
+        '-q',
+        '-f',
+        '%s\\n',
+      ],
+      {
+        maxBuffer: 512 * 1024 * 1024,
+        timeout: 120_000,
+      },
+    );
     for (const line of stdout.split('\n')) {
       if (!line) continue;
       const e = postEvent.parse(JSON.parse(line));
-      if (authors.has(e.data.author_id)) seen.push({ eventId: e.id, postId: e.data.id, version: e.data.version, type: e.type });
+      if (authors.has(e.data.author_id))
+        seen.push({ eventId: e.id, postId: e.data.id, version: e.data.version, type: e.type });
     }
   }
   return seen;

@@ -53,7 +53,14 @@ export function row(r: ScenarioResult): string {
   const load = `${r.load.writes_per_s} w/s + ${r.load.reads_per_s + r.load.other_per_s} r/s offered, ${r.load.achieved_per_s}/s answered, ${r.load.seconds} s`;
   const posts = `${p.acknowledged} / ${p.stored} / ${p.published} / ${p.in_feeds}`;
   const lost = p.lost.store + p.lost.topic + p.lost.feeds;
-  return `| ${r.title} | ${load} | ${failedCell(r)} | ${posts} | ${lost} | ${p.duplicate_events} / ${p.feed_duplicates} | ${recoveryCell(r)} | ${r.passed ? 'pass' : `**FAIL** (${Object.entries(r.checks).filter(([, ok]) => !ok).map(([c]) => c).join(', ')})`} |`;
+  return `| ${r.title} | ${load} | ${failedCell(r)} | ${posts} | ${lost} | ${p.duplicate_events} / ${p.feed_duplicates} | ${recoveryCell(r)} | ${
+    r.passed
+      ? 'pass'
+      : `**FAIL** (${Object.entries(r.checks)
+          .filter(([, ok]) => !ok)
+          .map(([c]) => c)
+          .join(', ')})`
+  } |`;
 }
 
 export function table(results: ScenarioResult[]): string {

@@ -29,7 +29,10 @@ export interface ScenarioResult {
   title: string;
   load: LoadSummary & { writes_per_s: number; reads_per_s: number; other_per_s: number };
   requests: { by_kind: Tally; failed: Tally; failed_total: number };
-  posts: Omit<Reconciliation, 'lost'> & { lost: { store: number; topic: number; feeds: number }; lost_examples: string[] };
+  posts: Omit<Reconciliation, 'lost'> & {
+    lost: { store: number; topic: number; feeds: number };
+    lost_examples: string[];
+  };
   /** Milliseconds; names say from what to what. */
   timings: Record<string, number>;
   checks: Record<string, boolean>;
@@ -79,18 +82,25 @@ function standardStreams(users: User[], acked: string[]): Stream[] {
         return 201;
       },
     },
-    { kind: 'read-feed', perSecond: READS_PER_S * 0.4, expect: 200, fire: async (signal) => status(await fetch(`${addr.gateway}/api/activity-stream?limit=20`, { signal })) },
+    {
+      kind: 'read-feed',
+      perSecond: READS_PER_S * 0.4,
+      expect: 200,
+      fire: async (signal) => status(await fetch(`${addr.gateway}/api/activity-stream?limit=20`, { signal })),
+    },
     {
       kind: 'read-user-feed',
       perSecond: READS_PER_S * 0.3,
       expect: 200,
-      fire: async (signal) => status(await fetch(`${addr.gateway}/api/activity-stream/user/${pick(users).id}?limit=20`, { signal })),
+      fire: async (signal) =>
+        status(await fetch(`${addr.gateway}/api/activity-stream/user/${pick(users).id}?limit=20`, { signal })),
     },
     {
       kind: 'read-post',
       perSecond: READS_PER_S * 0.3,
       expect: 200,
-      fire: async (signal) => status(await fetch(`${addr.gateway}/api/posts/${pick(acked)}`, { headers: bearer(pick(users)), signal })),
+      fire: async (signal) =>
+        status(await fetch(`${addr.gateway}/api/posts/${pick(acked)}`, { headers: bearer(pick(users)), signal })),
     },
   ];
 }
@@ -141,12 +151,21 @@ async function runScenario(o: RunOptions): Promise<ScenarioResult> {
 
   const authors = users.map((u) => u.id);
   const feeds = await feedLists(authors);
-  const r = reconcile({ acknowledged: acked, stored: await storedPostIds(authors), events: await eventsBetween(from, to, new Set(authors)), ...feeds });
+  const r = reconcile({
+    acknowledged: acked,
+    stored: await storedPostIds(authors),
+    events: await eventsBetween(from, to, new Set(authors)),
+    ...feeds,
+  });
   const after = (await o.after?.()) ?? {};
   const t = tally(load.outcomes);
-  const failing = Object.fromEntries((broke.failingAfter ?? []).map((m) => [m.label, failingUntil(load.outcomes, m.at, m.kinds)]));
+  const failing = Object.fromEntries(
+    (broke.failingAfter ?? []).map((m) => [m.label, failingUntil(load.outcomes, m.at, m.kinds)]),
+  );
   const serverErrors = Object.values(t.failed).reduce((n, byStatus) => n + (byStatus['500'] ?? 0), 0);
-  const untolerated = Object.entries(t.failed).flatMap(([kind, byStatus]) => Object.keys(byStatus).filter((s) => !(o.tolerated?.(kind, s) ?? false)));
+  const untolerated = Object.entries(t.failed).flatMap(([kind, byStatus]) =>
+    Object.keys(byStatus).filter((s) => !(o.tolerated?.(kind, s) ?? false)),
+  );
   const checks: Record<string, boolean> = {
     nothing_acknowledged_lost: r.lost.store.length + r.lost.topic.length + r.lost.feeds.length === 0,
     no_feed_duplicates: r.feed_duplicates === 0,
@@ -169,7 +188,11 @@ async function runScenario(o: RunOptions): Promise<ScenarioResult> {
     title: o.title,
     load: { ...summary, ...rates },
     requests: { by_kind: t.all, failed: t.failed, failed_total: t.failedTotal },
-    posts: { ...counts, lost: { store: lost.store.length, topic: lost.topic.length, feeds: lost.feeds.length }, lost_examples: [...new Set([...lost.store, ...lost.topic, ...lost.feeds])].slice(0, 5) },
+    posts: {
+      ...counts,
+      lost: { store: lost.store.length, topic: lost.topic.length, feeds: lost.feeds.length },
+      lost_examples: [...new Set([...lost.store, ...lost.topic, ...lost.feeds])].slice(0, 5),
+    },
     timings: { ...broke.timings, ...failing, settle_after_load: settled, ...after.timings },
     checks,
     passed: Object.values(checks).every(Boolean),
@@ -240,11 +263,19 @@ const feed = (): Promise<ScenarioResult> =>
       const killedAt = load.now();
       process.kill(pid, 'SIGKILL');
       // supervisord restarts it (autorestart); `mesh start` only if it gave up.
-      const back = await until('a new feed-service passing in Consul', async () => (await instances('feed-service')).some((i) => i.status === 'passing' && i.pid !== String(pid)), 60_000).catch(async () => {
+      const back = await until(
+        'a new feed-service passing in Consul',
+        async () => (await instances('feed-service')).some((i) => i.status === 'passing' && i.pid !== String(pid)),
+        60_000,
+      ).catch(async () => {
         await ensureStarted('feed-service');
         return Math.round(load.now() - killedAt);
       });
-      const routed = await until('feed-service routed again', async () => (await routedUrls('feed-service')).length > 0, 30_000);
+      const routed = await until(
+        'feed-service routed again',
+        async () => (await routedUrls('feed-service')).length > 0,
+        30_000,
+      );
       return {
         timings: { kill_to_new_instance_passing: back, then_routed: routed },
         notes: [`SIGKILLed pid ${pid}; supervisord restarted it`],
@@ -258,7 +289,11 @@ const feed = (): Promise<ScenarioResult> =>
 const posts = async (): Promise<ScenarioResult> => {
   const extra = await spawnPostsService();
   try {
-    await until('the second posts-service routed by Traefik', async () => (await routedUrls('posts-service')).includes(extra.url), 30_000);
+    await until(
+      'the second posts-service routed by Traefik',
+      async () => (await routedUrls('posts-service')).includes(extra.url),
+      30_000,
+    );
     return await runScenario({
       name: 'posts',
       title: 'two posts-service instances, one SIGKILLed',
@@ -276,7 +311,11 @@ const posts = async (): Promise<ScenarioResult> => {
           'the dead instance critical in Consul and out of Traefik',
           async () => {
             const ms = Math.round(performance.now() - t0);
-            if (critical < 0 && (await instances('posts-service')).some((i) => i.id === extra.id && i.status === 'critical')) critical = ms;
+            if (
+              critical < 0 &&
+              (await instances('posts-service')).some((i) => i.id === extra.id && i.status === 'critical')
+            )
+              critical = ms;
             if (unrouted < 0 && !(await routedUrls('posts-service')).includes(extra.url)) unrouted = ms;
             return critical >= 0 && unrouted >= 0;
           },
@@ -310,7 +349,12 @@ const consul = (): Promise<ScenarioResult> =>
       const passing = await until('all four services passing again', allPassing, 60_000, 100);
       const routed = await until('all four routed again', allRouted, 60_000, 100);
       return {
-        timings: { consul_away: 10_000, consul_start_until_leader: start, leader_to_all_passing: passing, then_all_routed: routed },
+        timings: {
+          consul_away: 10_000,
+          consul_start_until_leader: start,
+          leader_to_all_passing: passing,
+          then_all_routed: routed,
+        },
         failingAfter: [{ label: 'last_failure_after_stop', at: stoppedAt }],
       };
     },
@@ -331,16 +375,28 @@ const redis = async (): Promise<ScenarioResult> => {
       before = await snapshotFeeds();
       await flushRedis();
       // Reads keep coming while the feeds are rebuilt: they may see 503 or short lists, never a 500.
-      const reads = new Load([{ kind: 'read-feed', perSecond: 10, expect: 200, fire: async (signal) => (await fetch(`${addr.gateway}/api/activity-stream?limit=20`, { signal })).status }]);
+      const reads = new Load([
+        {
+          kind: 'read-feed',
+          perSecond: 10,
+          expect: 200,
+          fire: async (signal) => (await fetch(`${addr.gateway}/api/activity-stream?limit=20`, { signal })).status,
+        },
+      ]);
       reads.start();
       const rebuild = await timed(() => mesh('feed-rebuild'));
       await reads.stop();
       const after = await snapshotFeeds();
-      const differing = [...new Set([...before.keys(), ...after.keys()])].filter((k) => JSON.stringify(before.get(k)) !== JSON.stringify(after.get(k)));
+      const differing = [...new Set([...before.keys(), ...after.keys()])].filter(
+        (k) => JSON.stringify(before.get(k)) !== JSON.stringify(after.get(k)),
+      );
       const during = tally(reads.outcomes);
       return {
         timings: { feed_rebuild: rebuild },
-        checks: { feeds_identical_after_rebuild: differing.length === 0 && before.size > 0, no_500s_during_rebuild: !Object.values(during.all).some((s) => s['500']) },
+        checks: {
+          feeds_identical_after_rebuild: differing.length === 0 && before.size > 0,
+          no_500s_during_rebuild: !Object.values(during.all).some((s) => s['500']),
+        },
         notes: [
           `${before.size} feed lists (${[...before.values()].reduce((n, l) => n + l.length, 0)} entries) compared element by element after the rebuild: ${differing.length} differ`,
           `reads during the rebuild: ${JSON.stringify(during.all)}`,
@@ -377,7 +433,12 @@ const postgres = async (): Promise<ScenarioResult> => {
         expect: 200,
         fire: async (signal) => {
           const u = pick(us);
-          const res = await fetch(`${addr.gateway}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: u.email, password: u.password }), signal });
+          const res = await fetch(`${addr.gateway}/api/auth/login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ email: u.email, password: u.password }),
+            signal,
+          });
           await res.body?.cancel();
           return res.status;
         },

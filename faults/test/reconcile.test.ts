@@ -8,7 +8,12 @@ describe('reconcile', () => {
     const r = reconcile({
       acknowledged: ['a', 'b'],
       stored: ['a', 'b', 'c'],
-      events: [created('a'), created('b'), created('c'), { eventId: 'e2', postId: 'a', version: 2, type: 'post.updated' }],
+      events: [
+        created('a'),
+        created('b'),
+        created('c'),
+        { eventId: 'e2', postId: 'a', version: 2, type: 'post.updated' },
+      ],
       userFeeds: [['a'], ['b', 'c']],
       globalFeed: ['c', 'b', 'a'],
     });
@@ -25,7 +30,13 @@ describe('reconcile', () => {
   });
 
   it('names each acknowledged post missing from a stage', () => {
-    const r = reconcile({ acknowledged: ['a', 'b', 'c'], stored: ['a', 'b'], events: [created('a')], userFeeds: [['b']], globalFeed: [] });
+    const r = reconcile({
+      acknowledged: ['a', 'b', 'c'],
+      stored: ['a', 'b'],
+      events: [created('a')],
+      userFeeds: [['b']],
+      globalFeed: [],
+    });
     expect(r.lost).toEqual({ store: ['c'], topic: ['b', 'c'], feeds: ['a', 'c'] });
   });
 

@@ -5,9 +5,27 @@ import type { ScenarioResult } from '../src/scenarios.js';
 const result: ScenarioResult = {
   scenario: 'posts',
   title: 'two posts-service instances, one SIGKILLed',
-  load: { seconds: 35, offered_per_s: 40, achieved_per_s: 39.8, sent: 1400, writes_per_s: 20, reads_per_s: 20, other_per_s: 0 },
+  load: {
+    seconds: 35,
+    offered_per_s: 40,
+    achieved_per_s: 39.8,
+    sent: 1400,
+    writes_per_s: 20,
+    reads_per_s: 20,
+    other_per_s: 0,
+  },
   requests: { by_kind: { write: { 201: 699, 502: 1 } }, failed: { write: { 502: 1 } }, failed_total: 1 },
-  posts: { acknowledged: 699, stored: 699, stored_unacknowledged: 1, published: 700, duplicate_events: 0, in_feeds: 699, feed_duplicates: 0, lost: { store: 0, topic: 0, feeds: 0 }, lost_examples: [] },
+  posts: {
+    acknowledged: 699,
+    stored: 699,
+    stored_unacknowledged: 1,
+    published: 700,
+    duplicate_events: 0,
+    in_feeds: 699,
+    feed_duplicates: 0,
+    lost: { store: 0, topic: 0, feeds: 0 },
+    lost_examples: [],
+  },
   timings: { kill_to_critical: 2100, kill_to_unrouted: 2600, last_failure_after_kill: 40 },
   checks: { nothing_acknowledged_lost: true, only_expected_failures: true },
   passed: true,
@@ -24,6 +42,8 @@ describe('the RELIABILITY.md table', () => {
     expect(row(result)).toBe(
       '| two posts-service instances, one SIGKILLed | 20 w/s + 20 r/s offered, 39.8/s answered, 35 s | 1 (write: 1×502) | 699 / 699 / 700 / 699 | 0 | 0 / 0 | kill → critical 2.1 s; kill → out of Traefik 2.6 s; last failure after kill 0.0 s | pass |',
     );
-    expect(row({ ...result, passed: false, checks: { nothing_acknowledged_lost: false, no_500s: true } })).toMatch(/\*\*FAIL\*\* \(nothing_acknowledged_lost\) \|$/);
+    expect(row({ ...result, passed: false, checks: { nothing_acknowledged_lost: false, no_500s: true } })).toMatch(
+      /\*\*FAIL\*\* \(nothing_acknowledged_lost\) \|$/,
+    );
   });
 });

@@ -12,7 +12,8 @@ function decode(value: Buffer | null): { event?: PostEvent; reason?: string } {
     return { reason: 'not JSON' };
   }
   const parsed = postEvent.safeParse(json);
-  if (!parsed.success) return { reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ') };
+  if (!parsed.success)
+    return { reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ') };
   return { event: parsed.data };
 }
 
@@ -28,9 +29,18 @@ export class FeedConsumer {
 
   constructor(
     kafka: Kafka,
-    private readonly deps: { store: FeedStore; deadLetters: EventPublisher; logger: Logger; groupId: string; topic?: string },
+    private readonly deps: {
+      store: FeedStore;
+      deadLetters: EventPublisher;
+      logger: Logger;
+      groupId: string;
+      topic?: string;
+    },
   ) {
-    this.consumer = kafka.consumer({ groupId: deps.groupId, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
+    this.consumer = kafka.consumer({
+      groupId: deps.groupId,
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 },
+    });
   }
 
   async start(fromBeginning = true): Promise<void> {
@@ -52,7 +62,11 @@ export class FeedConsumer {
               topic: `${topic}.dlq`,
               key: message.key?.toString() ?? '',
               value: message.value?.toString('utf8') ?? '',
-              headers: { reason: String(reason), 'source-partition': String(partition), 'source-offset': message.offset },
+              headers: {
+                reason: String(reason),
+                'source-partition': String(partition),
+                'source-offset': message.offset,
+              },
             },
           ]);
           await store.countDeadLettered();

@@ -52,10 +52,22 @@ export class FeedStore {
     const sortKey = snapshot ? `${snapshot.created_at}|${id}` : '';
     // "id" first: the script finds an item by the prefix {"id":"…".
     const item = snapshot
-      ? JSON.stringify({ id, sort_key: sortKey, author_id, title: snapshot.title, content: snapshot.content, tags: snapshot.tags, created_at: snapshot.created_at, updated_at: snapshot.updated_at, version: snapshot.version })
+      ? JSON.stringify({
+          id,
+          sort_key: sortKey,
+          author_id,
+          title: snapshot.title,
+          content: snapshot.content,
+          tags: snapshot.tags,
+          created_at: snapshot.created_at,
+          updated_at: snapshot.updated_at,
+          version: snapshot.version,
+        })
       : '';
     // ioredis types custom commands loosely; the script returns 0 or 1.
-    const applied = (await (this.redis as unknown as { applyPostEvent: (...args: Array<string | number>) => Promise<number> }).applyPostEvent(
+    const applied = (await (
+      this.redis as unknown as { applyPostEvent: (...args: Array<string | number>) => Promise<number> }
+    ).applyPostEvent(
       this.keys.global(),
       this.keys.globalWindow(),
       this.keys.user(author_id),
@@ -88,7 +100,10 @@ export class FeedStore {
   }
 
   async stats() {
-    const [globalLength, raw] = await Promise.all([this.redis.llen(this.keys.global()), this.redis.hgetall(this.keys.stats())]);
+    const [globalLength, raw] = await Promise.all([
+      this.redis.llen(this.keys.global()),
+      this.redis.hgetall(this.keys.stats()),
+    ]);
     return {
       global_length: globalLength,
       events_applied: Number(raw.events_applied ?? 0),
@@ -101,7 +116,12 @@ export class FeedStore {
   /** Every key of these feeds, for a rebuild (SCAN, never KEYS, so Redis keeps serving). */
   async wipe(): Promise<number> {
     let removed = 0;
-    for (const pattern of [`${this.prefix}:activity:*`, `${this.prefix}:window:*`, this.keys.versions(), this.keys.stats()]) {
+    for (const pattern of [
+      `${this.prefix}:activity:*`,
+      `${this.prefix}:window:*`,
+      this.keys.versions(),
+      this.keys.stats(),
+    ]) {
       const stream = this.redis.scanStream({ match: pattern, count: 500 });
       for await (const keys of stream as AsyncIterable<string[]>) {
         if (keys.length) removed += await this.redis.unlink(...keys);

@@ -19,10 +19,20 @@ const logger = createLogger(NAME, config.LOG_LEVEL);
 // Fail commands fast while Redis is away instead of queueing them behind a reconnect.
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
 redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-const store = new FeedStore(redis, { global: config.FEED_GLOBAL_CAP, perUser: config.FEED_USER_CAP }, config.FEED_KEY_PREFIX);
+const store = new FeedStore(
+  redis,
+  { global: config.FEED_GLOBAL_CAP, perUser: config.FEED_USER_CAP },
+  config.FEED_KEY_PREFIX,
+);
 
 const kafka = serviceKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
-const consumer = new FeedConsumer(kafka.kafka, { store, deadLetters: kafka.publisher, logger: logger.child({ component: 'consumer' }), groupId: config.CONSUMER_GROUP, topic: config.FEED_TOPIC });
+const consumer = new FeedConsumer(kafka.kafka, {
+  store,
+  deadLetters: kafka.publisher,
+  logger: logger.child({ component: 'consumer' }),
+  groupId: config.CONSUMER_GROUP,
+  topic: config.FEED_TOPIC,
+});
 
 const app = createApp({
   logger,

@@ -24,9 +24,14 @@ if (state && !['Empty', 'Dead'].includes(state)) {
 
 const redis = new Redis(config.REDIS_URL);
 const removed = await new FeedStore(redis, undefined, config.FEED_KEY_PREFIX).wipe();
-await admin.resetOffsets({ groupId: config.CONSUMER_GROUP, topic: config.FEED_TOPIC, earliest: true }).catch((err: unknown) => {
-  // A group that never committed has nothing to rewind: it starts from the beginning anyway.
-  if (!String(err).includes('does not exist')) throw err;
-});
-logger.info({ removedKeys: removed, group: config.CONSUMER_GROUP }, 'feeds wiped and consumer rewound; feed-service replays the log on start');
+await admin
+  .resetOffsets({ groupId: config.CONSUMER_GROUP, topic: config.FEED_TOPIC, earliest: true })
+  .catch((err: unknown) => {
+    // A group that never committed has nothing to rewind: it starts from the beginning anyway.
+    if (!String(err).includes('does not exist')) throw err;
+  });
+logger.info(
+  { removedKeys: removed, group: config.CONSUMER_GROUP },
+  'feeds wiped and consumer rewound; feed-service replays the log on start',
+);
 await Promise.all([admin.disconnect(), redis.quit()]);

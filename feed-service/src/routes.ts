@@ -23,9 +23,32 @@ const unavailable = () => new ApiError(503, 'unavailable', 'the feed store is un
 
 // Pages come from Redis: 503 while it is away.
 const ok = { status: 200, description: 'One page of the feed, newest first', schema: feedPage } as const;
-const globalFeed = apiRoute({ method: 'get', path: '/', summary: 'Every post, newest first', query: pageQuery, ok, errors: [503] });
-const ownFeed = apiRoute({ method: 'get', path: '/user', summary: "The caller's own posts", bearer: true, query: pageQuery, ok, errors: [503] });
-const userFeed = apiRoute({ method: 'get', path: '/user/{userId}', summary: "One user's posts", params: feedParams, query: pageQuery, ok, errors: [404, 503] });
+const globalFeed = apiRoute({
+  method: 'get',
+  path: '/',
+  summary: 'Every post, newest first',
+  query: pageQuery,
+  ok,
+  errors: [503],
+});
+const ownFeed = apiRoute({
+  method: 'get',
+  path: '/user',
+  summary: "The caller's own posts",
+  bearer: true,
+  query: pageQuery,
+  ok,
+  errors: [503],
+});
+const userFeed = apiRoute({
+  method: 'get',
+  path: '/user/{userId}',
+  summary: "One user's posts",
+  params: feedParams,
+  query: pageQuery,
+  ok,
+  errors: [404, 503],
+});
 
 const stats = apiRoute({
   method: 'get',
@@ -49,7 +72,9 @@ export function feedRoutes(deps: FeedRoutesDeps) {
   };
 
   operation(routes, globalFeed, (c) => page(c, deps.store.keys.global()));
-  operation(routes, ownFeed, requireIdentity(deps.identity), (c) => page(c, deps.store.keys.user(c.var.identity.userId)));
+  operation(routes, ownFeed, requireIdentity(deps.identity), (c) =>
+    page(c, deps.store.keys.user(c.var.identity.userId)),
+  );
   operation(routes, userFeed, (c) => {
     const id = userIdParam.safeParse(c.req.param('userId'));
     if (!id.success) throw new ApiError(404, 'not_found', 'no such user feed');

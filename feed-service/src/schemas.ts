@@ -7,7 +7,11 @@ export const pageQuery = z.strictObject({
   skip: queryInt(0, 100_000, 0),
 });
 
-export const userIdParam = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
+export const userIdParam = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/);
 
 const feedItem = postSnapshot.meta({ id: 'FeedItem' });
 

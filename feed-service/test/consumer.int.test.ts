@@ -17,7 +17,10 @@ const admin = kafka.admin();
 
 beforeAll(async () => {
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [topic, `${topic}.dlq`].map((t) => ({ topic: t, numPartitions: 3, replicationFactor: 1 })) });
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [topic, `${topic}.dlq`].map((t) => ({ topic: t, numPartitions: 3, replicationFactor: 1 })),
+  });
 });
 afterAll(async () => {
   await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
@@ -26,12 +29,30 @@ afterAll(async () => {
 });
 
 const store = () => new FeedStore(redis, { global: 1000, perUser: 100 }, `feedtest:${randomUUID()}`);
-const consumer = (s: FeedStore, groupId: string) => new FeedConsumer(kafka, { store: s, deadLetters: publisher, logger, groupId, topic });
+const consumer = (s: FeedStore, groupId: string) =>
+  new FeedConsumer(kafka, { store: s, deadLetters: publisher, logger, groupId, topic });
 const post = (author: string, n: number): PostEvent => {
   const time = new Date(Date.parse('2026-02-01T00:00:00Z') + n * 1000).toISOString();
-  return { id: randomUUID(), schema_version: 1, type: 'post.created', time, actor: author, data: { id: `${author}-${n}`.padEnd(24, '0'), author_id: author, title: `#${n}`, content: 'c', tags: [], created_at: time, updated_at: time, version: 1 } };
+  return {
+    id: randomUUID(),
+    schema_version: 1,
+    type: 'post.created',
+    time,
+    actor: author,
+    data: {
+      id: `${author}-${n}`.padEnd(24, '0'),
+      author_id: author,
+      title: `#${n}`,
+      content: 'c',
+      tags: [],
+      created_at: time,
+      updated_at: time,
+      version: 1,
+    },
+  };
 };
-const send = (values: Array<{ key: string; value: unknown }>) => publisher.publish(values.map((v) => ({ topic, ...v })));
+const send = (values: Array<{ key: string; value: unknown }>) =>
+  publisher.publish(values.map((v) => ({ topic, ...v })));
 
 describe('FeedConsumer', () => {
   it('dead-letters a poison or unknown event with its reason, and goes on with the partition', async () => {

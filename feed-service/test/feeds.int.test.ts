@@ -22,14 +22,43 @@ let clock = Date.parse('2026-01-01T00:00:00Z');
 const at = () => new Date((clock += 1000)).toISOString();
 function created(author: string, title = 't'): PostEvent {
   const time = at();
-  return { id: randomUUID(), schema_version: 1, type: 'post.created', time, actor: author, data: { id: randomUUID().replaceAll('-', '').slice(0, 24), author_id: author, title, content: 'c', tags: [], created_at: time, updated_at: time, version: 1 } };
+  return {
+    id: randomUUID(),
+    schema_version: 1,
+    type: 'post.created',
+    time,
+    actor: author,
+    data: {
+      id: randomUUID().replaceAll('-', '').slice(0, 24),
+      author_id: author,
+      title,
+      content: 'c',
+      tags: [],
+      created_at: time,
+      updated_at: time,
+      version: 1,
+    },
+  };
 }
 function updated(e: PostEvent, title: string, version = e.data.version + 1): PostEvent {
   if (e.type === 'post.deleted') throw new Error('cannot update a deletion');
-  return { ...e, id: randomUUID(), type: 'post.updated', time: at(), data: { ...e.data, title, version, updated_at: at() } };
+  return {
+    ...e,
+    id: randomUUID(),
+    type: 'post.updated',
+    time: at(),
+    data: { ...e.data, title, version, updated_at: at() },
+  };
 }
 function deleted(e: PostEvent, version = e.data.version + 1): PostEvent {
-  return { id: randomUUID(), schema_version: 1, type: 'post.deleted', time: at(), actor: e.actor, data: { id: e.data.id, author_id: e.data.author_id, version } };
+  return {
+    id: randomUUID(),
+    schema_version: 1,
+    type: 'post.deleted',
+    time: at(),
+    actor: e.actor,
+    data: { id: e.data.id, author_id: e.data.author_id, version },
+  };
 }
 const titles = async (store: FeedStore, key: string) => (await store.page(key, 0, 100)).map((i) => i.title);
 
@@ -105,7 +134,13 @@ describe('FeedStore', () => {
     for (const seed of [1, 7, 42]) {
       const store = newStore();
       for (const e of interleave(seed)) await store.apply(e);
-      snapshots.push(await Promise.all(['ann', 'bob', 'cy'].map((u) => store.page(store.keys.user(u), 0, 100)).concat(store.page(store.keys.global(), 0, 100))));
+      snapshots.push(
+        await Promise.all(
+          ['ann', 'bob', 'cy']
+            .map((u) => store.page(store.keys.user(u), 0, 100))
+            .concat(store.page(store.keys.global(), 0, 100)),
+        ),
+      );
     }
     expect(snapshots[1]).toEqual(snapshots[0]);
     expect(snapshots[2]).toEqual(snapshots[0]);

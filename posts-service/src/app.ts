@@ -20,7 +20,10 @@ export function createApp(deps: AppDeps) {
   const app = createBaseApp({
     ...deps,
     pathPrefix: PREFIX,
-    api: { title: 'feedmesh posts-service', description: 'Posts: create, read, list, change and delete; every change is published to posts-events.' },
+    api: {
+      title: 'feedmesh posts-service',
+      description: 'Posts: create, read, list, change and delete; every change is published to posts-events.',
+    },
   });
   app.route(PREFIX, postRoutes(deps));
   return app;

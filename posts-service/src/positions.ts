@@ -45,7 +45,11 @@ export interface Listing {
 
 export function listingOf(authorId: string | undefined): Listing {
   if (authorId === undefined) return { sequence: GLOBAL_SEQUENCE, order: 'seq', filter: (page) => ({ page }) };
-  return { sequence: authorSequence(authorId), order: 'author_seq', filter: (page) => ({ author_page: `${authorId}:${page}` }) };
+  return {
+    sequence: authorSequence(authorId),
+    order: 'author_seq',
+    filter: (page) => ({ author_page: `${authorId}:${page}` }),
+  };
 }
 
 /** Most sequences this process remembers the next free position of (one per active author). */

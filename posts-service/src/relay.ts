@@ -33,7 +33,13 @@ export class Relay {
   private marks: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly deps: { store: PostStore; publisher: EventPublisher; lock: LeaderLock; logger: Logger; pollMs: number },
+    private readonly deps: {
+      store: PostStore;
+      publisher: EventPublisher;
+      lock: LeaderLock;
+      logger: Logger;
+      pollMs: number;
+    },
   ) {}
 
   start(): void {
@@ -80,7 +86,10 @@ export class Relay {
       this.backoffMs = 0;
     } catch (err) {
       this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(100, this.backoffMs * 2));
-      this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err), retryInMs: this.backoffMs }, 'relay could not publish; events stay pending');
+      this.deps.logger.warn(
+        { err: err instanceof Error ? err.message : String(err), retryInMs: this.backoffMs },
+        'relay could not publish; events stay pending',
+      );
     }
   }
 
@@ -100,7 +109,12 @@ export class Relay {
       this.repaired.add(doc._id);
     }
     await publisher.publish(
-      pending.map((doc) => ({ topic: POSTS_TOPIC, key: doc.post_id, value: doc.event, headers: { 'event-id': doc.event.id, 'event-type': doc.event.type } })),
+      pending.map((doc) => ({
+        topic: POSTS_TOPIC,
+        key: doc.post_id,
+        value: doc.event,
+        headers: { 'event-id': doc.event.id, 'event-type': doc.event.type },
+      })),
     );
     // Clearing `pending` happens behind the next publish instead of in front of it;
     // until it is done, these ids are skipped.
@@ -115,7 +129,16 @@ export class Relay {
     try {
       // Each event document has one writer, the relay, so marking them in parallel loses nothing.
       for (let i = 0; i < ids.length; i += MARK_CONCURRENCY) {
-        await Promise.all(ids.slice(i, i + MARK_CONCURRENCY).map((_id) => this.deps.store.events.updateOne({ _id }, { $unset: { pending: '' }, $set: { published_at: publishedAt } })));
+        await Promise.all(
+          ids
+            .slice(i, i + MARK_CONCURRENCY)
+            .map((_id) =>
+              this.deps.store.events.updateOne(
+                { _id },
+                { $unset: { pending: '' }, $set: { published_at: publishedAt } },
+              ),
+            ),
+        );
       }
     } catch (err) {
       // Left pending, they will be published again: a duplicate consumers recognise, never a loss.

@@ -23,7 +23,8 @@ export interface PostRoutesDeps {
 function translate(err: unknown): never {
   if (err instanceof NotFoundError) throw new ApiError(404, 'not_found', 'no such post');
   if (err instanceof ForbiddenError) throw new ApiError(403, 'forbidden', 'only the author may change this post');
-  if (err instanceof ConflictError) throw new ApiError(409, 'conflict', 'the post changed meanwhile; read it again and retry');
+  if (err instanceof ConflictError)
+    throw new ApiError(409, 'conflict', 'the post changed meanwhile; read it again and retry');
   throw err;
 }
 
@@ -35,9 +36,31 @@ function idParam(raw: string | undefined): string {
 }
 
 // Every operation is behind the gateway's forward-auth.
-const create = apiRoute({ method: 'post', path: '/', summary: 'Publish a post as the caller', bearer: true, body: createPostBody, ok: { status: 201, description: 'The new post', schema: post } });
-const list = apiRoute({ method: 'get', path: '/', summary: 'Posts, newest first', bearer: true, query: listPostsQuery, ok: { status: 200, description: 'One page of posts', schema: postPage } });
-const read = apiRoute({ method: 'get', path: '/{id}', summary: 'One post', bearer: true, params: postParams, ok: { status: 200, description: 'The post', schema: post }, errors: [404] });
+const create = apiRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Publish a post as the caller',
+  bearer: true,
+  body: createPostBody,
+  ok: { status: 201, description: 'The new post', schema: post },
+});
+const list = apiRoute({
+  method: 'get',
+  path: '/',
+  summary: 'Posts, newest first',
+  bearer: true,
+  query: listPostsQuery,
+  ok: { status: 200, description: 'One page of posts', schema: postPage },
+});
+const read = apiRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'One post',
+  bearer: true,
+  params: postParams,
+  ok: { status: 200, description: 'The post', schema: post },
+  errors: [404],
+});
 
 const update = apiRoute({
   method: 'put',

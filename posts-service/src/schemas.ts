@@ -41,7 +41,12 @@ export const postPage = z
     limit: z.number().int(),
     skip: z.number().int(),
     count: z.number().int().min(0),
-    next: z.number().int().min(1).nullable().meta({ description: 'Pass as `before` for the page after this one; null at the end' }),
+    next: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .meta({ description: 'Pass as `before` for the page after this one; null at the end' }),
   })
   .meta({ id: 'PostPage' });
 

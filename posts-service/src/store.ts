@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { POST_EVENT_SCHEMA_VERSION, type PostEvent, type PostSnapshot } from '@feedmesh/common';
 import { MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
-import { GLOBAL_SEQUENCE, authorSequence, listingOf, pageOf, positionFields, Positions, type PositionFields, type SlotDoc } from './positions.js';
+import {
+  GLOBAL_SEQUENCE,
+  authorSequence,
+  listingOf,
+  pageOf,
+  positionFields,
+  Positions,
+  type PositionFields,
+  type SlotDoc,
+} from './positions.js';
 import type { CreatePost, ListPosts, UpdatePost } from './schemas.js';
 
 /** A post as stored in `posts_db.posts`: the state after its latest change, and where it lists. */
@@ -111,7 +120,11 @@ export class PostStore {
       await this.events.createIndex({ pending: 1 }, { sparse: true });
     }
     // Those of the time-sorted listing before pages, and on FerretDB every one of ours.
-    const unwanted = ['created_at_-1__id_-1', 'author_id_1_created_at_-1__id_-1', ...(ferretdb ? ['page_1', 'author_page_1', 'pending_1'] : [])];
+    const unwanted = [
+      'created_at_-1__id_-1',
+      'author_id_1_created_at_-1__id_-1',
+      ...(ferretdb ? ['page_1', 'author_page_1', 'pending_1'] : []),
+    ];
     for (const collection of [this.posts, this.events]) {
       for (const { name } of await collection.indexes()) {
         if (name && unwanted.includes(name)) await collection.dropIndex(name);
@@ -137,7 +150,12 @@ export class PostStore {
   async update(actor: string, id: string, changes: UpdatePost): Promise<Post> {
     const current = await this.owned(actor, id);
     const position = positionOf(current);
-    const next: Post = { ...toPost(current), ...changes, updated_at: new Date().toISOString(), version: current.version + 1 };
+    const next: Post = {
+      ...toPost(current),
+      ...changes,
+      updated_at: new Date().toISOString(),
+      version: current.version + 1,
+    };
     await this.commit(actor, 'post.updated', next, position);
     await this.posts.replaceOne({ _id: id }, toDoc(next, position));
     return next;
@@ -160,7 +178,10 @@ export class PostStore {
     let toSkip = q.skip;
     const items: PostDoc[] = [];
     for (let page = pageOf(below - 1); page >= 0 && items.length < q.limit; page--) {
-      const docs = await this.posts.find(listing.filter(page)).sort({ [listing.order]: -1 }).toArray();
+      const docs = await this.posts
+        .find(listing.filter(page))
+        .sort({ [listing.order]: -1 })
+        .toArray();
       for (const doc of docs) {
         if (doc[listing.order] >= below) continue;
         if (toSkip > 0) toSkip--;
@@ -182,7 +203,12 @@ export class PostStore {
     const current = await this.posts.findOne({ _id: event.data.id }, { projection: { version: 1 } });
     if (current && current.version >= event.data.version) return;
     if (event.type === 'post.deleted') await this.posts.deleteOne({ _id: event.data.id });
-    else await this.posts.replaceOne({ _id: event.data.id }, toDoc(event.data, change.position ?? (await this.place(event.data))), { upsert: true });
+    else
+      await this.posts.replaceOne(
+        { _id: event.data.id },
+        toDoc(event.data, change.position ?? (await this.place(event.data))),
+        { upsert: true },
+      );
   }
 
   /**
@@ -219,10 +245,30 @@ export class PostStore {
     return doc;
   }
 
-  private async commit(actor: string, type: PostEvent['type'], data: Post | { id: string; author_id: string; version: number }, position?: PositionFields) {
-    const event = { id: randomUUID(), schema_version: POST_EVENT_SCHEMA_VERSION, type, time: new Date().toISOString(), actor, data } as PostEvent;
+  private async commit(
+    actor: string,
+    type: PostEvent['type'],
+    data: Post | { id: string; author_id: string; version: number },
+    position?: PositionFields,
+  ) {
+    const event = {
+      id: randomUUID(),
+      schema_version: POST_EVENT_SCHEMA_VERSION,
+      type,
+      time: new Date().toISOString(),
+      actor,
+      data,
+    } as PostEvent;
     try {
-      await this.events.insertOne({ _id: eventKey(data.id, data.version), post_id: data.id, version: data.version, pending: true, committed_at: new Date(), event, ...(position && { position }) });
+      await this.events.insertOne({
+        _id: eventKey(data.id, data.version),
+        post_id: data.id,
+        version: data.version,
+        pending: true,
+        committed_at: new Date(),
+        event,
+        ...(position && { position }),
+      });
     } catch (err) {
       if (err instanceof MongoServerError && err.code === 11000) throw new ConflictError();
       throw err;
@@ -230,4 +276,9 @@ export class PostStore {
   }
 }
 
-const positionOf = (d: PostDoc): PositionFields => ({ seq: d.seq, page: d.page, author_seq: d.author_seq, author_page: d.author_page });
+const positionOf = (d: PostDoc): PositionFields => ({
+  seq: d.seq,
+  page: d.page,
+  author_seq: d.author_seq,
+  author_page: d.author_page,
+});

@@ -5,7 +5,12 @@ describe('listing positions', () => {
   it('puts PAGE_SIZE consecutive positions on a page', () => {
     expect(pageOf(PAGE_SIZE - 1)).toBe(0);
     expect(pageOf(PAGE_SIZE)).toBe(1);
-    expect(positionFields('ann', 2 * PAGE_SIZE + 3, 7)).toEqual({ seq: 2 * PAGE_SIZE + 3, page: 2, author_seq: 7, author_page: 'ann:0' });
+    expect(positionFields('ann', 2 * PAGE_SIZE + 3, 7)).toEqual({
+      seq: 2 * PAGE_SIZE + 3,
+      page: 2,
+      author_seq: 7,
+      author_page: 'ann:0',
+    });
   });
 
   it('pages the global listing by `page` and an author by `author_page`', () => {

@@ -13,7 +13,14 @@ function slowOutbox(count: number, committedAt = new Date()) {
   const docs = new Map<string, EventDoc>();
   for (let i = 0; i < count; i++) {
     const _id = `p${i}:0000000001`;
-    docs.set(_id, { _id, post_id: `p${i}`, version: 1, pending: true, committed_at: now, event: { id: `e${i}`, type: 'post.created', data: { id: `p${i}`, version: 1 } } as unknown as EventDoc['event'] });
+    docs.set(_id, {
+      _id,
+      post_id: `p${i}`,
+      version: 1,
+      pending: true,
+      committed_at: now,
+      event: { id: `e${i}`, type: 'post.created', data: { id: `p${i}`, version: 1 } } as unknown as EventDoc['event'],
+    });
   }
   const events = {
     find: () => ({
@@ -88,4 +95,3 @@ describe('the outbox relay', () => {
     expect(projections.sort()).toEqual(['p0', 'p1', 'p2']);
   });
 });
-

@@ -3,7 +3,11 @@ import { createPostBody, listPostsQuery, postId, updatePostBody } from '../src/s
 
 describe('createPostBody', () => {
   it('trims the title, de-duplicates tags and defaults them to none', () => {
-    expect(createPostBody.parse({ title: ' Hi ', content: 'x', tags: ['a', 'a', 'b'] })).toEqual({ title: 'Hi', content: 'x', tags: ['a', 'b'] });
+    expect(createPostBody.parse({ title: ' Hi ', content: 'x', tags: ['a', 'a', 'b'] })).toEqual({
+      title: 'Hi',
+      content: 'x',
+      tags: ['a', 'b'],
+    });
     expect(createPostBody.parse({ title: 'Hi', content: 'x' }).tags).toEqual([]);
   });
 
@@ -35,14 +39,18 @@ describe('listPostsQuery', () => {
     expect(listPostsQuery.parse({})).toEqual({ limit: 20, skip: 0 });
   });
 
-  it.each([{ limit: '0' }, { limit: '101' }, { limit: 'ten' }, { skip: '-1' }, { skip: '1001' }, { sort: 'x' }])('rejects %o', (q) => {
-    expect(listPostsQuery.safeParse(q).success).toBe(false);
-  });
+  it.each([{ limit: '0' }, { limit: '101' }, { limit: 'ten' }, { skip: '-1' }, { skip: '1001' }, { sort: 'x' }])(
+    'rejects %o',
+    (q) => {
+      expect(listPostsQuery.safeParse(q).success).toBe(false);
+    },
+  );
 });
 
 describe('postId', () => {
   it('accepts ObjectId hex only', () => {
     expect(postId.safeParse('6b0137298939da413a9401d3').success).toBe(true);
-    for (const bad of ['6B0137298939DA413A9401D3', '../../etc/passwd', "' OR 1=1", '123']) expect(postId.safeParse(bad).success).toBe(false);
+    for (const bad of ['6B0137298939DA413A9401D3', '../../etc/passwd', "' OR 1=1", '123'])
+      expect(postId.safeParse(bad).success).toBe(false);
   });
 });

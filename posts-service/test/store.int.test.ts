@@ -18,7 +18,14 @@ let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
   await store.ensureIndexes();
-  app = createApp({ logger: pino({ level: 'silent' }), instance: 't', checks: { mongodb: async () => undefined, kafka: async () => undefined }, store, identity, onCommit: () => commits++ });
+  app = createApp({
+    logger: pino({ level: 'silent' }),
+    instance: 't',
+    checks: { mongodb: async () => undefined, kafka: async () => undefined },
+    store,
+    identity,
+    onCommit: () => commits++,
+  });
 });
 afterAll(async () => {
   await db.dropDatabase();
@@ -26,9 +33,16 @@ afterAll(async () => {
 });
 
 async function as(user: string, method: string, path = '', body?: unknown) {
-  const headers: Record<string, string> = { [IDENTITY_HEADERS.userId]: user, [IDENTITY_HEADERS.assertion]: await identity.assert({ userId: user, username: user }) };
+  const headers: Record<string, string> = {
+    [IDENTITY_HEADERS.userId]: user,
+    [IDENTITY_HEADERS.assertion]: await identity.assert({ userId: user, username: user }),
+  };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await app.request(`/api/posts${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await app.request(`/api/posts${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests read arbitrary JSON
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Record<string, any> };
@@ -39,7 +53,13 @@ describe('posts CRUD', () => {
     const before = commits;
     const created = await as('ann', 'POST', '', { title: 'First', content: 'Hello', tags: ['intro'] });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ author_id: 'ann', title: 'First', content: 'Hello', tags: ['intro'], version: 1 });
+    expect(created.body).toMatchObject({
+      author_id: 'ann',
+      title: 'First',
+      content: 'Hello',
+      tags: ['intro'],
+      version: 1,
+    });
     expect(created.body.id).toMatch(/^[0-9a-f]{24}$/);
     const id = created.body.id as string;
 
@@ -68,7 +88,12 @@ describe('posts CRUD', () => {
     expect((await as('bob', 'PUT', `/${body.id}`, { title: 'Yours now' })).status).toBe(403);
     expect((await as('bob', 'DELETE', `/${body.id}`)).status).toBe(403);
     expect((await as('ann', 'GET', `/${body.id}`)).body.title).toBe('Mine');
-    for (const id of ['0123456789abcdef01234567', 'not-an-id', '..%2F..%2Fetc%2Fpasswd', '%7B%22%24gt%22%3A%22%22%7D']) {
+    for (const id of [
+      '0123456789abcdef01234567',
+      'not-an-id',
+      '..%2F..%2Fetc%2Fpasswd',
+      '%7B%22%24gt%22%3A%22%22%7D',
+    ]) {
       for (const method of ['GET', 'PUT', 'DELETE']) {
         const res = await as('ann', method, `/${id}`, method === 'PUT' ? { title: 't' } : undefined);
         expect(res.status, `${method} ${id}`).toBe(404);
@@ -79,7 +104,9 @@ describe('posts CRUD', () => {
 
   it('never loses an acknowledged update: concurrent edits either commit in turn or get 409', async () => {
     const { body } = await as('ann', 'POST', '', { title: 'Race', content: 'v1' });
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => as('ann', 'PUT', `/${body.id}`, { content: `edit ${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => as('ann', 'PUT', `/${body.id}`, { content: `edit ${i}` })),
+    );
     const ok = results.filter((r) => r.status === 200);
     expect(results.every((r) => r.status === 200 || r.status === 409)).toBe(true);
     expect(ok.length).toBeGreaterThan(0);
@@ -171,7 +198,19 @@ describe('posts CRUD', () => {
     const legacy = new PostStore(legacyDb);
     await legacy.ensureIndexes();
     const old = ['2026-01-01', '2026-01-03', '2026-01-02'].map((day, i) => {
-      const doc = toDoc({ id: `00000000000000000000000${i}`, author_id: 'ann', title: day, content: 'x', tags: [], created_at: `${day}T00:00:00.000Z`, updated_at: `${day}T00:00:00.000Z`, version: 1 }, { seq: 0, page: 0, author_seq: 0, author_page: '' });
+      const doc = toDoc(
+        {
+          id: `00000000000000000000000${i}`,
+          author_id: 'ann',
+          title: day,
+          content: 'x',
+          tags: [],
+          created_at: `${day}T00:00:00.000Z`,
+          updated_at: `${day}T00:00:00.000Z`,
+          version: 1,
+        },
+        { seq: 0, page: 0, author_seq: 0, author_page: '' },
+      );
       const { seq: _s, page: _p, author_seq: _a, author_page: _ap, ...unplaced } = doc;
       return unplaced;
     });
@@ -194,11 +233,14 @@ describe('posts CRUD', () => {
     expect(names).toEqual(ferretdb ? ['_id_'] : ['_id_', 'author_page_1', 'page_1']);
   });
 
-  it.each(['limit=0', 'limit=101', 'limit=abc', 'skip=-1', 'skip=99999999', 'author_id[$ne]=x'])('refuses ?%s with 400', async (q) => {
-    const res = await as('ann', 'GET', `?${q}`);
-    expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('validation_failed');
-  });
+  it.each(['limit=0', 'limit=101', 'limit=abc', 'skip=-1', 'skip=99999999', 'author_id[$ne]=x'])(
+    'refuses ?%s with 400',
+    async (q) => {
+      const res = await as('ann', 'GET', `?${q}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+    },
+  );
 
   it('refuses bad bodies with the error shape', async () => {
     expect((await as('ann', 'POST', '', { title: { $gt: '' }, content: 'x' })).status).toBe(400);

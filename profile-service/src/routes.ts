@@ -31,9 +31,32 @@ const create = apiRoute({
 
 const ok = { status: 200, description: 'The profile', schema: profile } as const;
 const read = apiRoute({ method: 'get', path: '/', summary: "The caller's profile", bearer: true, ok, errors: [404] });
-const update = apiRoute({ method: 'put', path: '/', summary: "Change some fields of the caller's profile", bearer: true, body: updateProfileBody, ok, errors: [404] });
-const remove = apiRoute({ method: 'delete', path: '/', summary: "Delete the caller's profile", bearer: true, ok: { status: 204, description: 'Deleted' }, errors: [404] });
-const readOther = apiRoute({ method: 'get', path: '/{userId}', summary: "Another user's profile", bearer: true, params: profileParams, ok, errors: [404] });
+const update = apiRoute({
+  method: 'put',
+  path: '/',
+  summary: "Change some fields of the caller's profile",
+  bearer: true,
+  body: updateProfileBody,
+  ok,
+  errors: [404],
+});
+const remove = apiRoute({
+  method: 'delete',
+  path: '/',
+  summary: "Delete the caller's profile",
+  bearer: true,
+  ok: { status: 204, description: 'Deleted' },
+  errors: [404],
+});
+const readOther = apiRoute({
+  method: 'get',
+  path: '/{userId}',
+  summary: "Another user's profile",
+  bearer: true,
+  params: profileParams,
+  ok,
+  errors: [404],
+});
 
 /** The caller's own profile (a profile always belongs to whoever is calling), and others' by id. */
 export function profileRoutes(deps: ProfileRoutesDeps) {

@@ -15,8 +15,19 @@ const identity = new IdentityAsserter('i'.repeat(32));
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
-  await migrate({ databaseUrl: stack.databaseUrl, dir: fileURLToPath(new URL('../migrations', import.meta.url)), table: 'profile_migrations', logger });
-  app = createApp({ logger, instance: 'test', checks: { postgres: () => db.query('select 1') }, profiles: new ProfilesRepository(db), identity });
+  await migrate({
+    databaseUrl: stack.databaseUrl,
+    dir: fileURLToPath(new URL('../migrations', import.meta.url)),
+    table: 'profile_migrations',
+    logger,
+  });
+  app = createApp({
+    logger,
+    instance: 'test',
+    checks: { postgres: () => db.query('select 1') },
+    profiles: new ProfilesRepository(db),
+    identity,
+  });
 });
 afterAll(() => db.end());
 
@@ -26,9 +37,16 @@ async function as(userId: string, method: string, path = '', body?: unknown) {
     [IDENTITY_HEADERS.assertion]: await identity.assert({ userId, username: 'someone' }),
   };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await app.request(`/api/profile${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await app.request(`/api/profile${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> & { error?: { code: string } } };
+  return {
+    status: res.status,
+    body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> & { error?: { code: string } },
+  };
 }
 
 describe('the caller profile', () => {
@@ -36,16 +54,33 @@ describe('the caller profile', () => {
     const me = randomUUID();
     expect((await as(me, 'GET')).status).toBe(404);
 
-    const created = await as(me, 'POST', '', { display_name: 'Ada', bio: 'Counts things', website: 'https://ada.example' });
+    const created = await as(me, 'POST', '', {
+      display_name: 'Ada',
+      bio: 'Counts things',
+      website: 'https://ada.example',
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ user_id: me, display_name: 'Ada', bio: 'Counts things', avatar_url: null, website: 'https://ada.example' });
+    expect(created.body).toMatchObject({
+      user_id: me,
+      display_name: 'Ada',
+      bio: 'Counts things',
+      avatar_url: null,
+      website: 'https://ada.example',
+    });
 
     expect((await as(me, 'GET')).body).toEqual(created.body);
 
     const updated = await as(me, 'PUT', '', { location: 'London', bio: null });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ display_name: 'Ada', location: 'London', bio: null, website: 'https://ada.example' });
-    expect(Date.parse(String(updated.body.updated_at))).toBeGreaterThanOrEqual(Date.parse(String(created.body.updated_at)));
+    expect(updated.body).toMatchObject({
+      display_name: 'Ada',
+      location: 'London',
+      bio: null,
+      website: 'https://ada.example',
+    });
+    expect(Date.parse(String(updated.body.updated_at))).toBeGreaterThanOrEqual(
+      Date.parse(String(created.body.updated_at)),
+    );
 
     expect((await as(me, 'DELETE')).status).toBe(204);
     expect((await as(me, 'GET')).status).toBe(404);
@@ -75,8 +110,15 @@ describe('the caller profile', () => {
     const bad = await as(me, 'POST', '', { display_name: 'A', website: 'javascript:alert(1)' });
     expect(bad.status).toBe(400);
     expect(bad.body.error?.code).toBe('validation_failed');
-    const headers = { [IDENTITY_HEADERS.userId]: me, [IDENTITY_HEADERS.assertion]: await identity.assert({ userId: me, username: 'x' }) };
-    const wrongType = await app.request('/api/profile', { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body: '{}' });
+    const headers = {
+      [IDENTITY_HEADERS.userId]: me,
+      [IDENTITY_HEADERS.assertion]: await identity.assert({ userId: me, username: 'x' }),
+    };
+    const wrongType = await app.request('/api/profile', {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'text/plain' },
+      body: '{}',
+    });
     expect(wrongType.status).toBe(415);
   });
 });

@@ -14,7 +14,10 @@ export async function expectError(res: Response, status: number, code: ErrorCode
   expect(Object.keys(body), context).toEqual(['error']);
   expect(body.error.code, context).toBe(code);
   expect(typeof body.error.message, context).toBe('string');
-  expect(Object.keys(body.error).filter((k) => !['code', 'message', 'issues'].includes(k)), context).toEqual([]);
+  expect(
+    Object.keys(body.error).filter((k) => !['code', 'message', 'issues'].includes(k)),
+    context,
+  ).toEqual([]);
   if (body.error.issues) expect(Array.isArray(body.error.issues), context).toBe(true);
   return body;
 }

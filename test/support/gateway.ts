@@ -32,7 +32,10 @@ export async function newUser(tag = 'user'): Promise<TestUser> {
   const reg = await throughGateway('/api/auth/register', { ...json, body: JSON.stringify(creds) });
   if (reg.status !== 201) throw new Error(`register: ${reg.status} ${await reg.text()}`);
   const { id } = (await reg.json()) as { id: string };
-  const login = await throughGateway('/api/auth/login', { ...json, body: JSON.stringify({ email: creds.email, password: creds.password }) });
+  const login = await throughGateway('/api/auth/login', {
+    ...json,
+    body: JSON.stringify({ email: creds.email, password: creds.password }),
+  });
   if (login.status !== 200) throw new Error(`login: ${login.status} ${await login.text()}`);
   const { access_token } = (await login.json()) as { access_token: string };
   return { id, ...creds, token: access_token };

@@ -7,7 +7,8 @@ import { stack } from './stack.js';
  * then wait for the events the action should publish. Every event is checked
  * against the shared envelope schema on the way in.
  */
-const kafka = () => createKafka({ clientId: 'tests', brokers: stack.kafkaBrokers.split(','), logger: pino({ level: 'silent' }) });
+const kafka = () =>
+  createKafka({ clientId: 'tests', brokers: stack.kafkaBrokers.split(','), logger: pino({ level: 'silent' }) });
 
 export type TopicEnd = Array<{ partition: number; offset: string }>;
 

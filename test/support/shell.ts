@@ -10,8 +10,11 @@ export interface ShellRun {
 /** Runs bash with these arguments from the repository root; resolves whatever the exit status. */
 export function bash(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ShellRun> {
   return new Promise((resolve) => {
-    execFile('bash', args, { cwd: repoDir, env: { ...process.env, ...env }, timeout: timeoutMs }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number(err.code ?? -1) : 0, stdout, stderr }),
+    execFile(
+      'bash',
+      args,
+      { cwd: repoDir, env: { ...process.env, ...env }, timeout: timeoutMs },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? -1) : 0, stdout, stderr }),
     );
   });
 }
