@@ -60,11 +60,13 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * valid JSON but not Unicode; a driver would silently replace it).
  */
 export function text() {
-  // eslint-disable-next-line no-control-regex -- NUL is the very character refused
-  return z
-    .string()
-    .regex(/^[^\u0000]*$/, 'must not contain NUL characters')
-    .refine(wellFormed, WELL_FORMED);
+  return (
+    z
+      .string()
+      // eslint-disable-next-line no-control-regex -- NUL is the very character refused
+      .regex(/^[^\u0000]*$/, 'must not contain NUL characters')
+      .refine(wellFormed, WELL_FORMED)
+  );
 }
 
 const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
