@@ -10,7 +10,7 @@ FROM ${NODE_IMAGE} AS build
 ARG SERVICE
 WORKDIR /src
 # Manifests first, so the dependency layer is cached across source edits.
-COPY package.json package-lock.json tsconfig.base.json ./
+COPY package.json package-lock.json tsconfig.base.json mesh.json ./
 COPY common/package.json common/
 COPY ${SERVICE}/package.json ${SERVICE}/
 RUN npm ci --no-audit --no-fund -w @feedmesh/common -w @feedmesh/${SERVICE} --include-workspace-root
@@ -24,7 +24,7 @@ ARG SERVICE
 ARG PORT
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=${PORT} SERVICE_FILE=/app/${SERVICE}/dist/index.js
 WORKDIR /app
-COPY --from=build /src/package.json ./
+COPY --from=build /src/package.json /src/mesh.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/common/package.json common/
 COPY --from=build /src/common/dist common/dist

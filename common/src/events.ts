@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { topicFor } from './manifest.js';
 
-/** The topic every change of a post is published to, keyed by post id. */
-export const POSTS_TOPIC = 'posts-events';
+/** The topic every change of a post is published to, keyed by post id (named in mesh.json). */
+export const POSTS_TOPIC = topicFor('post').name;
 
 /** Version of the envelope below; a consumer refuses versions it does not know. */
 export const POST_EVENT_SCHEMA_VERSION = 1;

@@ -7,6 +7,7 @@ export * from './identity.js';
 export * from './jwt.js';
 export * from './kafka.js';
 export * from './logger.js';
+export * from './manifest.js';
 export * from './postgres.js';
 export * from './service.js';
 export * from './validation.js';
