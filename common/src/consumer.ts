@@ -99,7 +99,8 @@ export interface EventConsumerOptions {
  * - A message that can never be applied (empty, not JSON, not the schema, a
  *   type with no handler) goes to its topic's dead-letter topic with the reason
  *   and its source in headers, and the partition moves on. Publishing it is
- *   part of handling it: if Kafka refuses, the message is retried.
+ *   part of handling it: if Kafka (or `onDeadLetter`) fails, the message is
+ *   retried, so a dead letter too arrives at least once.
  * - One message at a time per partition, so the changes of one key (the
  *   partition key) are applied in order; every partition of every topic at once.
  */
