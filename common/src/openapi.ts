@@ -1,21 +1,10 @@
 import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { Env, Handler, MiddlewareHandler } from 'hono';
-import { ApiError, ERROR_CODES } from './errors.js';
+import { ApiError, errorSchema } from './errors.js';
 
 /** Name of the security scheme every protected operation refers to. */
 export const BEARER_AUTH = 'bearerAuth';
-
-/** The one error shape (see `errorBody`), as the documents describe it. */
-export const errorSchema = z
-  .object({
-    error: z.object({
-      code: z.enum(ERROR_CODES),
-      message: z.string(),
-      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-    }),
-  })
-  .meta({ id: 'Error' });
 
 const errorDescriptions = {
   400: 'The request is malformed or fails validation',

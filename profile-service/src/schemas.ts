@@ -57,4 +57,6 @@ export const profile = z
   })
   .meta({ id: 'Profile' });
 
+export type Profile = z.output<typeof profile>;
+
 export const profileParams = z.object({ userId: userIdParam });
