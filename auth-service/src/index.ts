@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import {
   createLogger,
-  IdentityAsserter,
+  identityAssertions,
   instanceId,
   loadConfigOrExit,
   openPostgres,
@@ -10,7 +10,7 @@ import {
 import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
 import { Passwords } from './passwords.js';
-import { Tokens } from './tokens.js';
+import { accessTokens } from './tokens.js';
 import { UsersRepository } from './users.js';
 
 const NAME = 'auth-service';
@@ -29,7 +29,7 @@ const app = createApp({
   checks: { postgres: () => db.query('select 1') },
   users: new UsersRepository(db),
   passwords: await Passwords.create(),
-  tokens: new Tokens(config.JWT_SECRET, config.TOKEN_TTL_SECONDS),
-  identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
+  tokens: accessTokens(config.JWT_SECRET, config.TOKEN_TTL_SECONDS),
+  identity: identityAssertions(config.IDENTITY_ASSERTION_KEY),
 });
 await runService({ name: NAME, routes: ROUTES, config, logger, app, close: [() => db.end()] });

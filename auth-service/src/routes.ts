@@ -6,19 +6,18 @@ import {
   operation,
   readJson,
   requireIdentity,
-  type IdentityAsserter,
+  type IdentityJwt,
   type IdentityVariables,
 } from '@feedmesh/common';
 import type { Passwords } from './passwords.js';
 import { loginBody, registerBody, tokenResponse, user } from './schemas.js';
-import type { Tokens } from './tokens.js';
 import { DuplicateUserError, type UsersRepository } from './users.js';
 
 export interface AuthRoutesDeps {
   users: UsersRepository;
   passwords: Passwords;
-  tokens: Tokens;
-  identity: IdentityAsserter;
+  tokens: IdentityJwt;
+  identity: IdentityJwt;
 }
 
 const invalidCredentials = () => new ApiError(401, 'unauthorized', 'email or password is incorrect');
@@ -82,7 +81,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     const user = await deps.users.findCredentials(body.email);
     // Unknown email and wrong password take the same path and the same time.
     if (!(await deps.passwords.verify(user?.password_hash, body.password)) || !user) throw invalidCredentials();
-    const access_token = await deps.tokens.issue({ userId: user.id, username: user.username });
+    const access_token = await deps.tokens.sign({ userId: user.id, username: user.username });
     return c.json({ access_token, token_type: 'bearer', expires_in: deps.tokens.ttlSeconds });
   });
 
@@ -100,7 +99,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     });
     c.header(IDENTITY_HEADERS.userId, claims.userId);
     c.header(IDENTITY_HEADERS.username, claims.username);
-    c.header(IDENTITY_HEADERS.assertion, await deps.identity.assert(claims));
+    c.header(IDENTITY_HEADERS.assertion, await deps.identity.sign(claims));
     return c.body(null, 200);
   });
 

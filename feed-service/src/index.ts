@@ -1,6 +1,6 @@
 import {
   createLogger,
-  IdentityAsserter,
+  identityAssertions,
   instanceId,
   loadConfigOrExit,
   runService,
@@ -39,7 +39,7 @@ const app = createApp({
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
   checks: { redis: () => redis.ping(), kafka: kafka.admin.check },
   store,
-  identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
+  identity: identityAssertions(config.IDENTITY_ASSERTION_KEY),
   lag: () => kafka.admin.lag(config.CONSUMER_GROUP, config.FEED_TOPIC),
 });
 await runService({

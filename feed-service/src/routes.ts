@@ -5,7 +5,7 @@ import {
   operation,
   requireIdentity,
   zodIssues,
-  type IdentityAsserter,
+  type IdentityJwt,
   type IdentityVariables,
 } from '@feedmesh/common';
 import type { Context } from 'hono';
@@ -14,7 +14,7 @@ import { feedPage, feedParams, feedStats, pageQuery, userIdParam } from './schem
 
 export interface FeedRoutesDeps {
   store: FeedStore;
-  identity: IdentityAsserter;
+  identity: IdentityJwt;
   /** Consumer lag per partition, for the stats. */
   lag: () => Promise<Array<{ partition: number; lag: number }>>;
 }

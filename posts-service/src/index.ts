@@ -1,6 +1,6 @@
 import {
   createLogger,
-  IdentityAsserter,
+  identityAssertions,
   instanceId,
   LeaderLock,
   loadConfigOrExit,
@@ -38,7 +38,7 @@ const app = createApp({
   instance,
   checks: { mongodb: () => db.command({ ping: 1 }), kafka: kafka.admin.check },
   store,
-  identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
+  identity: identityAssertions(config.IDENTITY_ASSERTION_KEY),
   onCommit: () => relay.nudge(),
 });
 relay.start();

@@ -6,7 +6,7 @@ import {
   readJson,
   requireIdentity,
   zodIssues,
-  type IdentityAsserter,
+  type IdentityJwt,
   type IdentityVariables,
 } from '@feedmesh/common';
 import { createPostBody, listPostsQuery, post, postId, postPage, postParams, updatePostBody } from './schemas.js';
@@ -14,7 +14,7 @@ import { ConflictError, ForbiddenError, NotFoundError, type PostStore } from './
 
 export interface PostRoutesDeps {
   store: PostStore;
-  identity: IdentityAsserter;
+  identity: IdentityJwt;
   /** Called after every committed change. */
   onCommit: () => void;
 }

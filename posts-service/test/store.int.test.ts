@@ -1,4 +1,4 @@
-import { IDENTITY_HEADERS, IdentityAsserter } from '@feedmesh/common';
+import { IDENTITY_HEADERS, identityAssertions } from '@feedmesh/common';
 import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,7 +12,7 @@ import { eventKey, PostStore, toDoc } from '../src/store.js';
 const mongo = new MongoClient(stack.mongodbUrl);
 const db = mongo.db(`posts_test_${process.pid}_${Date.now().toString(36)}`);
 const store = new PostStore(db);
-const identity = new IdentityAsserter('i'.repeat(32));
+const identity = identityAssertions('i'.repeat(32));
 let commits = 0;
 let app: ReturnType<typeof createApp>;
 
@@ -35,7 +35,7 @@ afterAll(async () => {
 async function as(user: string, method: string, path = '', body?: unknown) {
   const headers: Record<string, string> = {
     [IDENTITY_HEADERS.userId]: user,
-    [IDENTITY_HEADERS.assertion]: await identity.assert({ userId: user, username: user }),
+    [IDENTITY_HEADERS.assertion]: await identity.sign({ userId: user, username: user }),
   };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await app.request(`/api/posts${path}`, {

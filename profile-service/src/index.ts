@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import {
   createLogger,
-  IdentityAsserter,
+  identityAssertions,
   instanceId,
   loadConfigOrExit,
   openPostgres,
@@ -26,6 +26,6 @@ const app = createApp({
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
   checks: { postgres: () => db.query('select 1') },
   profiles: new ProfilesRepository(db),
-  identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
+  identity: identityAssertions(config.IDENTITY_ASSERTION_KEY),
 });
 await runService({ name: NAME, routes: ROUTES, config, logger, app, close: [() => db.end()] });

@@ -5,7 +5,7 @@ import {
   operation,
   readJson,
   requireIdentity,
-  type IdentityAsserter,
+  type IdentityJwt,
   type IdentityVariables,
 } from '@feedmesh/common';
 import type { ProfilesRepository } from './profiles.js';
@@ -13,7 +13,7 @@ import { createProfileBody, profile, profileParams, updateProfileBody, userIdPar
 
 export interface ProfileRoutesDeps {
   profiles: ProfilesRepository;
-  identity: IdentityAsserter;
+  identity: IdentityJwt;
 }
 
 const noProfile = () => new ApiError(404, 'not_found', 'no profile for this user');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { IDENTITY_HEADERS, IdentityAsserter, migrate } from '@feedmesh/common';
+import { IDENTITY_HEADERS, identityAssertions, migrate } from '@feedmesh/common';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { ProfilesRepository } from '../src/profiles.js';
 // The real app against the stack's real PostgreSQL, driven in-process.
 const logger = pino({ level: 'silent' });
 const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
-const identity = new IdentityAsserter('i'.repeat(32));
+const identity = identityAssertions('i'.repeat(32));
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
@@ -34,7 +34,7 @@ afterAll(() => db.end());
 async function as(userId: string, method: string, path = '', body?: unknown) {
   const headers: Record<string, string> = {
     [IDENTITY_HEADERS.userId]: userId,
-    [IDENTITY_HEADERS.assertion]: await identity.assert({ userId, username: 'someone' }),
+    [IDENTITY_HEADERS.assertion]: await identity.sign({ userId, username: 'someone' }),
   };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await app.request(`/api/profile${path}`, {
@@ -112,7 +112,7 @@ describe('the caller profile', () => {
     expect(bad.body.error?.code).toBe('validation_failed');
     const headers = {
       [IDENTITY_HEADERS.userId]: me,
-      [IDENTITY_HEADERS.assertion]: await identity.assert({ userId: me, username: 'x' }),
+      [IDENTITY_HEADERS.assertion]: await identity.sign({ userId: me, username: 'x' }),
     };
     const wrongType = await app.request('/api/profile', {
       method: 'POST',
