@@ -1,4 +1,5 @@
 import {
+  createApp,
   createLogger,
   identityAssertions,
   instanceId,
@@ -7,10 +8,10 @@ import {
   serviceKafka,
 } from '@feedmesh/common';
 import { Redis } from 'ioredis';
-import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
 import { FeedConsumer } from './consumer.js';
 import { FeedStore } from './feeds.js';
+import { feedRoutes } from './routes.js';
 
 const NAME = 'feed-service';
 const config = loadConfigOrExit(NAME, configSchema);
@@ -35,21 +36,14 @@ const consumer = new FeedConsumer(kafka.kafka, {
 });
 
 const app = createApp({
+  service: NAME,
   logger,
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
   checks: { redis: () => redis.ping(), kafka: kafka.admin.check },
-  store,
-  identity: identityAssertions(config.IDENTITY_ASSERTION_KEY),
-  lag: () => kafka.admin.lag(config.CONSUMER_GROUP, config.FEED_TOPIC),
+  assertions: identityAssertions(config.IDENTITY_ASSERTION_KEY),
+  routes: feedRoutes({ store, lag: () => kafka.admin.lag(config.CONSUMER_GROUP, config.FEED_TOPIC) }),
 });
-await runService({
-  name: NAME,
-  routes: ROUTES,
-  config,
-  logger,
-  app,
-  close: [() => consumer.stop(), kafka.close, () => redis.quit()],
-});
+await runService({ app, config, logger, close: [() => consumer.stop(), kafka.close, () => redis.quit()] });
 // Reads are served even while Kafka is away; the consumer joins when it can.
 consumer.start().catch((err: unknown) => {
   logger.fatal({ err: String(err) }, 'the consumer stopped for good; exiting so the supervisor restarts the service');

@@ -42,7 +42,7 @@ export const updateProfileBody = z
 export type CreateProfile = z.output<typeof createProfileBody>;
 export type UpdateProfile = z.output<typeof updateProfileBody>;
 
-export const userIdParam = z.uuid();
+const userIdParam = z.uuid();
 
 export const profile = z
   .object({
