@@ -45,7 +45,7 @@ describe('the gateway routes every service from the Consul catalog', () => {
 
   it('puts forward-auth on the protected exact-path routers carved out of public prefixes', async () => {
     const { body } = await getJson<Router[]>(`${stack.traefikApiUrl}/api/http/routers`);
-    for (const name of ['auth-me@consulcatalog', 'feed-user@consulcatalog']) {
+    for (const name of ['auth-user@consulcatalog', 'feed-user@consulcatalog']) {
       expect(body.find((r) => r.name === name)?.middlewares, name).toEqual(['protected@file']);
     }
     expect(body.find((r) => r.name === 'auth-credentials@consulcatalog')?.middlewares).toEqual(['credentials@file']);

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { IdentityAsserter } from '@feedmesh/common';
+import { identityAssertions, type IdentityJwt } from '@feedmesh/common';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from './support/errors.js';
 import { newUser, type TestUser } from './support/gateway.js';
@@ -359,8 +359,8 @@ describe('paging parameters', () => {
 });
 
 describe('spoofed identity headers on the real services', () => {
-  const spoofed = (victim: TestUser, asserter: IdentityAsserter) =>
-    asserter.assert({ userId: victim.id, username: victim.username }).then((assertion) => ({
+  const spoofed = (victim: TestUser, assertions: IdentityJwt) =>
+    assertions.sign({ userId: victim.id, username: victim.username }).then((assertion) => ({
       'X-User-ID': victim.id,
       'X-Username': victim.username,
       'X-Identity-Assertion': assertion,
@@ -373,7 +373,7 @@ describe('spoofed identity headers on the real services', () => {
     }));
 
   it("act as the token's holder, even with another user's genuinely signed assertion", async () => {
-    const headers = await spoofed(bob, new IdentityAsserter(stack.identityKey));
+    const headers = await spoofed(bob, identityAssertions(stack.identityKey));
     const res = await fetch(`${stack.gatewayUrl}/api/posts`, {
       method: 'POST',
       headers: { ...json(alice), ...headers },
@@ -386,8 +386,8 @@ describe('spoofed identity headers on the real services', () => {
   });
 
   it.each([
-    ['a forged assertion', () => spoofed(bob, new IdentityAsserter('an-attackers-own-key-of-32-bytes-or-more'))],
-    ["bob's genuinely signed assertion", () => spoofed(bob, new IdentityAsserter(stack.identityKey))],
+    ['a forged assertion', () => spoofed(bob, identityAssertions('an-attackers-own-key-of-32-bytes-or-more'))],
+    ["bob's genuinely signed assertion", () => spoofed(bob, identityAssertions(stack.identityKey))],
   ])('get 401 without a token, with %s', async (_, make) => {
     const headers = await make();
     for (const [method, path] of [

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConsulAgent, IdentityAsserter, pathPrefix } from '@feedmesh/common';
+import { ConsulAgent, identityAssertions, pathPrefix } from '@feedmesh/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUser, throughGateway, type TestUser } from './support/gateway.js';
 import { eventually, getJson, stack } from './support/stack.js';
@@ -83,7 +83,7 @@ describe('identity at the edge', () => {
       const asserted = Object.fromEntries(got.map(([n, v]) => [n.toLowerCase(), v]));
       expect(asserted['x-user-id'], name).toBe(alice.id);
       expect(asserted['x-username'], name).toBe(alice.username);
-      const verified = await new IdentityAsserter(stack.identityKey).verify(asserted['x-identity-assertion']!);
+      const verified = await identityAssertions(stack.identityKey).verify(asserted['x-identity-assertion']!);
       expect(verified.userId).toBe(alice.id);
     }
   });

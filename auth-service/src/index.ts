@@ -1,16 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import {
+  createApp,
   createLogger,
-  IdentityAsserter,
+  identityAssertions,
   instanceId,
   loadConfigOrExit,
   openPostgres,
   runService,
 } from '@feedmesh/common';
-import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
 import { Passwords } from './passwords.js';
-import { Tokens } from './tokens.js';
+import { authRoutes, errorPages } from './routes.js';
+import { accessTokens } from './tokens.js';
 import { UsersRepository } from './users.js';
 
 const NAME = 'auth-service';
@@ -23,13 +24,19 @@ const db = await openPostgres({
   migrations: { dir: fileURLToPath(new URL('../migrations', import.meta.url)), table: 'auth_migrations' },
 });
 
+const assertions = identityAssertions(config.IDENTITY_ASSERTION_KEY);
 const app = createApp({
+  service: NAME,
   logger,
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
   checks: { postgres: () => db.query('select 1') },
-  users: new UsersRepository(db),
-  passwords: await Passwords.create(),
-  tokens: new Tokens(config.JWT_SECRET, config.TOKEN_TTL_SECONDS),
-  identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
+  assertions,
+  routes: authRoutes({
+    users: new UsersRepository(db),
+    passwords: await Passwords.create(),
+    tokens: accessTokens(config.JWT_SECRET, config.TOKEN_TTL_SECONDS),
+    assertions,
+  }),
+  internal: errorPages,
 });
-await runService({ name: NAME, routes: ROUTES, config, logger, app, close: [() => db.end()] });
+await runService({ app, config, logger, close: [() => db.end()] });

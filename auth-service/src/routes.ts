@@ -1,124 +1,124 @@
-import {
-  ApiError,
-  apiRoute,
-  IDENTITY_HEADERS,
-  OpenAPIHono,
-  operation,
-  readJson,
-  requireIdentity,
-  type IdentityAsserter,
-  type IdentityVariables,
-} from '@feedmesh/common';
+import { ApiError, IDENTITY_HEADERS, route, type IdentityJwt, type Route } from '@feedmesh/common';
+import { Hono } from 'hono';
 import type { Passwords } from './passwords.js';
 import { loginBody, registerBody, tokenResponse, user } from './schemas.js';
-import type { Tokens } from './tokens.js';
 import { DuplicateUserError, type UsersRepository } from './users.js';
 
 export interface AuthRoutesDeps {
   users: UsersRepository;
   passwords: Passwords;
-  tokens: Tokens;
-  identity: IdentityAsserter;
+  /** The access tokens clients log in for. */
+  tokens: IdentityJwt;
+  /** The identity assertions handed to the gateway for every request it lets through. */
+  assertions: IdentityJwt;
 }
 
 const invalidCredentials = () => new ApiError(401, 'unauthorized', 'email or password is incorrect');
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
-const register = apiRoute({
-  method: 'post',
-  path: '/register',
-  summary: 'Create an account',
-  body: registerBody,
-  ok: { status: 201, description: 'The new account', schema: user },
-  // 429: the gateway limits credential attempts per client.
-  errors: [409, 429],
-});
+export function authRoutes(deps: AuthRoutesDeps): Route[] {
+  return [
+    route(
+      {
+        method: 'post',
+        path: '/register',
+        access: 'credentials',
+        summary: 'Create an account',
+        body: registerBody,
+        ok: { status: 201, description: 'The new account', schema: user },
+        errors: [409],
+      },
+      async (c) => {
+        const body = c.req.valid('json');
+        const passwordHash = await deps.passwords.hash(body.password);
+        try {
+          const created = await deps.users.create({ email: body.email, username: body.username, passwordHash });
+          return c.json(created, 201);
+        } catch (err) {
+          if (err instanceof DuplicateUserError)
+            throw new ApiError(409, 'conflict', `${err.field} is already registered`);
+          throw err;
+        }
+      },
+    ),
 
-const login = apiRoute({
-  method: 'post',
-  path: '/login',
-  summary: 'Exchange email and password for an access token',
-  body: loginBody,
-  ok: { status: 200, description: 'An access token', schema: tokenResponse },
-  errors: [401, 429],
-});
+    route(
+      {
+        method: 'post',
+        path: '/login',
+        access: 'credentials',
+        summary: 'Exchange email and password for an access token',
+        body: loginBody,
+        ok: { status: 200, description: 'An access token', schema: tokenResponse },
+        errors: [401],
+      },
+      async (c) => {
+        const body = c.req.valid('json');
+        const found = await deps.users.findCredentials(body.email);
+        // Unknown email and wrong password take the same path and the same time.
+        if (!(await deps.passwords.verify(found?.password_hash, body.password)) || !found) throw invalidCredentials();
+        const access_token = await deps.tokens.sign({ userId: found.id, username: found.username });
+        return c.json({ access_token, token_type: 'bearer', expires_in: deps.tokens.ttlSeconds });
+      },
+    ),
 
-const validate = apiRoute({
-  method: 'get',
-  path: '/validate',
-  summary: "The gateway's forward-auth check of a bearer token",
-  bearer: true,
-  ok: {
-    status: 200,
-    description: 'The token is valid; the identity is in the X-User-ID, X-Username and X-Identity-Assertion headers',
-  },
-});
+    // Traefik's forwardAuth: 200 with the identity headers it copies onto the
+    // request, or a 401 it returns to the client as is.
+    route(
+      {
+        method: 'get',
+        path: '/validate',
+        access: 'token',
+        summary: "The gateway's forward-auth check of a bearer token",
+        ok: {
+          status: 200,
+          description:
+            'The token is valid; the identity is in the X-User-ID, X-Username and X-Identity-Assertion headers',
+        },
+      },
+      async (c) => {
+        const token = BEARER.exec(c.req.header('authorization') ?? '')?.[1];
+        if (!token) {
+          c.header('WWW-Authenticate', 'Bearer');
+          throw new ApiError(401, 'unauthorized', 'a bearer token is required');
+        }
+        const identity = await deps.tokens.verify(token).catch(() => {
+          c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+          throw new ApiError(401, 'unauthorized', 'the token is invalid or expired');
+        });
+        c.header(IDENTITY_HEADERS.userId, identity.userId);
+        c.header(IDENTITY_HEADERS.username, identity.username);
+        c.header(IDENTITY_HEADERS.assertion, await deps.assertions.sign(identity));
+        return c.body(null, 200);
+      },
+    ),
 
-const me = apiRoute({
-  method: 'get',
-  path: '/me',
-  summary: 'The calling account',
-  bearer: true,
-  ok: { status: 200, description: 'The caller', schema: user },
-});
-
-export function authRoutes(deps: AuthRoutesDeps) {
-  const routes = new OpenAPIHono<{ Variables: IdentityVariables }>();
-
-  operation(routes, register, async (c) => {
-    const body = await readJson(c, registerBody);
-    const passwordHash = await deps.passwords.hash(body.password);
-    try {
-      const user = await deps.users.create({ email: body.email, username: body.username, passwordHash });
-      return c.json(user, 201);
-    } catch (err) {
-      if (err instanceof DuplicateUserError) throw new ApiError(409, 'conflict', `${err.field} is already registered`);
-      throw err;
-    }
-  });
-
-  operation(routes, login, async (c) => {
-    const body = await readJson(c, loginBody);
-    const user = await deps.users.findCredentials(body.email);
-    // Unknown email and wrong password take the same path and the same time.
-    if (!(await deps.passwords.verify(user?.password_hash, body.password)) || !user) throw invalidCredentials();
-    const access_token = await deps.tokens.issue({ userId: user.id, username: user.username });
-    return c.json({ access_token, token_type: 'bearer', expires_in: deps.tokens.ttlSeconds });
-  });
-
-  // Traefik's forwardAuth: 200 with the identity headers it copies onto the
-  // request, or a 401 it returns to the client as is.
-  operation(routes, validate, async (c) => {
-    const token = BEARER.exec(c.req.header('authorization') ?? '')?.[1];
-    if (!token) {
-      c.header('WWW-Authenticate', 'Bearer');
-      throw new ApiError(401, 'unauthorized', 'a bearer token is required');
-    }
-    const claims = await deps.tokens.verify(token).catch(() => {
-      c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
-      throw new ApiError(401, 'unauthorized', 'the token is invalid or expired');
-    });
-    c.header(IDENTITY_HEADERS.userId, claims.userId);
-    c.header(IDENTITY_HEADERS.username, claims.username);
-    c.header(IDENTITY_HEADERS.assertion, await deps.identity.assert(claims));
-    return c.body(null, 200);
-  });
-
-  operation(routes, me, requireIdentity(deps.identity), async (c) => {
-    const user = await deps.users.findById(c.var.identity.userId);
-    if (!user) throw new ApiError(401, 'unauthorized', 'the account no longer exists');
-    return c.json(user);
-  });
-
-  // The gateway's errors middleware fetches the body of a response it
-  // generated itself (a 429 from the rate limiter) from here. Internal, so
-  // a plain route: not in the document.
-  routes.all('/errors/:status{[45][0-9]{2}}', (c) => {
-    const status = Number(c.req.param('status'));
-    if (status === 429) throw new ApiError(429, 'rate_limited', 'too many attempts; slow down and retry shortly');
-    // Also what the gateway answers for a path no service claims.
-    throw new ApiError(404, 'not_found', 'no route for this path');
-  });
-
-  return routes;
+    route(
+      {
+        method: 'get',
+        path: '/me',
+        access: 'user',
+        summary: 'The calling account',
+        ok: { status: 200, description: 'The caller', schema: user },
+      },
+      async (c) => {
+        const caller = await deps.users.findById(c.var.identity.userId);
+        if (!caller) throw new ApiError(401, 'unauthorized', 'the account no longer exists');
+        return c.json(caller);
+      },
+    ),
+  ];
 }
+
+/**
+ * The gateway's errors middleware fetches the body of a response it
+ * generated itself (a 429 from the rate limiter) from here, and its catch-all
+ * router the 404 of a path no service claims. Internal: in neither the
+ * document nor the routers.
+ */
+export const errorPages = new Hono().all('/errors/:status{[45][0-9]{2}}', (c) => {
+  const status = Number(c.req.param('status'));
+  if (status === 429) throw new ApiError(429, 'rate_limited', 'too many attempts; slow down and retry shortly');
+  // Also what the gateway answers for a path no service claims.
+  throw new ApiError(404, 'not_found', 'no route for this path');
+});

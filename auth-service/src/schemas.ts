@@ -32,6 +32,8 @@ export const user = z
   .object({ id: z.uuid(), email: z.string(), username: z.string(), created_at: z.iso.datetime({ offset: true }) })
   .meta({ id: 'User' });
 
+export type User = z.output<typeof user>;
+
 export const tokenResponse = z
   .object({ access_token: z.string(), token_type: z.literal('bearer'), expires_in: z.number().int().positive() })
   .meta({ id: 'Token' });

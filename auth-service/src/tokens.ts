@@ -1,28 +1,5 @@
-import { HmacJwt } from '@feedmesh/common';
-
-export interface AccessClaims {
-  userId: string;
-  username: string;
-}
+import { IdentityJwt } from '@feedmesh/common';
 
 /** Access tokens handed to clients: HS256, with sub, iat, nbf, exp, iss, aud and a unique jti. */
-export class Tokens {
-  private readonly jwt: HmacJwt;
-
-  constructor(
-    secret: string,
-    readonly ttlSeconds: number,
-  ) {
-    this.jwt = new HmacJwt(secret, { issuer: 'feedmesh-auth', audience: 'feedmesh', ttlSeconds, uniqueId: true });
-  }
-
-  issue(claims: AccessClaims): Promise<string> {
-    return this.jwt.sign({ subject: claims.userId, name: claims.username });
-  }
-
-  /** Rejects anything but an unexpired HS256 token of ours carrying every claim. */
-  async verify(token: string): Promise<AccessClaims> {
-    const { subject, name } = await this.jwt.verify(token);
-    return { userId: subject, username: name };
-  }
-}
+export const accessTokens = (secret: string, ttlSeconds: number) =>
+  new IdentityJwt(secret, { issuer: 'feedmesh-auth', audience: 'feedmesh', ttlSeconds, uniqueId: true });

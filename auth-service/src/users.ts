@@ -1,16 +1,8 @@
 import { isoColumn } from '@feedmesh/common';
 import type pg from 'pg';
+import type { User } from './schemas.js';
 
-export interface User {
-  id: string;
-  email: string;
-  username: string;
-  created_at: string;
-}
-
-interface UserRow extends User {
-  password_hash: string;
-}
+type UserRow = User & { password_hash: string };
 
 /** Which unique field a registration collided on. */
 export class DuplicateUserError extends Error {

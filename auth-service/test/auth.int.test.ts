@@ -1,19 +1,19 @@
 import { fileURLToPath } from 'node:url';
-import { IDENTITY_HEADERS, IdentityAsserter, migrate } from '@feedmesh/common';
+import { createApp, IDENTITY_HEADERS, identityAssertions, migrate } from '@feedmesh/common';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stack } from '../../test/support/stack.js';
-import { createApp } from '../src/app.js';
 import { Passwords } from '../src/passwords.js';
-import { Tokens } from '../src/tokens.js';
+import { authRoutes, errorPages } from '../src/routes.js';
+import { accessTokens } from '../src/tokens.js';
 import { UsersRepository } from '../src/users.js';
 
 // The real app against the stack's real PostgreSQL, driven in-process.
 const logger = pino({ level: 'silent' });
 const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
-const identity = new IdentityAsserter('i'.repeat(32));
-const tokens = new Tokens('t'.repeat(32), 24 * 3600);
+const assertions = identityAssertions('i'.repeat(32));
+const tokens = accessTokens('t'.repeat(32), 24 * 3600);
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
@@ -24,13 +24,13 @@ beforeAll(async () => {
     logger,
   });
   app = createApp({
+    service: 'auth-service',
     logger,
     instance: 'test',
     checks: { postgres: () => db.query('select 1') },
-    users: new UsersRepository(db),
-    passwords: await Passwords.create(),
-    tokens,
-    identity,
+    assertions,
+    routes: authRoutes({ users: new UsersRepository(db), passwords: await Passwords.create(), tokens, assertions }),
+    internal: errorPages,
   });
 });
 afterAll(() => db.end());
@@ -170,7 +170,7 @@ describe('GET /api/auth/validate (the gateway forward-auth)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get(IDENTITY_HEADERS.userId)).toBe(user.id);
     expect(res.headers.get(IDENTITY_HEADERS.username)).toBe(u.username);
-    expect(await identity.verify(res.headers.get(IDENTITY_HEADERS.assertion)!)).toEqual({
+    expect(await assertions.verify(res.headers.get(IDENTITY_HEADERS.assertion)!)).toEqual({
       userId: user.id,
       username: u.username,
     });
@@ -184,7 +184,7 @@ describe('GET /api/auth/validate (the gateway forward-auth)', () => {
   ])('answers 401 JSON for %s', async (_, header) => {
     const value =
       header === 'other-key'
-        ? `Bearer ${await new Tokens('x'.repeat(32), 60).issue({ userId: 'u', username: 'n' })}`
+        ? `Bearer ${await accessTokens('x'.repeat(32), 60).sign({ userId: 'u', username: 'n' })}`
         : header;
     const res = await app.request('/api/auth/validate', { headers: value ? { authorization: value } : {} });
     expect(res.status).toBe(401);
@@ -198,7 +198,7 @@ describe('GET /api/auth/me', () => {
   it('answers the caller for a valid assertion and 401 for a bare X-User-ID', async () => {
     const u = fresh();
     const user = await json(await post('/register', u));
-    const assertion = await identity.assert({ userId: String(user.id), username: u.username });
+    const assertion = await assertions.sign({ userId: String(user.id), username: u.username });
     const ok = await app.request('/api/auth/me', {
       headers: { [IDENTITY_HEADERS.userId]: String(user.id), [IDENTITY_HEADERS.assertion]: assertion },
     });

@@ -1,9 +1,9 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { Tokens } from '../src/tokens.js';
+import { accessTokens } from '../src/tokens.js';
 
 const SECRET = 's'.repeat(40);
-const tokens = new Tokens(SECRET, 3600);
+const tokens = accessTokens(SECRET, 3600);
 const who = { userId: '6f1c1c1e-3b7c-4a53-9b3e-8a4d2f1e0c11', username: 'alice' };
 const key = new TextEncoder().encode(SECRET);
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -21,7 +21,7 @@ const fullClaims = () => ({
 
 describe('access tokens', () => {
   it('carries sub, iat, nbf, exp, iss, aud and jti, and verifies back to the user', async () => {
-    const token = await tokens.issue(who);
+    const token = await tokens.sign(who);
     const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'name', 'nbf', 'sub']);
     expect(Number(payload.exp) - Number(payload.iat)).toBe(3600);
@@ -29,7 +29,7 @@ describe('access tokens', () => {
   });
 
   it('gives every token its own jti', async () => {
-    const [a, b] = await Promise.all([tokens.issue(who), tokens.issue(who)]);
+    const [a, b] = await Promise.all([tokens.sign(who), tokens.sign(who)]);
     const jti = (t: string) =>
       (JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()) as { jti: string }).jti;
     expect(jti(a)).not.toBe(jti(b));
@@ -37,7 +37,7 @@ describe('access tokens', () => {
 
   const rejected: Array<[string, () => Promise<string>]> = [
     ['unsigned (alg: none)', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(fullClaims())}.`],
-    ['signed with another key', () => new Tokens('o'.repeat(40), 3600).issue(who)],
+    ['signed with another key', () => accessTokens('o'.repeat(40), 3600).sign(who)],
     [
       'expired',
       () =>

@@ -2,7 +2,7 @@
 // up to BENCH_SCALE_POSTS posts (once; later runs reuse them), then measures
 // GET /api/posts newest first, deep, and by author, at a fixed rate, beside a
 // single-post read of the same run as the floor.
-import { IDENTITY_HEADERS, IdentityAsserter } from '@feedmesh/common';
+import { IDENTITY_HEADERS, identityAssertions } from '@feedmesh/common';
 import {
   authorSequence,
   GLOBAL_SEQUENCE,
@@ -101,7 +101,7 @@ const gateway = env('GATEWAY_URL');
 const userId = 'bench-scale-reader';
 const direct = {
   [IDENTITY_HEADERS.userId]: userId,
-  [IDENTITY_HEADERS.assertion]: await new IdentityAsserter(env('IDENTITY_ASSERTION_KEY'), 600).assert({
+  [IDENTITY_HEADERS.assertion]: await identityAssertions(env('IDENTITY_ASSERTION_KEY'), 600).sign({
     userId,
     username: userId,
   }),

@@ -2,7 +2,7 @@
 // POST /api/posts at a fixed rate through the gateway (authenticated, so
 // forward-auth included) beside the same straight at posts-service, then the
 // gateway at a higher offered rate to see what it sustains.
-import { IDENTITY_HEADERS, IdentityAsserter } from '@feedmesh/common';
+import { IDENTITY_HEADERS, identityAssertions } from '@feedmesh/common';
 import { MEASURE_SECONDS as SECONDS, measure, WARMUP_SECONDS, type LoadResult } from './k6.js';
 import { failedCell, ms, publish, runContext } from './report.js';
 import { benchUser, env, round3 } from './setup.js';
@@ -16,7 +16,7 @@ const user = await benchUser('posts');
 const body = JSON.stringify({ title: 'Benchmark post', content: 'x'.repeat(200), tags: ['bench'] });
 const json = { 'content-type': 'application/json' };
 // Straight at the service there is no gateway to vouch for the caller: sign the assertion it would have added.
-const assertion = await new IdentityAsserter(env('IDENTITY_ASSERTION_KEY'), 300).assert({
+const assertion = await identityAssertions(env('IDENTITY_ASSERTION_KEY'), 300).sign({
   userId: user.id,
   username: user.username,
 });

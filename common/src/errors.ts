@@ -1,7 +1,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ZodError } from 'zod';
+import { z, ZodError } from 'zod';
 import type { Logger } from './logger.js';
 
 /** Machine-readable error codes; the HTTP status says the class, the code says the reason. */
@@ -22,15 +22,19 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export interface ErrorIssue {
-  path: string;
-  message: string;
-}
-
 /** The one error shape of every feedmesh response: `{"error":{"code","message","issues?"}}`. */
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; issues?: ErrorIssue[] };
-}
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(ERROR_CODES),
+      message: z.string(),
+      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+type ErrorBody = z.output<typeof errorSchema>;
+type ErrorIssue = NonNullable<ErrorBody['error']['issues']>[number];
 
 export function errorBody(code: ErrorCode, message: string, issues?: ErrorIssue[]): ErrorBody {
   return { error: issues ? { code, message, issues } : { code, message } };

@@ -1,6 +1,6 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { jsonResponse, operation } from './openapi.js';
+import { jsonResponse } from './openapi.js';
 
 /** Resolves when a dependency is usable; rejects (or times out) when it is not. */
 export type HealthCheck = () => Promise<unknown>;
@@ -50,7 +50,7 @@ async function runCheck(check: HealthCheck, timeoutMs: number) {
  */
 export function healthRoutes(instance: string, checks: Record<string, HealthCheck>, timeoutMs = 2_000): OpenAPIHono {
   const routes = new OpenAPIHono();
-  const health = {
+  const health = createRoute({
     method: 'get',
     path: '/health',
     summary: 'Every dependency of this service, checked now',
@@ -58,8 +58,8 @@ export function healthRoutes(instance: string, checks: Record<string, HealthChec
       200: jsonResponse('Every check passes', healthReport),
       503: jsonResponse('At least one check fails', healthReport),
     },
-  } as const;
-  operation(routes, health, async (c) => {
+  });
+  routes.openapi(health, async (c) => {
     const names = Object.keys(checks);
     const results = await Promise.all(names.map((n) => runCheck(checks[n]!, timeoutMs)));
     const report: HealthReport = {
@@ -69,12 +69,12 @@ export function healthRoutes(instance: string, checks: Record<string, HealthChec
     };
     return c.json(report, report.status === 'pass' ? 200 : 503);
   });
-  const live = {
+  const live = createRoute({
     method: 'get',
     path: '/health/live',
     summary: 'The process serves HTTP',
     responses: { 200: jsonResponse('Alive', liveReport) },
-  } as const;
-  operation(routes, live, (c) => c.json({ status: 'pass' as const, instance }));
+  });
+  routes.openapi(live, (c) => c.json({ status: 'pass' as const, instance }, 200));
   return routes;
 }

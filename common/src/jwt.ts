@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 
-/** A subject and the display name that travels with it. */
-export interface Principal {
-  subject: string;
-  name: string;
+/** Who a token speaks for: the user id (the JWT subject) and the name that travels with it. */
+export interface Identity {
+  userId: string;
+  username: string;
 }
 
 /**
- * HS256 JWTs for one purpose: the algorithm is pinned, issuer and audience are
- * fixed per instance (so a token made for one purpose is refused by another),
- * and every claim set on signing is required on verifying.
+ * HS256 JWTs that carry an identity, for one purpose: the algorithm is
+ * pinned, issuer and audience are fixed per instance (so a token made for one
+ * purpose is refused by another), and every claim set on signing is required
+ * on verifying. The access tokens of auth-service and the identity assertions
+ * the services trust are two instances of it.
  */
-export class HmacJwt {
+export class IdentityJwt {
   private readonly key: Uint8Array;
   private readonly required: string[];
 
@@ -24,10 +26,14 @@ export class HmacJwt {
     this.required = opts.uniqueId ? ['sub', 'iat', 'exp', 'nbf', 'jti'] : ['sub', 'iat', 'exp'];
   }
 
-  sign(p: Principal): Promise<string> {
-    const jwt = new SignJWT({ name: p.name })
+  get ttlSeconds(): number {
+    return this.opts.ttlSeconds;
+  }
+
+  sign(identity: Identity): Promise<string> {
+    const jwt = new SignJWT({ name: identity.username })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(p.subject)
+      .setSubject(identity.userId)
       .setIssuer(this.opts.issuer)
       .setAudience(this.opts.audience)
       .setIssuedAt()
@@ -36,7 +42,8 @@ export class HmacJwt {
     return jwt.sign(this.key);
   }
 
-  async verify(token: string): Promise<Principal> {
+  /** Resolves to the identity the token carries; rejects if it is forged, altered, stale or made for another purpose. */
+  async verify(token: string): Promise<Identity> {
     const { payload } = await jwtVerify(token, this.key, {
       algorithms: ['HS256'],
       issuer: this.opts.issuer,
@@ -46,6 +53,6 @@ export class HmacJwt {
     });
     if (typeof payload.sub !== 'string' || typeof payload.name !== 'string')
       throw new Error('token lacks its subject or name');
-    return { subject: payload.sub, name: payload.name };
+    return { userId: payload.sub, username: payload.name };
   }
 }

@@ -1,21 +1,11 @@
-import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
-import { z } from 'zod';
-import type { Env, Handler, MiddlewareHandler } from 'hono';
-import { ApiError, ERROR_CODES } from './errors.js';
+import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import type { z } from 'zod';
+import { ApiError, errorSchema } from './errors.js';
+import { ACCESS, type Operation } from './operation.js';
 
-/** Name of the security scheme every protected operation refers to. */
-export const BEARER_AUTH = 'bearerAuth';
-
-/** The one error shape (see `errorBody`), as the documents describe it. */
-export const errorSchema = z
-  .object({
-    error: z.object({
-      code: z.enum(ERROR_CODES),
-      message: z.string(),
-      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-    }),
-  })
-  .meta({ id: 'Error' });
+/** Name of the security scheme every operation under a bearer token refers to. */
+const BEARER_AUTH = 'bearerAuth';
 
 const errorDescriptions = {
   400: 'The request is malformed or fails validation',
@@ -31,86 +21,56 @@ const errorDescriptions = {
 
 export type ErrorStatus = keyof typeof errorDescriptions;
 
-/** `responses` entries for the error statuses an operation can answer, all with the one error shape. */
-export function errorResponses(...statuses: ErrorStatus[]) {
-  return Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      { description: errorDescriptions[s], content: { 'application/json': { schema: errorSchema } } },
-    ]),
-  );
-}
-
 /** A JSON response of one zod schema. */
 export const jsonResponse = (description: string, schema: z.ZodType) => ({
   description,
   content: { 'application/json': { schema } },
 });
 
-/** One operation of a service, in the few terms that vary between them. */
-export interface ApiRoute {
-  method: 'get' | 'post' | 'put' | 'delete';
-  path: string;
-  summary: string;
-  /** Behind the gateway's forward-auth: the bearer scheme, and a possible 401. */
-  bearer?: boolean;
-  params?: z.ZodObject;
-  /** Query parameters: their validation can answer 400. */
-  query?: z.ZodObject;
-  /** A required JSON body: reading it can answer 400, 413 and 415. */
-  body?: z.ZodType;
-  /** The success answer; without a schema it has no body. */
-  ok: { status: 200 | 201 | 204; description: string; schema?: z.ZodType };
-  /** Error statuses of the operation itself (those of the body, query and token are implied). */
-  errors?: ErrorStatus[];
-}
+const errorResponse = (status: ErrorStatus) => jsonResponse(errorDescriptions[status], errorSchema);
 
 /** The OpenAPI route of an operation, every error status it can answer documented with the one error shape. */
-export function apiRoute(r: ApiRoute): RouteConfig {
+export function openApiRoute(op: Operation): RouteConfig {
+  const access = ACCESS[op.access];
   const implied: ErrorStatus[] = [
-    ...(r.body || r.query ? [400 as const] : []),
-    ...(r.body ? [413 as const, 415 as const] : []),
-    ...(r.bearer ? [401 as const] : []),
+    ...(op.body || op.query ? [400 as const] : []),
+    ...(op.params ? [404 as const] : []),
+    ...(op.body ? [413 as const, 415 as const] : []),
+    ...access.errors,
   ];
-  const errors = [...new Set([...implied, ...(r.errors ?? [])])].sort();
+  const errors = [...new Set([...implied, ...(op.errors ?? [])])].sort();
   return {
-    method: r.method,
-    path: r.path,
-    summary: r.summary,
-    ...(r.bearer ? { security: [{ [BEARER_AUTH]: [] }] } : {}),
+    method: op.method,
+    path: op.path,
+    summary: op.summary,
+    ...(access.bearer ? { security: [{ [BEARER_AUTH]: [] }] } : {}),
     request: {
-      ...(r.params ? { params: r.params } : {}),
-      ...(r.query ? { query: r.query } : {}),
-      ...(r.body ? { body: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
+      ...(op.params ? { params: op.params } : {}),
+      ...(op.query ? { query: op.query } : {}),
+      ...(op.body ? { body: { required: true, content: { 'application/json': { schema: op.body } } } } : {}),
     },
     responses: {
-      [r.ok.status]: r.ok.schema ? jsonResponse(r.ok.description, r.ok.schema) : { description: r.ok.description },
-      ...errorResponses(...errors),
+      [op.ok.status]: op.ok.schema ? jsonResponse(op.ok.description, op.ok.schema) : { description: op.ok.description },
+      ...Object.fromEntries(errors.map((status) => [status, errorResponse(status)])),
     },
   };
 }
 
-/**
- * Adds an operation to the app's OpenAPI document and mounts its handlers on
- * exactly the documented method and path. Validation stays in the handlers
- * (`readJson`, `safeParse` of the same zod schemas), so the one error shape
- * and the strict UTF-8 reading apply as everywhere else.
- */
-export function operation<E extends Env>(
-  app: OpenAPIHono<E>,
-  route: RouteConfig,
-  ...handlers: [...MiddlewareHandler<E>[], Handler<E>]
-): void {
-  app.openAPIRegistry.registerPath(route);
-  app.on(route.method.toUpperCase(), [route.path.replaceAll(/\{(\w+)\}/g, ':$1')], ...handlers);
-}
-
 const escapeRegex = (s: string) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+
+/** The paths an OpenAPI path template (`/posts/{id}`) stands for, as the source of a regular expression. */
+export const templateRegex = (path: string) =>
+  `^${path
+    .split(/\{[^}]+\}/)
+    .map(escapeRegex)
+    .join('[^/]+')}$`;
 
 /**
  * Answers 405 with an `Allow` header when a path of the document is asked
- * with a method it does not document, before any other middleware (such as
- * `requireIdentity`, which would otherwise turn it into a 401) or the 404.
+ * with a method it does not document. Hono's own methodNotAllowed
+ * middleware cannot: it only looks at requests no route took, and
+ * `DELETE /api/posts/health` is taken by `DELETE /api/posts/:id`, where
+ * OpenAPI (and Schemathesis, checking it) rank the literal `/health` first.
  * Reads the document on the first request, once every route is mounted.
  */
 export function methodNotAllowed(app: OpenAPIHono): MiddlewareHandler {
@@ -124,12 +84,7 @@ export function methodNotAllowed(app: OpenAPIHono): MiddlewareHandler {
       byPath.set(def.route.path, methods);
     }
     return [...byPath].map(([path, methods]) => ({
-      pattern: new RegExp(
-        `^${path
-          .split(/\{[^}]+\}/)
-          .map(escapeRegex)
-          .join('[^/]+')}$`,
-      ),
+      pattern: new RegExp(templateRegex(path)),
       literal: !path.includes('{'),
       methods: methods.includes('GET') ? [...methods, 'HEAD'] : methods,
     }));
@@ -165,5 +120,3 @@ export function serveOpenApi(app: OpenAPIHono, opts: { prefix: string; title: st
     info: { title: opts.title, version: '1.0.0', description: opts.description },
   });
 }
-
-export { OpenAPIHono };

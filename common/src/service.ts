@@ -1,15 +1,11 @@
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
-import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
+import type { ServiceApp } from './app.js';
 import type { ServiceConfig } from './config.js';
-import { ConsulAgent, keepRegistered, traefikTags, type RouteSpec } from './consul.js';
-import { ApiError, errorHandler, notFoundHandler } from './errors.js';
-import { healthRoutes, type HealthCheck } from './health.js';
+import { ConsulAgent, keepRegistered } from './consul.js';
+import { traefikTags } from './gateway.js';
 import type { Logger } from './logger.js';
-import { methodNotAllowed, serveOpenApi } from './openapi.js';
 
 /**
  * Consul id of this instance. Host and port cannot be shared by two live
@@ -20,58 +16,11 @@ export function instanceId(service: string, address: string, port: number): stri
   return `${service}-${hostname()}-${address}-${port}`;
 }
 
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
-
-/**
- * The Hono app every service starts from: one error shape, JSON 404s, the
- * health routes both at `/health` (for Consul and operators) and under the
- * service's public prefix (so they can be reached through the gateway), and
- * the OpenAPI document of everything mounted under the prefix at
- * `<prefix>/openapi.json`.
- */
-export function createBaseApp(opts: {
-  logger: Logger;
-  instance: string;
-  pathPrefix: string;
-  checks: Record<string, HealthCheck>;
-  maxBodyBytes?: number;
-  /** Title and description of the service's OpenAPI document. */
-  api: { title: string; description: string };
-}): OpenAPIHono {
-  const app = new OpenAPIHono();
-  app.onError(errorHandler(opts.logger));
-  app.notFound(notFoundHandler);
-  // No route takes more than a small JSON document; cap bodies before anyone reads them.
-  app.use(
-    bodyLimit({
-      maxSize: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(
-          413,
-          'payload_too_large',
-          `request body exceeds ${opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`,
-        );
-      },
-    }),
-  );
-  app.use(methodNotAllowed(app));
-  const health = healthRoutes(opts.instance, opts.checks);
-  // The bare copy goes through a plain Hono so it stays out of the document:
-  // the gateway only reaches the prefixed one.
-  app.route('/', new Hono().route('/', health));
-  app.route(opts.pathPrefix, health);
-  serveOpenApi(app, { prefix: opts.pathPrefix, ...opts.api });
-  return app;
-}
-
 export interface RunServiceOptions {
-  name: string;
-  /** The gateway routers this service registers (see `serviceRoutes`). */
-  routes: RouteSpec[];
+  /** The app to serve; its name, instance id and gateway routers are what it registers in Consul. */
+  app: ServiceApp;
   config: ServiceConfig;
   logger: Logger;
-  /** The app to serve (a Hono app: only its `fetch` is needed). */
-  app: { fetch: (request: Request) => Response | Promise<Response> };
   /** Closes clients after the HTTP server has drained, in order. */
   close?: Array<() => Promise<unknown>>;
   /** Whether to install SIGTERM/SIGINT handlers (tests drive `stop()` themselves). */
@@ -97,7 +46,7 @@ export async function runService(opts: RunServiceOptions): Promise<RunningServic
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
-  const id = instanceId(opts.name, config.SERVICE_ADDRESS, port);
+  const id = opts.app.instance;
   logger.info({ id, host: config.HOST, port }, 'listening');
 
   const agent = new ConsulAgent(config.CONSUL_URL);
@@ -105,11 +54,11 @@ export async function runService(opts: RunServiceOptions): Promise<RunningServic
     ? keepRegistered(
         agent,
         {
-          name: opts.name,
+          name: opts.app.name,
           id,
           address: config.SERVICE_ADDRESS,
           port,
-          tags: traefikTags(opts.routes),
+          tags: traefikTags(opts.app.routers),
           checkPath: '/health/live',
         },
         logger,

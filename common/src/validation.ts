@@ -1,29 +1,61 @@
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { ApiError, zodIssues } from './errors.js';
+import type { Operation } from './operation.js';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+// application/json, with parameters only as zod-openapi's own media-type check
+// (which runs after this one) accepts them, so that every 415 reads the same:
+// no `+json` relatives, no space before `;`, each parameter `name=value`.
+const JSON_MEDIA_TYPE = /^application\/json(;\s*[a-z0-9-]+=[^;]+)*$/i;
+
 /**
- * Reads a JSON request body and validates it: 415 unless it is declared as
- * JSON, 400 for bytes that are not UTF-8 or not JSON, 400 listing every
- * schema violation. (Size is capped earlier, by the body limit of the base app.)
+ * Reads a JSON request body strictly, before zod-openapi validates it: 415
+ * unless it is declared as JSON, 400 for bytes that are not UTF-8 or not
+ * JSON. Hono's own reading would decode invalid UTF-8 into replacement
+ * characters, accept any `+json` type and answer a generic 400 for bad JSON.
+ * (Size is capped earlier, by the body limit of the app.)
  */
-export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
-  const type = c.req.header('content-type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(type)) {
+async function readJsonStrictly(c: Context): Promise<void> {
+  if (!JSON_MEDIA_TYPE.test(c.req.header('content-type') ?? '')) {
     throw new ApiError(415, 'unsupported_media_type', 'send the body as application/json');
   }
-  let value: unknown;
   try {
-    value = JSON.parse(strictUtf8.decode(await c.req.arrayBuffer()));
+    JSON.parse(strictUtf8.decode(await c.req.arrayBuffer()));
   } catch (err) {
     if (err instanceof ApiError) throw err;
     throw new ApiError(400, 'invalid_json', 'the body is not valid UTF-8 JSON');
   }
-  const result = schema.safeParse(value);
-  if (!result.success) throw new ApiError(400, 'validation_failed', 'request body is invalid', zodIssues(result.error));
-  return result.data;
+  // zod-openapi's validator then parses the same bytes (Hono keeps them) for itself:
+  // valid UTF-8 decodes alike either way, and it finds the JSON valid.
+}
+
+type ValidationResult = { success: true; target: string } | { success: false; target: string; error: z.ZodError };
+
+const readBody: MiddlewareHandler = async (c, next) => {
+  await readJsonStrictly(c);
+  await next();
+};
+
+/**
+ * The checks of an operation's input around zod-openapi's own validation:
+ * route middleware, and the hook its validators call. Every refusal is in
+ * the one error shape. A path parameter that fails its schema names nothing,
+ * so it is the operation's 404, like a well-formed id that names nothing; and
+ * the body of such an operation is read only once its path parameters are
+ * valid, so a malformed id is a 404 whatever the body.
+ */
+export function inputChecks(op: Operation) {
+  const hook = async (result: ValidationResult, c: Context): Promise<undefined> => {
+    if (!result.success) {
+      if (result.target === 'param' && op.params) throw new ApiError(404, 'not_found', op.notFound);
+      const part = result.target === 'query' ? 'query' : 'request body';
+      throw new ApiError(400, 'validation_failed', `${part} is invalid`, zodIssues(result.error));
+    }
+    if (result.target === 'param' && op.body) await readJsonStrictly(c);
+  };
+  return { middleware: op.body && !op.params ? [readBody] : [], hook };
 }
 
 /**

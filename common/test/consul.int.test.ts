@@ -1,10 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Hono } from 'hono';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, getJson, stack } from '../../test/support/stack.js';
-import { ConsulAgent, keepRegistered, pathPrefix, type ServiceRegistration } from '../src/consul.js';
+import { ServiceApp } from '../src/app.js';
+import { ConsulAgent, keepRegistered, type ServiceRegistration } from '../src/consul.js';
+import { pathPrefix } from '../src/gateway.js';
 import { runService, type RunningService } from '../src/service.js';
 import { serviceConfigShape } from '../src/config.js';
 import { z } from 'zod';
@@ -34,16 +35,12 @@ const config = {
   PORT: 0,
 };
 
-async function startTestService(name: string, app = new Hono()): Promise<RunningService> {
+const testApp = (name: string) =>
+  new ServiceApp(name, `${name}-1`, [{ router: name, rule: pathPrefix(`/test/${name}`) }]);
+
+async function startTestService(name: string, app = testApp(name)): Promise<RunningService> {
   app.get('/health/live', (c) => c.json({ status: 'pass' }));
-  const svc = await runService({
-    name,
-    routes: [{ router: name, rule: pathPrefix(`/test/${name}`) }],
-    config,
-    logger,
-    app,
-    handleSignals: false,
-  });
+  const svc = await runService({ app, config, logger, handleSignals: false });
   cleanup.push(() => svc.stop('test cleanup'));
   return svc;
 }
@@ -61,7 +58,7 @@ describe('registration in the real Consul', () => {
   it('keeps an instance in service through one check answered too slowly, and takes it out after two', async () => {
     const name = `it-slow-check-${process.pid}`;
     let stalls = 0;
-    const app = new Hono();
+    const app = testApp(name);
     app.get('/health/live', async (c) => {
       if (stalls > 0) {
         stalls--;
@@ -85,7 +82,7 @@ describe('registration in the real Consul', () => {
 
   it('deregisters on stop, and only then closes the listener after in-flight requests finish', async () => {
     const name = `it-drain-${process.pid}`;
-    const app = new Hono();
+    const app = testApp(name);
     app.get('/slow', async (c) => {
       await new Promise((r) => setTimeout(r, 500));
       return c.json({ done: true });

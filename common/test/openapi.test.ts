@@ -1,76 +1,112 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { pino } from 'pino';
-import { apiRoute, operation, OpenAPIHono } from '../src/openapi.js';
-import { createBaseApp } from '../src/service.js';
+import { createApp } from '../src/app.js';
+import { identityAssertions } from '../src/identity.js';
+import { route } from '../src/operation.js';
+
+const thing = z.object({ id: z.string() });
+const params = z.object({ id: z.string().regex(/^t\d+$/) });
 
 function testApp() {
-  const app = createBaseApp({
+  return createApp({
+    service: 'posts-service',
     logger: pino({ level: 'silent' }),
     instance: 'i-1',
-    pathPrefix: '/api/things',
     checks: {},
-    api: { title: 't', description: 'd' },
+    assertions: identityAssertions('k'.repeat(32)),
+    routes: [
+      route(
+        {
+          method: 'get',
+          path: '/{id}',
+          access: 'user',
+          summary: 'A thing',
+          params,
+          notFound: 'no such thing',
+          ok: { status: 200, description: 'A thing', schema: thing },
+        },
+        (c) => c.json({ id: c.req.valid('param').id }),
+      ),
+      route(
+        {
+          method: 'delete',
+          path: '/{id}',
+          access: 'public',
+          summary: 'Gone',
+          params,
+          notFound: 'no such thing',
+          ok: { status: 204, description: 'Gone' },
+        },
+        (c) => c.body(null, 204),
+      ),
+      route(
+        {
+          method: 'post',
+          path: '/login',
+          access: 'credentials',
+          summary: 'In',
+          body: thing,
+          ok: { status: 200, description: 'In' },
+        },
+        (c) => c.body(null, 200),
+      ),
+    ],
   });
-  const things = new OpenAPIHono();
-  const thing = z.object({ id: z.string() });
-  const params = z.object({ id: z.string() });
-  const get = apiRoute({
-    method: 'get',
-    path: '/{id}',
-    summary: 'A thing',
-    bearer: true,
-    params,
-    ok: { status: 200, description: 'A thing', schema: thing },
-    errors: [404],
-  });
-  operation(things, get, (c) => c.json({ id: c.req.param('id') ?? '' }));
-  operation(
-    things,
-    apiRoute({ method: 'delete', path: '/{id}', summary: 'Gone', params, ok: { status: 204, description: 'Gone' } }),
-    (c) => c.body(null, 204),
-  );
-  app.route('/api/things', things);
-  return app;
+}
+
+interface Doc {
+  info: { title: string; description: string };
+  paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
+  components: { securitySchemes: unknown; schemas: Record<string, unknown> };
 }
 
 describe('the OpenAPI document of a service', () => {
   it('is served under the prefix with every operation, the bearer scheme and the error shape', async () => {
-    const res = await testApp().request('/api/things/openapi.json');
+    const res = await testApp().request('/api/posts/openapi.json');
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as {
-      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
-      components: { securitySchemes: unknown; schemas: Record<string, unknown> };
-    };
+    const doc = (await res.json()) as Doc;
+    expect(doc.info.title).toBe('feedmesh posts-service');
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/api/things/health',
-      '/api/things/health/live',
-      '/api/things/{id}',
+      '/api/posts/health',
+      '/api/posts/health/live',
+      '/api/posts/login',
+      '/api/posts/{id}',
     ]);
-    expect(doc.paths['/api/things/{id}']?.get?.security).toEqual([{ bearerAuth: [] }]);
-    expect(Object.keys(doc.paths['/api/things/{id}']?.get?.responses ?? {})).toEqual(['200', '401', '404']);
     expect(doc.components.securitySchemes).toMatchObject({
       bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
     });
     expect(doc.components.schemas.Error).toBeDefined();
   });
 
+  it('puts user operations under the bearer scheme and lists the statuses their input and access imply', async () => {
+    const doc = (await (await testApp().request('/api/posts/openapi.json')).json()) as Doc;
+    const byId = doc.paths['/api/posts/{id}'];
+    expect(byId?.get?.security).toEqual([{ bearerAuth: [] }]);
+    expect(Object.keys(byId?.get?.responses ?? {})).toEqual(['200', '401', '404']);
+    expect(byId?.delete?.security).toBeUndefined();
+    expect(Object.keys(byId?.delete?.responses ?? {})).toEqual(['204', '404']);
+    const login = doc.paths['/api/posts/login']?.post;
+    expect(login?.security).toBeUndefined();
+    expect(Object.keys(login?.responses ?? {})).toEqual(['200', '400', '413', '415', '429']);
+  });
+
   it('mounts each operation on its documented method and path', async () => {
-    const res = await testApp().request('/api/things/abc');
-    expect(await res.json()).toEqual({ id: 'abc' });
+    expect((await testApp().request('/api/posts/t1', { method: 'DELETE' })).status).toBe(204);
   });
 });
 
 describe('methods a documented path does not have', () => {
   it('answer 405 JSON with the Allow header', async () => {
-    const res = await testApp().request('/api/things/abc', { method: 'PUT' });
+    const res = await testApp().request('/api/posts/t1', { method: 'PUT' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, DELETE, HEAD');
     expect(await res.json()).toMatchObject({ error: { code: 'method_not_allowed' } });
   });
 
   it('are judged by a literal path before a template that also matches it', async () => {
-    const res = await testApp().request('/api/things/health', { method: 'DELETE' });
+    // DELETE /{id} would take it otherwise: a path that only looks like an id.
+    const res = await testApp().request('/api/posts/health', { method: 'DELETE' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, HEAD');
   });

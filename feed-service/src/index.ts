@@ -1,16 +1,17 @@
 import {
+  createApp,
   createLogger,
-  IdentityAsserter,
+  identityAssertions,
   instanceId,
   loadConfigOrExit,
   runService,
   serviceKafka,
 } from '@feedmesh/common';
 import { Redis } from 'ioredis';
-import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
 import { feedConsumer } from './consumer.js';
 import { FeedStore } from './feeds.js';
+import { feedRoutes } from './routes.js';
 import { feedTopics } from './subscriptions.js';
 
 const NAME = 'feed-service';
@@ -37,21 +38,14 @@ const consumer = feedConsumer(kafka.kafka, {
 });
 
 const app = createApp({
+  service: NAME,
   logger,
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
   checks: { redis: () => redis.ping(), kafka: kafka.admin.check },
-  store,
-  identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
-  lag: () => kafka.admin.lag(config.CONSUMER_GROUP, topics.post.name),
+  assertions: identityAssertions(config.IDENTITY_ASSERTION_KEY),
+  routes: feedRoutes({ store, lag: () => kafka.admin.lag(config.CONSUMER_GROUP, topics.post.name) }),
 });
-await runService({
-  name: NAME,
-  routes: ROUTES,
-  config,
-  logger,
-  app,
-  close: [() => consumer.stop(), kafka.close, () => redis.quit()],
-});
+await runService({ app, config, logger, close: [() => consumer.stop(), kafka.close, () => redis.quit()] });
 // Reads are served even while Kafka is away; the consumer joins when it can.
 consumer.start().catch((err: unknown) => {
   logger.fatal({ err: String(err) }, 'the consumer stopped for good; exiting so the supervisor restarts the service');

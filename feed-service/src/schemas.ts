@@ -7,7 +7,7 @@ export const pageQuery = z.strictObject({
   skip: queryInt(0, 100_000, 0),
 });
 
-export const userIdParam = z
+const userIdParam = z
   .string()
   .min(1)
   .max(64)

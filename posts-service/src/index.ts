@@ -1,6 +1,7 @@
 import {
+  createApp,
   createLogger,
-  IdentityAsserter,
+  identityAssertions,
   instanceId,
   LeaderLock,
   loadConfigOrExit,
@@ -8,9 +9,9 @@ import {
   serviceKafka,
 } from '@feedmesh/common';
 import { MongoClient } from 'mongodb';
-import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
 import { Relay } from './relay.js';
+import { postRoutes } from './routes.js';
 import { PostStore } from './store.js';
 
 const NAME = 'posts-service';
@@ -34,12 +35,12 @@ const relay = new Relay({
 });
 
 const app = createApp({
+  service: NAME,
   logger,
   instance,
   checks: { mongodb: () => db.command({ ping: 1 }), kafka: kafka.admin.check },
-  store,
-  identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
-  onCommit: () => relay.nudge(),
+  assertions: identityAssertions(config.IDENTITY_ASSERTION_KEY),
+  routes: postRoutes({ store, onCommit: () => relay.nudge() }),
 });
 relay.start();
 // A one-off for databases from before listing positions; it may take a while, so it runs beside the service.
@@ -47,11 +48,4 @@ store.placeUnplaced().then(
   (placed) => placed > 0 && logger.info({ placed }, 'gave listing positions to posts written before listings had them'),
   (err: unknown) => logger.error({ err: String(err) }, 'could not place older posts; retried at the next start'),
 );
-await runService({
-  name: NAME,
-  routes: ROUTES,
-  config,
-  logger,
-  app,
-  close: [() => relay.stop(), kafka.close, () => mongo.close()],
-});
+await runService({ app, config, logger, close: [() => relay.stop(), kafka.close, () => mongo.close()] });

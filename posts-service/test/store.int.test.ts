@@ -1,10 +1,10 @@
-import { IDENTITY_HEADERS, IdentityAsserter } from '@feedmesh/common';
+import { createApp, IDENTITY_HEADERS, identityAssertions } from '@feedmesh/common';
 import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stack } from '../../test/support/stack.js';
-import { createApp } from '../src/app.js';
 import { Positions, PAGE_SIZE, type SlotDoc } from '../src/positions.js';
+import { postRoutes } from '../src/routes.js';
 import { eventKey, PostStore, toDoc } from '../src/store.js';
 
 // The real app against the stack's real MongoDB-protocol server, in a
@@ -12,19 +12,19 @@ import { eventKey, PostStore, toDoc } from '../src/store.js';
 const mongo = new MongoClient(stack.mongodbUrl);
 const db = mongo.db(`posts_test_${process.pid}_${Date.now().toString(36)}`);
 const store = new PostStore(db);
-const identity = new IdentityAsserter('i'.repeat(32));
+const assertions = identityAssertions('i'.repeat(32));
 let commits = 0;
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
   await store.ensureIndexes();
   app = createApp({
+    service: 'posts-service',
     logger: pino({ level: 'silent' }),
     instance: 't',
     checks: { mongodb: async () => undefined, kafka: async () => undefined },
-    store,
-    identity,
-    onCommit: () => commits++,
+    assertions,
+    routes: postRoutes({ store, onCommit: () => commits++ }),
   });
 });
 afterAll(async () => {
@@ -35,7 +35,7 @@ afterAll(async () => {
 async function as(user: string, method: string, path = '', body?: unknown) {
   const headers: Record<string, string> = {
     [IDENTITY_HEADERS.userId]: user,
-    [IDENTITY_HEADERS.assertion]: await identity.assert({ userId: user, username: user }),
+    [IDENTITY_HEADERS.assertion]: await assertions.sign({ userId: user, username: user }),
   };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await app.request(`/api/posts${path}`, {

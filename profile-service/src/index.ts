@@ -1,15 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import {
+  createApp,
   createLogger,
-  IdentityAsserter,
+  identityAssertions,
   instanceId,
   loadConfigOrExit,
   openPostgres,
   runService,
 } from '@feedmesh/common';
-import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
 import { ProfilesRepository } from './profiles.js';
+import { profileRoutes } from './routes.js';
 
 const NAME = 'profile-service';
 const config = loadConfigOrExit(NAME, configSchema);
@@ -22,10 +23,11 @@ const db = await openPostgres({
 });
 
 const app = createApp({
+  service: NAME,
   logger,
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
   checks: { postgres: () => db.query('select 1') },
-  profiles: new ProfilesRepository(db),
-  identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
+  assertions: identityAssertions(config.IDENTITY_ASSERTION_KEY),
+  routes: profileRoutes(new ProfilesRepository(db)),
 });
-await runService({ name: NAME, routes: ROUTES, config, logger, app, close: [() => db.end()] });
+await runService({ app, config, logger, close: [() => db.end()] });

@@ -1,17 +1,6 @@
 import { isoColumn } from '@feedmesh/common';
 import type pg from 'pg';
-import type { CreateProfile, UpdateProfile } from './schemas.js';
-
-export interface Profile {
-  user_id: string;
-  display_name: string;
-  bio: string | null;
-  avatar_url: string | null;
-  location: string | null;
-  website: string | null;
-  created_at: string;
-  updated_at: string;
-}
+import type { CreateProfile, Profile, UpdateProfile } from './schemas.js';
 
 const COLUMNS = `user_id, display_name, bio, avatar_url, location, website, ${isoColumn('created_at')}, ${isoColumn('updated_at')}`;
 const EDITABLE = ['display_name', 'bio', 'avatar_url', 'location', 'website'] as const;

@@ -42,7 +42,7 @@ export const updateProfileBody = z
 export type CreateProfile = z.output<typeof createProfileBody>;
 export type UpdateProfile = z.output<typeof updateProfileBody>;
 
-export const userIdParam = z.uuid();
+const userIdParam = z.uuid();
 
 export const profile = z
   .object({
@@ -56,5 +56,7 @@ export const profile = z
     updated_at: z.iso.datetime({ offset: true }),
   })
   .meta({ id: 'Profile' });
+
+export type Profile = z.output<typeof profile>;
 
 export const profileParams = z.object({ userId: userIdParam });

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { IDENTITY_HEADERS, IdentityAsserter, migrate } from '@feedmesh/common';
+import { createApp, IDENTITY_HEADERS, identityAssertions, migrate } from '@feedmesh/common';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stack } from '../../test/support/stack.js';
-import { createApp } from '../src/app.js';
 import { ProfilesRepository } from '../src/profiles.js';
+import { profileRoutes } from '../src/routes.js';
 
 // The real app against the stack's real PostgreSQL, driven in-process.
 const logger = pino({ level: 'silent' });
 const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
-const identity = new IdentityAsserter('i'.repeat(32));
+const assertions = identityAssertions('i'.repeat(32));
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
@@ -22,11 +22,12 @@ beforeAll(async () => {
     logger,
   });
   app = createApp({
+    service: 'profile-service',
     logger,
     instance: 'test',
     checks: { postgres: () => db.query('select 1') },
-    profiles: new ProfilesRepository(db),
-    identity,
+    assertions,
+    routes: profileRoutes(new ProfilesRepository(db)),
   });
 });
 afterAll(() => db.end());
@@ -34,7 +35,7 @@ afterAll(() => db.end());
 async function as(userId: string, method: string, path = '', body?: unknown) {
   const headers: Record<string, string> = {
     [IDENTITY_HEADERS.userId]: userId,
-    [IDENTITY_HEADERS.assertion]: await identity.assert({ userId, username: 'someone' }),
+    [IDENTITY_HEADERS.assertion]: await assertions.sign({ userId, username: 'someone' }),
   };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await app.request(`/api/profile${path}`, {
@@ -112,7 +113,7 @@ describe('the caller profile', () => {
     expect(bad.body.error?.code).toBe('validation_failed');
     const headers = {
       [IDENTITY_HEADERS.userId]: me,
-      [IDENTITY_HEADERS.assertion]: await identity.assert({ userId: me, username: 'x' }),
+      [IDENTITY_HEADERS.assertion]: await assertions.sign({ userId: me, username: 'x' }),
     };
     const wrongType = await app.request('/api/profile', {
       method: 'POST',

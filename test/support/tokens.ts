@@ -1,4 +1,4 @@
-import { IdentityAsserter } from '@feedmesh/common';
+import { identityAssertions } from '@feedmesh/common';
 import { SignJWT } from 'jose';
 import { stack } from './stack.js';
 import type { TestUser } from './gateway.js';
@@ -46,7 +46,7 @@ export function badTokens(holder: () => TestUser): Array<[string, () => Promise<
     ['without an expiry', async () => hs256(Object.fromEntries(Object.entries(claims()).filter(([k]) => k !== 'exp')))],
     [
       'an identity assertion instead of an access token',
-      () => new IdentityAsserter(stack.identityKey).assert({ userId: holder().id, username: holder().username }),
+      () => identityAssertions(stack.identityKey).sign({ userId: holder().id, username: holder().username }),
     ],
   ];
 }
