@@ -1,7 +1,8 @@
 // Rebuilds every feed from the event log, for when Redis is lost:
 //   stack/mesh feed-rebuild   (stops feed-service, runs this, starts it again)
 // With feed-service stopped, it wipes the feed keys and rewinds the
-// consumer group to the start of posts-events; the service then replays the
+// consumer group to the start of its topic (mesh.json's `rebuild` names both,
+// and they are the config's defaults); the service then replays the
 // whole log on start. Nothing but Redis and Kafka is read.
 import { createKafka, createLogger, loadConfigOrExit } from '@feedmesh/common';
 import { Redis } from 'ioredis';
