@@ -1,8 +1,13 @@
-import { manifest } from '@feedmesh/common';
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { manifest, manifestSchema } from '@feedmesh/common';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoDir } from './support/stack.js';
 
 // What reads mesh.json outside the services' code agrees with it: each
-// service's config schema.
+// service's config schema, and the topic layout the stack and compose create.
 
 interface Field {
   safeParse(value: unknown): { success: boolean; data?: unknown };
@@ -42,4 +47,42 @@ it('consumes, by default, with the group and topic a rebuild rewinds', async () 
     expect(values, name).toContain(rebuild.group);
     expect(values, name).toContain(rebuild.topic);
   }
+});
+
+describe('stack/kafka/mesh-topics.sh list', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-topics-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const layout = (file: string) =>
+    execFileSync(`${repoDir}stack/kafka/mesh-topics.sh`, ['list', file], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'));
+
+  it("lays out each of mesh.json's topics and its dead-letter topic, with the topic's partitions", () => {
+    const want = Object.entries(manifest.topics).flatMap(([name, t]) => [
+      [name, String(t.partitions), t.retention === 'forever' ? 'retention.ms=-1' : 'cleanup.policy=compact'],
+      [t.deadLetter, String(t.partitions), 'retention.ms=-1'],
+    ]);
+    expect(layout(`${repoDir}mesh.json`)).toEqual(want);
+  });
+
+  it('compacts a compact topic, and keeps everything its dead letters get', () => {
+    const withCompact = structuredClone(manifest);
+    withCompact.topics['users-latest'] = {
+      description: 'The latest state of each user.',
+      events: 'user',
+      key: 'user id',
+      partitions: 6,
+      retention: 'compact',
+      deadLetter: 'users-latest.dlq',
+    };
+    const file = join(dir, 'mesh.json');
+    writeFileSync(file, JSON.stringify(manifestSchema.parse(withCompact)));
+    expect(layout(file)).toEqual(
+      expect.arrayContaining([
+        ['users-latest', '6', 'cleanup.policy=compact'],
+        ['users-latest.dlq', '6', 'retention.ms=-1'],
+      ]),
+    );
+  });
 });
