@@ -46,6 +46,12 @@ describe('go_binary', () => {
     expect(readdirSync(`${cache}/bin`)).toEqual([]);
   });
 
+  it('accepts the version among other words, and no longer or shorter one', () => {
+    expect(goBinary('demo-1 v1 (go1.24)', 'v1')).toMatchObject({ status: 0, builds: 1 });
+    expect(goBinary('demo-1 v1 (go1.24)', 'v1')).toMatchObject({ status: 0, builds: 1 });
+    expect(goBinary('demo v1.1', 'demo v1').status).not.toBe(0);
+  });
+
   it('builds again when the cached binary no longer reports the version', () => {
     goBinary('demo v1');
     writeFileSync(`${cache}/bin/demo-1`, '#!/bin/sh\necho "demo v0"\n');

@@ -10,4 +10,5 @@ build() { # out-dir
   GOBIN="$1" go install -trimpath -ldflags "-s -w" "go.k6.io/k6@v$K6_VERSION"
 }
 
-go_binary k6 "k6-$K6_VERSION" "k6 v$K6_VERSION" build version
+# k6 names itself after its file (k6-<version> in the cache): only the version is expected.
+go_binary k6 "k6-$K6_VERSION" "v$K6_VERSION" build version

@@ -2,9 +2,10 @@
 # clone reuses it. Sourced after common.sh, never executed.
 # shellcheck shell=bash
 
-# Usage: go_binary <name> <cache file> <expected version line> <build function> [probe args...]
+# Usage: go_binary <name> <cache file> <expected version> <build function> [probe args...]
 # Prints the path of $FEEDMESH_CACHE/bin/<cache file>, building it first unless
-# it is there and its probe (default `version`) starts with the expected line.
+# it is there and the first line of its probe (default `version`) holds the
+# expected words (`Consul v1.22.7`).
 # <build function> is called with an empty directory and must leave the
 # program there as <name>; nothing reaches the cache unless it reports the
 # expected version, so an interrupted or wrong build is never reused.
@@ -30,13 +31,14 @@ go_binary() {
   echo "$bin"
 }
 
-# Usage: reports_version <expected line> <binary> [args...]
-# The first line the binary prints is the expected one, or starts with it and a space.
+# Usage: reports_version <expected words> <binary> [args...]
+# The first line the binary prints holds the expected words, whole: a tool may
+# add its build details, or name itself after its file (k6 does: `k6-1.8.1 v1.8.1 (go…)`).
 reports_version() {
   local want="$1" got; shift
   got="$("$@" 2>/dev/null)" || return 1
   got="${got%%$'\n'*}"
-  [[ $got == "$want" || $got == "$want "* ]]
+  [[ " $got " == *" $want "* ]]
 }
 
 # Usage: wrapper_requires <module dir> <module> <version>
