@@ -75,7 +75,8 @@ describe('posts through the gateway', () => {
         items.find((i) => i.id === ids[0])?.content === 'changed during outage'
       );
     }, 30_000);
-  });
+    // Stopping and starting the Kafka JVM alone takes 20-40 s on a loaded 2-core machine.
+  }, 150_000);
 });
 
 describe('a crash between the commit and the rest of the request', () => {

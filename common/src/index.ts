@@ -1,5 +1,6 @@
 export * from './config.js';
 export * from './consul.js';
+export * from './consumer.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './health.js';

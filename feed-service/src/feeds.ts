@@ -1,20 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { PostEvent } from '@feedmesh/common';
+import type { PostEvent, PostSnapshot } from '@feedmesh/common';
 import type { Redis } from 'ioredis';
 
 const applyScript = readFileSync(new URL('../lua/apply-post-event.lua', import.meta.url), 'utf8');
 
-/** One entry of a feed: the post as of its latest applied change. */
-export interface FeedItem {
-  id: string;
-  author_id: string;
-  title: string;
-  content: string;
-  tags: string[];
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
+/** One entry of a feed: the post as of its latest applied change, exactly as the events carry it. */
+type FeedItem = PostSnapshot;
 
 export interface FeedCaps {
   global: number;

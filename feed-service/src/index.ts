@@ -9,8 +9,9 @@ import {
 import { Redis } from 'ioredis';
 import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
-import { FeedConsumer } from './consumer.js';
+import { feedConsumer } from './consumer.js';
 import { FeedStore } from './feeds.js';
+import { feedTopics } from './subscriptions.js';
 
 const NAME = 'feed-service';
 const config = loadConfigOrExit(NAME, configSchema);
@@ -26,12 +27,13 @@ const store = new FeedStore(
 );
 
 const kafka = serviceKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
-const consumer = new FeedConsumer(kafka.kafka, {
+const topics = feedTopics(config);
+const consumer = feedConsumer(kafka.kafka, {
   store,
+  topics,
   deadLetters: kafka.publisher,
   logger: logger.child({ component: 'consumer' }),
   groupId: config.CONSUMER_GROUP,
-  topic: config.FEED_TOPIC,
 });
 
 const app = createApp({
@@ -40,7 +42,7 @@ const app = createApp({
   checks: { redis: () => redis.ping(), kafka: kafka.admin.check },
   store,
   identity: new IdentityAsserter(config.IDENTITY_ASSERTION_KEY),
-  lag: () => kafka.admin.lag(config.CONSUMER_GROUP, config.FEED_TOPIC),
+  lag: () => kafka.admin.lag(config.CONSUMER_GROUP, topics.post.name),
 });
 await runService({
   name: NAME,
