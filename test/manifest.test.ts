@@ -40,12 +40,12 @@ describe.each(Object.entries(manifest.services))('%s config', (name, service) =>
   });
 });
 
-it('consumes, by default, with the group and topic a rebuild rewinds', async () => {
-  for (const [name, { rebuild }] of Object.entries(manifest.services)) {
+it('consumes, by default, what a rebuild rewinds: its group, on the topics it consumes', async () => {
+  for (const [name, { rebuild, consumes }] of Object.entries(manifest.services)) {
     if (!rebuild) continue;
     const values = Object.values(defaults(await configOf(name)));
     expect(values, name).toContain(rebuild.group);
-    expect(values, name).toContain(rebuild.topic);
+    for (const topic of consumes) expect(values, name).toContain(topic);
   }
 });
 

@@ -33,10 +33,11 @@ const serviceSchema = z.strictObject({
   /** Run once the mesh is up (`stack/mesh up`), with the service's environment; must be idempotent. */
   setup: script.optional(),
   /**
-   * State the service can rebuild from a topic (`stack/mesh <name>-rebuild`): with the service
-   * stopped, `script` wipes it and rewinds `group` on `topic`; the service replays it on start.
+   * State the service can rebuild from what it consumes (`stack/mesh <name>-rebuild`): with the
+   * service stopped, `script` wipes it and rewinds `group` on every topic it consumes; the
+   * service replays them on start.
    */
-  rebuild: z.strictObject({ script, group: z.string().min(1), topic: topicName }).optional(),
+  rebuild: z.strictObject({ script, group: z.string().min(1) }).optional(),
 });
 
 const topicSchema = z.strictObject({
@@ -65,11 +66,11 @@ export const manifestSchema = z
         if (!(store in m.stores))
           ctx.addIssue({ code: 'custom', path: ['services', name, 'stores'], message: `unknown store ${store}` });
       }
-      if (service.rebuild && !service.consumes.includes(service.rebuild.topic)) {
+      if (service.rebuild && service.consumes.length === 0) {
         ctx.addIssue({
           code: 'custom',
-          path: ['services', name, 'rebuild', 'topic'],
-          message: `rebuilds from ${service.rebuild.topic}, which it does not consume`,
+          path: ['services', name, 'rebuild'],
+          message: 'a rebuild replays what the service consumes, and it consumes nothing',
         });
       }
       for (const topic of [...service.produces, ...service.consumes]) {

@@ -29,10 +29,10 @@ describe('mesh.json', () => {
     expect(manifestSchema.safeParse(broken).success).toBe(false);
   });
 
-  it('refuses a rebuild from a topic the service does not consume', () => {
+  it('refuses a rebuild by a service that consumes nothing', () => {
     const broken = structuredClone(manifest);
-    const service = Object.values(broken.services).find((s) => s.produces.length > 0)!;
-    service.rebuild = { script: 'dist/rebuild.js', group: 'g', topic: service.produces[0]! };
+    const service = Object.values(broken.services).find((s) => s.consumes.length === 0)!;
+    service.rebuild = { script: 'dist/rebuild.js', group: 'g' };
     expect(manifestSchema.safeParse(broken).success).toBe(false);
   });
 

@@ -1,8 +1,8 @@
-import { csvList, identityKeySchema, serviceConfigShape, serviceManifest } from '@feedmesh/common';
+import { csvList, identityKeySchema, serviceConfigShape, serviceManifest, topicFor } from '@feedmesh/common';
 import { z } from 'zod';
 
 const self = serviceManifest('feed-service');
-// The live feed's group and topic are the ones `stack/mesh feed-rebuild` rewinds and waits on.
+// The live feed's group is the one `stack/mesh feed-rebuild` rewinds and waits on.
 const { rebuild } = self;
 if (!rebuild) throw new Error('mesh.json: feed-service declares no rebuild');
 
@@ -14,7 +14,7 @@ export const configSchema = z.object({
   IDENTITY_ASSERTION_KEY: identityKeySchema,
   CONSUMER_GROUP: z.string().min(1).default(rebuild.group),
   /** Topic and Redis key prefix: other values let a second feed (a benchmark's) run beside the live one. */
-  FEED_TOPIC: z.string().min(1).default(rebuild.topic),
+  FEED_TOPIC: z.string().min(1).default(topicFor('post').name),
   FEED_KEY_PREFIX: z.string().min(1).default('feed'),
   FEED_GLOBAL_CAP: z.coerce.number().int().min(1).max(100_000).default(1000),
   FEED_USER_CAP: z.coerce.number().int().min(1).max(100_000).default(100),
