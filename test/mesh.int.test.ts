@@ -149,6 +149,16 @@ process.exit(process.env.SETUP_FAIL ? 3 : 0);
     });
   });
 
+  it("keeps to the offset of the clone's own stack when given none", async () => {
+    mkdirSync(`${root}/.run`, { recursive: true });
+    writeFileSync(`${root}/.run/stack.env`, 'FEEDMESH_PORT_OFFSET=11\n');
+    await promisify(execFile)(`${root}/stack/mesh`, ['setup'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SETUP_OUT: out },
+    });
+    expect((JSON.parse(readFileSync(out, 'utf8')) as { PORT: string }).PORT).toBe('6010');
+    rmSync(`${root}/.run`, { recursive: true });
+  });
+
   it('offers a rebuild only where mesh.json declares one', async () => {
     await expect(mesh(['demo-rebuild'])).rejects.toMatchObject({
       stderr: expect.stringContaining('no command demo-rebuild'),
