@@ -2,7 +2,8 @@
 # One image recipe for the four services: they share the workspace layout,
 # the build and the runtime, so a copy per service would only drift apart.
 #   docker build --build-arg SERVICE=auth-service -t feedmesh/auth-service .
-# docker-compose.yml builds each service with its own SERVICE and PORT.
+# docker-compose.yml builds each service with its own SERVICE. Its port is
+# the one mesh.json gives it (the service's default; PORT overrides it).
 
 ARG NODE_IMAGE=node:20.20-bookworm-slim
 
@@ -21,8 +22,7 @@ RUN npx tsc -b ${SERVICE} \
 
 FROM ${NODE_IMAGE} AS runtime
 ARG SERVICE
-ARG PORT
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=${PORT} SERVICE_FILE=/app/${SERVICE}/dist/index.js
+ENV NODE_ENV=production HOST=0.0.0.0 FEEDMESH_SERVICE=${SERVICE} SERVICE_FILE=/app/${SERVICE}/dist/index.js
 WORKDIR /app
 COPY --from=build /src/package.json /src/mesh.json ./
 COPY --from=build /src/node_modules node_modules
@@ -32,7 +32,8 @@ COPY --from=build /src/common/dist common/dist
 COPY --from=build /src/${SERVICE} ${SERVICE}
 # The official node image ships an unprivileged `node` user.
 USER node
-EXPOSE ${PORT}
-HEALTHCHECK --interval=5s --timeout=2s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# The port the service listens on: PORT if set, else its own in mesh.json.
+HEALTHCHECK --interval=5s --timeout=2s --start-period=10s --retries=3 CMD ["node", "-e", \
+  "const port = process.env.PORT || require('/app/mesh.json').services[process.env.FEEDMESH_SERVICE].port; \
+fetch(`http://127.0.0.1:${port}/health/live`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["sh", "-c", "exec node \"$SERVICE_FILE\""]

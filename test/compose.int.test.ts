@@ -1,48 +1,45 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { manifest } from '@feedmesh/common';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { repoDir } from './support/stack.js';
 
 // Nothing here can run containers, so docker-compose.yml is checked two ways:
 // by a real Compose implementation (Debian's docker-compose, installed by
-// stack/mesh) and by the rules this project holds its compose file to.
+// stack/mesh) and by the rules this project holds its compose file to, the
+// first of which is that it agrees with mesh.json.
 
 interface ComposeService {
   image?: string;
-  build?: { context: string; args?: Record<string, string> };
+  build?: string | { context: string; args?: Record<string, string> };
+  entrypoint?: string[];
+  environment?: Record<string, string>;
   healthcheck?: unknown;
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
   restart?: string;
 }
-const compose = parse(readFileSync(`${repoDir}docker-compose.yml`, 'utf8')) as {
+const composeText = readFileSync(`${repoDir}docker-compose.yml`, 'utf8');
+// merge: the services share their environment through `<<:` anchors.
+const compose = parse(composeText, { merge: true }) as {
   services: Record<string, ComposeService>;
   volumes: Record<string, unknown>;
 };
 const services = Object.entries(compose.services);
+const meshServices = Object.entries(manifest.services);
+const stores = Object.keys(manifest.stores);
 const oneShot = new Set(['kafka-init']);
+const service = (name: string) => compose.services[name] ?? {};
 
 describe('docker-compose.yml', () => {
   it('is valid for docker-compose', () => {
     execFileSync('docker-compose', ['-f', `${repoDir}docker-compose.yml`, 'config', '-q'], { stdio: 'pipe' });
   });
 
-  it('runs the whole mesh: gateway, discovery, every store and the four services', () => {
+  it("runs the whole mesh: gateway, discovery, mesh.json's stores and services, and the topics' one-shot", () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      [
-        'auth-service',
-        'consul',
-        'feed-service',
-        'kafka',
-        'kafka-init',
-        'mongodb',
-        'postgres',
-        'posts-service',
-        'profile-service',
-        'redis',
-        'traefik',
-      ].sort(),
+      [...meshServices.map(([name]) => name), ...stores, 'consul', 'traefik', 'kafka-init'].sort(),
     );
   });
 
@@ -53,10 +50,54 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('builds each service from the repository Dockerfile', () => {
-    for (const name of ['auth-service', 'profile-service', 'posts-service', 'feed-service']) {
-      expect(compose.services[name]?.build?.args?.SERVICE).toBe(name);
+  it('builds each service from the repository Dockerfile, which gives it its port from mesh.json', () => {
+    for (const [name, { port }] of meshServices) {
+      expect(service(name).build, name).toEqual({ context: '.', args: { SERVICE: name } });
+      // The image's default is the manifest's port; an override could only restate or contradict it.
+      expect(service(name).environment?.PORT ?? String(port), name).toBe(String(port));
     }
+  });
+
+  it("gives each service the address of its own stores only, under mesh.json's names, and its secrets", () => {
+    for (const [name, s] of meshServices) {
+      const env = service(name).environment ?? {};
+      for (const [store, { env: variable }] of Object.entries(manifest.stores)) {
+        expect(variable in env, `${name} ${variable}`).toBe(s.stores.includes(store));
+      }
+      for (const secret of s.secrets) expect(env[secret], `${name} ${secret}`).toBeTruthy();
+      expect(env.SERVICE_ADDRESS, name).toBe(name);
+      expect(env.IDENTITY_ASSERTION_KEY, name).toBeTruthy();
+    }
+  });
+
+  it('starts each service after its stores are healthy, and its topics created', () => {
+    for (const [name, s] of meshServices) {
+      const deps = service(name).depends_on ?? {};
+      for (const store of s.stores) expect(deps[store]?.condition, `${name} -> ${store}`).toBe('service_healthy');
+      const hasTopics = s.produces.length + s.consumes.length > 0;
+      expect(deps['kafka-init']?.condition, `${name} -> kafka-init`).toBe(
+        hasTopics ? 'service_completed_successfully' : undefined,
+      );
+      expect(deps.consul?.condition, `${name} -> consul`).toBe('service_healthy');
+    }
+  });
+
+  it("creates mesh.json's topics with the native stack's script, and names none itself", () => {
+    const init = service('kafka-init');
+    expect(init.build).toBe('./stack/kafka');
+    expect(init.volumes).toEqual(
+      expect.arrayContaining([
+        './stack/kafka/mesh-topics.sh:/feedmesh/mesh-topics.sh:ro',
+        './mesh.json:/feedmesh/mesh.json:ro',
+      ]),
+    );
+    expect(init.entrypoint).toEqual(['bash', '/feedmesh/mesh-topics.sh', 'create', '/feedmesh/mesh.json']);
+    expect(init.environment?.KAFKA_TOPICS).toMatch(/kafka-topics\.sh --bootstrap-server kafka:9092$/);
+    for (const [topic, { deadLetter }] of Object.entries(manifest.topics)) {
+      expect(composeText).not.toContain(topic);
+      expect(composeText).not.toContain(deadLetter);
+    }
+    expect(service('kafka').environment).not.toHaveProperty('KAFKA_NUM_PARTITIONS');
   });
 
   it('gives every long-running container a healthcheck and waits on conditions, not start order', () => {
@@ -70,8 +111,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('keeps data in named volumes', () => {
-    for (const name of ['postgres', 'mongodb', 'redis', 'kafka', 'consul']) {
-      const named = (compose.services[name]?.volumes ?? []).map((v) => v.split(':')[0]);
+    for (const name of [...stores, 'consul']) {
+      const named = (service(name).volumes ?? []).map((v) => v.split(':')[0]);
       expect(
         named.some((v) => v && v in compose.volumes),
         name,
@@ -80,13 +121,13 @@ describe('docker-compose.yml', () => {
   });
 
   it('mounts the same gateway and Consul files the native stack uses', () => {
-    expect(compose.services.traefik?.volumes).toEqual(
+    expect(service('traefik').volumes).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^\.\/api_gateway\/traefik\.yml:/),
         expect.stringMatching(/^\.\/api_gateway\/dynamic\.yml:/),
       ]),
     );
-    expect(compose.services.consul?.volumes).toEqual(
+    expect(service('consul').volumes).toEqual(
       expect.arrayContaining([expect.stringMatching(/^\.\/service_discovery\/consul\.hcl:/)]),
     );
   });
@@ -94,9 +135,24 @@ describe('docker-compose.yml', () => {
 
 describe('Dockerfile', () => {
   const dockerfile = readFileSync(`${repoDir}Dockerfile`, 'utf8');
+  const lastUser = (text: string) => text.match(/^USER (\S+)$/gm)?.at(-1);
+
   it('is multi-stage and runs as an unprivileged user', () => {
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
     const lastStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     expect(lastStage).toMatch(/^USER node$/m);
+  });
+
+  it('takes no port: the service and its healthcheck read it from mesh.json', () => {
+    expect(dockerfile).not.toMatch(/^ARG PORT/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/src\/package\.json \/src\/mesh\.json/m);
+    expect(dockerfile).toMatch(/require\('\/app\/mesh\.json'\)\.services\[process\.env\.FEEDMESH_SERVICE\]\.port/);
+  });
+
+  it("kafka-init's image adds jq to Kafka's and runs unprivileged", () => {
+    const init = readFileSync(`${repoDir}stack/kafka/Dockerfile`, 'utf8');
+    expect(init).toMatch(new RegExp(`^FROM ${service('kafka').image?.replace(/\./g, '\\.')}$`, 'm'));
+    expect(init).toMatch(/apk add .*\bjq\b/);
+    expect(lastUser(init)).toBe('USER appuser');
   });
 });

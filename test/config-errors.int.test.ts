@@ -1,14 +1,17 @@
+import { manifest } from '@feedmesh/common';
 import { describe, expect, it } from 'vitest';
 import { spawnService } from './support/process.js';
 
 // Each built service, started with a broken environment, must refuse to start
 // with a readable list of problems and the EX_CONFIG status, never a stack trace.
-const required: Record<string, string[]> = {
-  'auth-service': ['DATABASE_URL', 'JWT_SECRET', 'IDENTITY_ASSERTION_KEY'],
-  'profile-service': ['DATABASE_URL', 'IDENTITY_ASSERTION_KEY'],
-  'posts-service': ['MONGODB_URL', 'KAFKA_BROKERS', 'IDENTITY_ASSERTION_KEY'],
-  'feed-service': ['REDIS_URL', 'KAFKA_BROKERS', 'IDENTITY_ASSERTION_KEY'],
-};
+// What it requires is what mesh.json gives it: its stores' addresses and its
+// secrets, and the identity key every service verifies with.
+const required = Object.fromEntries(
+  Object.entries(manifest.services).map(([name, s]) => [
+    name,
+    [...s.stores.map((store) => manifest.stores[store]!.env), ...s.secrets, 'IDENTITY_ASSERTION_KEY'],
+  ]),
+);
 
 describe.each(Object.entries(required))('%s with a bad environment', (name, vars) => {
   it('exits 78 naming every missing or invalid variable', async () => {

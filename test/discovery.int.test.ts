@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '@feedmesh/common';
+import { freePort, serviceManifest } from '@feedmesh/common';
 import { spawnService, type SpawnedService } from './support/process.js';
 import { eventually, getJson, stack } from './support/stack.js';
 
 // Extra instances of auth-service, started and stopped by the test itself, so
 // the supervised instances of the stack are never touched.
 const NAME = 'auth-service';
+const { prefix } = serviceManifest(NAME);
 const started: SpawnedService[] = [];
 
 afterEach(async () => {
@@ -33,7 +34,7 @@ async function consulStatus(id: string): Promise<string | undefined> {
 }
 async function routedUrls(): Promise<string[]> {
   const { status, body } = await getJson<{ loadBalancer?: { servers?: Array<{ url: string }> } }>(
-    `${stack.traefikApiUrl}/api/http/services/auth-service@consulcatalog`,
+    `${stack.traefikApiUrl}/api/http/services/${NAME}@consulcatalog`,
   );
   return status === 200 ? (body.loadBalancer?.servers ?? []).map((s) => s.url) : [];
 }
@@ -42,7 +43,7 @@ const urlOf = (svc: SpawnedService) => `http://127.0.0.1:${svc.port}`;
 async function instancesSeenThroughGateway(requests: number) {
   const seen = new Map<string, number>();
   for (let i = 0; i < requests; i++) {
-    const { status, body } = await getJson<{ instance: string }>(`${stack.gatewayUrl}/api/auth/health/live`);
+    const { status, body } = await getJson<{ instance: string }>(`${stack.gatewayUrl}${prefix}/health/live`);
     expect(status).toBe(200);
     seen.set(body.instance, (seen.get(body.instance) ?? 0) + 1);
   }
@@ -69,7 +70,7 @@ describe('service discovery through Consul and Traefik', () => {
     let running = true;
     const load = (async () => {
       while (running) {
-        const res = await fetch(`${stack.gatewayUrl}/api/auth/health/live`).catch(() => undefined);
+        const res = await fetch(`${stack.gatewayUrl}${prefix}/health/live`).catch(() => undefined);
         sent++;
         if (res?.status !== 200) failures++;
         await res?.body?.cancel();

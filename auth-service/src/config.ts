@@ -1,8 +1,8 @@
-import { identityKeySchema, secretSchema, serviceConfigShape } from '@feedmesh/common';
+import { identityKeySchema, secretSchema, serviceConfigShape, serviceManifest } from '@feedmesh/common';
 import { z } from 'zod';
 
 export const configSchema = z.object({
-  ...serviceConfigShape({ port: 5001 }),
+  ...serviceConfigShape(serviceManifest('auth-service')),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   /** Signs the access tokens handed to clients. */
   JWT_SECRET: secretSchema('the access-token signing secret'),

@@ -34,7 +34,8 @@ const port = z.coerce.number().int().min(1).max(65535);
 
 /**
  * The variables every service understands. Spread it into a service's own
- * `z.object({...})` so there is still exactly one schema per service.
+ * `z.object({...})` so there is still exactly one schema per service; the
+ * default port is the service's own in mesh.json (`serviceManifest(name)`).
  */
 export function serviceConfigShape(defaults: { port: number }) {
   return {

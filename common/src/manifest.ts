@@ -2,13 +2,21 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
- * The mesh's services and topics, from `mesh.json` at the top of the
+ * The mesh's stores, services and topics, from `mesh.json` at the top of the
  * repository: the one place their names, ports, prefixes, stores and topic
  * layouts are written. Everything else (services, stack CLI, fault suite,
  * tests, compose check) reads it from there.
  */
-const store = z.enum(['postgres', 'mongodb', 'redis', 'kafka']);
+const storeName = z.string().regex(/^[a-z]+$/);
 const topicName = z.string().regex(/^[a-z][a-z0-9.-]*$/);
+const envName = z.string().regex(/^[A-Z][A-Z0-9_]*$/);
+/** A script of the service's own build, run from the service's folder. */
+const script = z.string().regex(/^dist\/[a-z0-9-]+\.js$/);
+
+const storeSchema = z.strictObject({
+  /** The variable that carries the store's address to a service that uses it. */
+  env: envName,
+});
 
 const serviceSchema = z.strictObject({
   port: z.number().int().min(1).max(65535),
@@ -17,9 +25,19 @@ const serviceSchema = z.strictObject({
   /** Title and description of the service's OpenAPI document. */
   title: z.string().min(1),
   description: z.string().min(1),
-  stores: z.array(store),
+  stores: z.array(storeName),
   produces: z.array(topicName),
   consumes: z.array(topicName),
+  /** Variables only this service is given (signing keys), beside its stores' addresses. */
+  secrets: z.array(envName).default([]),
+  /** Run once the mesh is up (`stack/mesh up`), with the service's environment; must be idempotent. */
+  setup: script.optional(),
+  /**
+   * State the service can rebuild from what it consumes (`stack/mesh <name>-rebuild`): with the
+   * service stopped, `script` wipes it and rewinds `group` on every topic it consumes; the
+   * service replays them on start.
+   */
+  rebuild: z.strictObject({ script, group: z.string().min(1) }).optional(),
 });
 
 const topicSchema = z.strictObject({
@@ -38,11 +56,23 @@ const topicSchema = z.strictObject({
 export const manifestSchema = z
   .strictObject({
     $comment: z.string().optional(),
+    stores: z.record(storeName, storeSchema),
     services: z.record(z.string().regex(/^[a-z]+-service$/), serviceSchema),
     topics: z.record(topicName, topicSchema),
   })
   .superRefine((m, ctx) => {
     for (const [name, service] of Object.entries(m.services)) {
+      for (const store of service.stores) {
+        if (!(store in m.stores))
+          ctx.addIssue({ code: 'custom', path: ['services', name, 'stores'], message: `unknown store ${store}` });
+      }
+      if (service.rebuild && service.consumes.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'rebuild'],
+          message: 'a rebuild replays what the service consumes, and it consumes nothing',
+        });
+      }
       for (const topic of [...service.produces, ...service.consumes]) {
         if (!(topic in m.topics))
           ctx.addIssue({ code: 'custom', path: ['services', name], message: `unknown topic ${topic}` });

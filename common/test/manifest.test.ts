@@ -23,6 +23,34 @@ describe('mesh.json', () => {
     expect(manifestSchema.safeParse(broken).success).toBe(false);
   });
 
+  it('refuses a service using a store the manifest does not declare', () => {
+    const broken = structuredClone(manifest);
+    Object.values(broken.services)[0]!.stores.push('cassandra');
+    expect(manifestSchema.safeParse(broken).success).toBe(false);
+  });
+
+  it('refuses a rebuild by a service that consumes nothing', () => {
+    const broken = structuredClone(manifest);
+    const service = Object.values(broken.services).find((s) => s.consumes.length === 0)!;
+    service.rebuild = { script: 'dist/rebuild.js', group: 'g' };
+    expect(manifestSchema.safeParse(broken).success).toBe(false);
+  });
+
+  it("refuses a setup script outside the service's own build", () => {
+    for (const script of ['../other-service/dist/x.js', 'src/setup.ts', '/tmp/x.js']) {
+      const broken = structuredClone(manifest);
+      Object.values(broken.services)[0]!.setup = script;
+      expect(manifestSchema.safeParse(broken).success, script).toBe(false);
+    }
+  });
+
+  it('gives a service without secrets an empty list', () => {
+    const raw = structuredClone(manifest) as { services: Record<string, { secrets?: string[] }> };
+    for (const service of Object.values(raw.services)) delete service.secrets;
+    const parsed = manifestSchema.parse(raw);
+    for (const service of Object.values(parsed.services)) expect(service.secrets).toEqual([]);
+  });
+
   it('throws for a family of events no topic carries', () => {
     expect(() => topicFor('nothing')).toThrow(/no topic/);
   });

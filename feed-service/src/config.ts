@@ -1,15 +1,20 @@
-import { csvList, identityKeySchema, serviceConfigShape } from '@feedmesh/common';
+import { csvList, identityKeySchema, serviceConfigShape, serviceManifest, topicFor } from '@feedmesh/common';
 import { z } from 'zod';
 
+const self = serviceManifest('feed-service');
+// The live feed's group is the one `stack/mesh feed-rebuild` rewinds and waits on.
+const { rebuild } = self;
+if (!rebuild) throw new Error('mesh.json: feed-service declares no rebuild');
+
 export const configSchema = z.object({
-  ...serviceConfigShape({ port: 5004 }),
+  ...serviceConfigShape(self),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
   KAFKA_BROKERS: csvList,
   /** Verifies the identity the gateway forwards; shared by all services. */
   IDENTITY_ASSERTION_KEY: identityKeySchema,
-  CONSUMER_GROUP: z.string().min(1).default('feed-service'),
+  CONSUMER_GROUP: z.string().min(1).default(rebuild.group),
   /** Topic and Redis key prefix: other values let a second feed (a benchmark's) run beside the live one. */
-  FEED_TOPIC: z.string().min(1).default('posts-events'),
+  FEED_TOPIC: z.string().min(1).default(topicFor('post').name),
   FEED_KEY_PREFIX: z.string().min(1).default('feed'),
   FEED_GLOBAL_CAP: z.coerce.number().int().min(1).max(100_000).default(1000),
   FEED_USER_CAP: z.coerce.number().int().min(1).max(100_000).default(100),

@@ -1,8 +1,8 @@
-import { csvList, identityKeySchema, serviceConfigShape } from '@feedmesh/common';
+import { csvList, identityKeySchema, serviceConfigShape, serviceManifest } from '@feedmesh/common';
 import { z } from 'zod';
 
 export const configSchema = z.object({
-  ...serviceConfigShape({ port: 5003 }),
+  ...serviceConfigShape(serviceManifest('posts-service')),
   MONGODB_URL: z.url({ protocol: /^mongodb(\+srv)?$/ }),
   MONGODB_DB: z.string().min(1).default('posts_db'),
   KAFKA_BROKERS: csvList,

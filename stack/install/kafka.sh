@@ -7,7 +7,6 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 
-[[ -n "${KAFKA_VERSION:-}" && "$KAFKA_VERSION" != TBD ]] || die "KAFKA_VERSION is not set in stack/versions.env"
 KAFKA_SCALA="${KAFKA_SCALA:-2.13}"
 
 pom="$STACK_DIR/kafka/pom.xml"

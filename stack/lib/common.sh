@@ -21,7 +21,9 @@ die()  { printf '\033[1;31mxx\033[0m %s\n' "$*" >&2; exit 1; }
 with_heartbeat() {
   local label="$1"; shift
   local start=$SECONDS
-  ( while sleep 20; do printf '   ... %s (%ds)\n' "$label" $((SECONDS - start)) >&2; done ) &
+  # The sleep holds none of our output: the kill below ends the loop at once,
+  # and whoever reads our output (a `$(...)`) is not kept waiting for the sleep.
+  ( while sleep 20 </dev/null >/dev/null 2>&1; do printf '   ... %s (%ds)\n' "$label" $((SECONDS - start)) >&2; done ) &
   local beat=$!
   local rc=0
   "$@" || rc=$?

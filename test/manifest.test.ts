@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { manifest, manifestSchema } from '@feedmesh/common';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoDir } from './support/stack.js';
+
+// What reads mesh.json outside the services' code agrees with it: each
+// service's config schema, and the topic layout the stack and compose create.
+
+interface Field {
+  safeParse(value: unknown): { success: boolean; data?: unknown };
+}
+async function configOf(name: string): Promise<Record<string, Field>> {
+  const module = (await import(`../${name}/src/config.ts`)) as { configSchema: { shape: Record<string, Field> } };
+  return module.configSchema.shape;
+}
+/** What a config gives each variable nobody sets. */
+function defaults(shape: Record<string, Field>) {
+  return Object.fromEntries(
+    Object.entries(shape).flatMap(([key, field]) => {
+      const parsed = field.safeParse(undefined);
+      return parsed.success ? [[key, parsed.data]] : [];
+    }),
+  );
+}
+
+describe.each(Object.entries(manifest.services))('%s config', (name, service) => {
+  it("listens on mesh.json's port by default", async () => {
+    expect(defaults(await configOf(name)).PORT).toBe(service.port);
+  });
+
+  it('reads the address of each of its stores under its variable, its secrets, and no other store', async () => {
+    const shape = await configOf(name);
+    for (const [store, { env }] of Object.entries(manifest.stores)) {
+      expect(env in shape, env).toBe(service.stores.includes(store));
+    }
+    for (const secret of service.secrets) expect(shape, secret).toHaveProperty(secret);
+  });
+});
+
+it('consumes, by default, what a rebuild rewinds: its group, on the topics it consumes', async () => {
+  for (const [name, { rebuild, consumes }] of Object.entries(manifest.services)) {
+    if (!rebuild) continue;
+    const values = Object.values(defaults(await configOf(name)));
+    expect(values, name).toContain(rebuild.group);
+    for (const topic of consumes) expect(values, name).toContain(topic);
+  }
+});
+
+describe('stack/kafka/mesh-topics.sh list', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-topics-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const layout = (file: string) =>
+    execFileSync(`${repoDir}stack/kafka/mesh-topics.sh`, ['list', file], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'));
+
+  it("lays out each of mesh.json's topics and its dead-letter topic, with the topic's partitions", () => {
+    const want = Object.entries(manifest.topics).flatMap(([name, t]) => [
+      [name, String(t.partitions), t.retention === 'forever' ? 'retention.ms=-1' : 'cleanup.policy=compact'],
+      [t.deadLetter, String(t.partitions), 'retention.ms=-1'],
+    ]);
+    expect(layout(`${repoDir}mesh.json`)).toEqual(want);
+  });
+
+  it('compacts a compact topic, and keeps everything its dead letters get', () => {
+    const withCompact = structuredClone(manifest);
+    withCompact.topics['users-latest'] = {
+      description: 'The latest state of each user.',
+      events: 'user',
+      key: 'user id',
+      partitions: 6,
+      retention: 'compact',
+      deadLetter: 'users-latest.dlq',
+    };
+    const file = join(dir, 'mesh.json');
+    writeFileSync(file, JSON.stringify(manifestSchema.parse(withCompact)));
+    expect(layout(file)).toEqual(
+      expect.arrayContaining([
+        ['users-latest', '6', 'cleanup.policy=compact'],
+        ['users-latest.dlq', '6', 'retention.ms=-1'],
+      ]),
+    );
+  });
+});

@@ -1,0 +1,93 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { repoDir } from './support/stack.js';
+
+// The shell helpers of stack/lib: gobuild.sh, the helper of the Go-built tools
+// (Consul, FerretDB, k6), with a build function that writes a script instead
+// of compiling; common.sh's heartbeat.
+
+let cache = '';
+afterEach(() => rmSync(cache, { recursive: true, force: true }));
+
+function goBinary(reports: string, want = 'demo v1') {
+  cache ||= mkdtempSync(join(tmpdir(), 'gobuild-'));
+  const script = `
+    set -euo pipefail
+    source stack/lib/common.sh
+    source stack/lib/gobuild.sh
+    build() {
+      echo built >>"$FEEDMESH_CACHE/builds"
+      printf '#!/bin/sh\\necho "%s (test build)"\\n' "$REPORTS" >"$1/demo"
+      chmod +x "$1/demo"
+    }
+    go_binary demo demo-1 "$WANT" build version`;
+  const result = spawnSync('bash', ['-c', script], {
+    cwd: repoDir,
+    encoding: 'utf8',
+    env: { ...process.env, FEEDMESH_CACHE: cache, REPORTS: reports, WANT: want },
+  });
+  const builds = existsSync(`${cache}/builds`) ? readFileSync(`${cache}/builds`, 'utf8').split('\n').length - 1 : 0;
+  return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr, builds };
+}
+
+describe('go_binary', () => {
+  it('builds once into the cache, prints the path, and reuses what reports the version', () => {
+    expect(goBinary('demo v1')).toMatchObject({ status: 0, stdout: `${cache}/bin/demo-1`, builds: 1 });
+    expect(goBinary('demo v1')).toMatchObject({ status: 0, stdout: `${cache}/bin/demo-1`, builds: 1 });
+  });
+
+  it('keeps nothing of a build that reports another version', () => {
+    const result = goBinary('demo v2');
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("does not report 'demo v1'");
+    expect(readdirSync(`${cache}/bin`)).toEqual([]);
+  });
+
+  it('accepts the version among other words, and no longer or shorter one', () => {
+    expect(goBinary('demo-1 v1 (go1.24)', 'v1')).toMatchObject({ status: 0, builds: 1 });
+    expect(goBinary('demo-1 v1 (go1.24)', 'v1')).toMatchObject({ status: 0, builds: 1 });
+    expect(goBinary('demo v1.1', 'demo v1').status).not.toBe(0);
+  });
+
+  it('builds again when the cached binary no longer reports the version', () => {
+    goBinary('demo v1');
+    writeFileSync(`${cache}/bin/demo-1`, '#!/bin/sh\necho "demo v0"\n');
+    expect(goBinary('demo v1')).toMatchObject({ status: 0, builds: 2 });
+  });
+});
+
+describe('wrapper_requires', () => {
+  const requires = (version: string) =>
+    spawnSync(
+      'bash',
+      [
+        '-c',
+        `source stack/lib/common.sh; source stack/lib/gobuild.sh; wrapper_requires "$STACK_DIR/consul" github.com/hashicorp/consul ${version}`,
+      ],
+      { cwd: repoDir, encoding: 'utf8' },
+    );
+
+  it("holds a wrapper module's go.mod to the version versions.env names", () => {
+    const pinned = readFileSync(`${repoDir}stack/versions.env`, 'utf8').match(/^CONSUL_VERSION=(.+)$/m)?.[1];
+    expect(requires(pinned!).status).toBe(0);
+    const wrong = requires('0.0.1');
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.stderr).toContain('stack/consul/go.mod does not require github.com/hashicorp/consul v0.0.1');
+  });
+});
+
+describe('with_heartbeat', () => {
+  it("returns its command's status without keeping a reader of its output waiting", () => {
+    const started = performance.now();
+    const result = spawnSync('bash', ['-c', 'source stack/lib/common.sh; with_heartbeat demo sh -c "exit 4"'], {
+      cwd: repoDir,
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(4);
+    // Its heartbeat sleeps 20 s between lines; the output closes long before.
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
