@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, getJson, stack } from '../../test/support/stack.js';
+import { eventually, getJson, stack } from '@feedmesh/testkit';
 import { ConsulAgent, keepRegistered, pathPrefix, type ServiceRegistration } from '../src/consul.js';
 import { runService, type RunningService } from '../src/service.js';
 import { serviceConfigShape } from '../src/config.js';

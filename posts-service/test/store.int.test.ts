@@ -2,7 +2,7 @@ import { IDENTITY_HEADERS, IdentityAsserter } from '@feedmesh/common';
 import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { stack } from '../../test/support/stack.js';
+import { stack } from '@feedmesh/testkit';
 import { createApp } from '../src/app.js';
 import { Positions, PAGE_SIZE, type SlotDoc } from '../src/positions.js';
 import { eventKey, PostStore, toDoc } from '../src/store.js';

@@ -4,7 +4,7 @@ import { IDENTITY_HEADERS, IdentityAsserter, migrate } from '@feedmesh/common';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stack } from '../../test/support/stack.js';
+import { stack } from '@feedmesh/testkit';
 import { createApp } from '../src/app.js';
 import { ProfilesRepository } from '../src/profiles.js';
 
