@@ -12,7 +12,7 @@ import {
   positionFields,
   type SlotDoc,
 } from '@feedmesh/posts-service/positions';
-import { toDoc, type PostDoc } from '@feedmesh/posts-service/store';
+import { PostStore, toDoc, type PostDoc } from '@feedmesh/posts-service/store';
 import { newUser, runContext, serviceUrl, stack } from '@feedmesh/testkit';
 import { MongoClient, ObjectId } from 'mongodb';
 import { measure, type LoadResult } from './k6.js';
@@ -27,9 +27,8 @@ const HEAVY = 'scale-heavy'; // writes one post in 20: 50 000 at a million
 const BATCH = 1000;
 
 const mongo = await new MongoClient(stack.mongodbUrl).connect();
-const db = mongo.db('posts_db');
-const posts = db.collection<PostDoc>('posts');
-const slots = db.collection<SlotDoc>('post_slots');
+// The collections as posts-service names them (its PostStore); the database is its default one.
+const { posts, slots } = new PostStore(mongo.db('posts_db'));
 const positions = new Positions(slots);
 
 const authorOf = (i: number) => (i % 20 === 0 ? HEAVY : `scale-${String((i * 7919) % AUTHORS).padStart(4, '0')}`);

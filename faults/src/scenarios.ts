@@ -107,7 +107,10 @@ interface RunOptions {
   faultAt: number;
   users?: TestUser[];
   extraStreams?: (users: TestUser[]) => Stream[];
-  /** Breaks and repairs; returns its timings, its own checks, and marks (load clock) from which to measure how long requests kept failing. */
+  /**
+   * Breaks and repairs; returns its timings, its own checks, and marks (load
+   * clock) from which to measure how long requests kept failing.
+   */
   fault: (load: Load) => Promise<{
     timings: Record<string, number>;
     checks?: Record<string, boolean>;
@@ -212,7 +215,10 @@ const timed = async (f: () => Promise<unknown>) => {
   return Math.round(performance.now() - t0);
 };
 
-/** Stops a component, leaves it away for `ms`, starts it again (whatever happened meanwhile); the stop and start durations. */
+/**
+ * Stops a component, leaves it away for `ms`, starts it again (whatever
+ * happened meanwhile); the stop and start durations.
+ */
 async function takeAway(component: string, ms: number): Promise<{ stop: number; start: number }> {
   const stop = await timed(() => mesh('stop', component));
   let start: number;
@@ -383,6 +389,7 @@ const redis = async (): Promise<ScenarioResult> => {
         (k) => JSON.stringify(before.get(k)) !== JSON.stringify(after.get(k)),
       );
       const during = tally(reads.outcomes);
+      const entries = [...before.values()].reduce((n, l) => n + l.length, 0);
       return {
         timings: { feed_rebuild: rebuild },
         checks: {
@@ -390,7 +397,8 @@ const redis = async (): Promise<ScenarioResult> => {
           no_500s_during_rebuild: !Object.values(during.all).some((s) => s['500']),
         },
         notes: [
-          `${before.size} feed lists (${[...before.values()].reduce((n, l) => n + l.length, 0)} entries) compared element by element after the rebuild: ${differing.length} differ`,
+          `${before.size} feed lists (${entries} entries) compared element by element after the rebuild: ` +
+            `${differing.length} differ`,
           `reads during the rebuild: ${JSON.stringify(during.all)}`,
         ],
       };

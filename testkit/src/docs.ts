@@ -60,7 +60,10 @@ export function markdownTable(header: string[], rows: Array<Array<string | numbe
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** Puts `markdown` between the markers of section `name`, replacing what an earlier run wrote there and nothing else. */
+/**
+ * Puts `markdown` between the markers of section `name`, replacing what an
+ * earlier run wrote there and nothing else.
+ */
 export function replaceSection(doc: string, name: string, markdown: string): string {
   const begin = `<!-- ${name}:begin -->`;
   const end = `<!-- ${name}:end -->`;

@@ -60,7 +60,10 @@ export async function tapPostEvents(from?: TopicEnd) {
 
   const matching = (match: (e: PostEvent) => boolean) => seen.filter(match);
   return {
-    /** Resolves with the events for which `match` holds once there are `count` of them (and a moment more, to catch duplicates). */
+    /**
+     * Resolves with the events for which `match` holds once there are `count`
+     * of them (and a moment more, to catch duplicates).
+     */
     async waitFor(match: (e: PostEvent) => boolean, count: number, timeoutMs = 30_000): Promise<PostEvent[]> {
       await eventually(async () => matching(match).length >= count, timeoutMs, 50).catch(() => {
         throw new Error(`only ${matching(match).length} of ${count} events arrived`);
