@@ -1,8 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Tests import the shared package from source, so unit tests need no build.
-const alias = { '@feedmesh/common': fileURLToPath(new URL('./common/src/index.ts', import.meta.url)) };
+// Tests import the shared packages from source, so unit tests need no build.
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const alias = {
+  '@feedmesh/common': source('./common/src/index.ts'),
+  '@feedmesh/testkit': source('./testkit/src/index.ts'),
+};
 const exclude = ['**/node_modules/**', '**/dist/**'];
 
 export default defineConfig({

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { manifest } from '@feedmesh/common';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { repoDir } from './support/stack.js';
+import { repoDir } from '@feedmesh/testkit';
 
 // Nothing here can run containers, so docker-compose.yml is checked two ways:
 // by a real Compose implementation (Debian's docker-compose, installed by

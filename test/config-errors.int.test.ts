@@ -1,6 +1,6 @@
 import { manifest } from '@feedmesh/common';
 import { describe, expect, it } from 'vitest';
-import { spawnService } from './support/process.js';
+import { spawnService } from '@feedmesh/testkit';
 
 // Each built service, started with a broken environment, must refuse to start
 // with a readable list of problems and the EX_CONFIG status, never a stack trace.

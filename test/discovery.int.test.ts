@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, serviceManifest } from '@feedmesh/common';
-import { spawnService, type SpawnedService } from './support/process.js';
-import { eventually, getJson, stack } from './support/stack.js';
+import {
+  eventually,
+  getJson,
+  instances,
+  routedUrls,
+  type SpawnedService,
+  spawnService,
+  stack,
+} from '@feedmesh/testkit';
 
 // Extra instances of auth-service, started and stopped by the test itself, so
 // the supervised instances of the stack are never touched.
@@ -24,21 +31,8 @@ async function start(port?: number) {
   return svc;
 }
 
-interface HealthEntry {
-  Service: { ID: string };
-  Checks: Array<{ ServiceID: string; Status: string }>;
-}
-async function consulStatus(id: string): Promise<string | undefined> {
-  const { body } = await getJson<HealthEntry[]>(`${stack.consulUrl}/v1/health/service/${NAME}`);
-  return body.find((e) => e.Service.ID === id)?.Checks.find((c) => c.ServiceID === id)?.Status;
-}
-async function routedUrls(): Promise<string[]> {
-  const { status, body } = await getJson<{ loadBalancer?: { servers?: Array<{ url: string }> } }>(
-    `${stack.traefikApiUrl}/api/http/services/${NAME}@consulcatalog`,
-  );
-  return status === 200 ? (body.loadBalancer?.servers ?? []).map((s) => s.url) : [];
-}
-const urlOf = (svc: SpawnedService) => `http://127.0.0.1:${svc.port}`;
+const consulStatus = async (id: string) => (await instances(NAME)).find((i) => i.id === id)?.status;
+const routed = () => routedUrls(NAME);
 
 async function instancesSeenThroughGateway(requests: number) {
   const seen = new Map<string, number>();
@@ -54,7 +48,7 @@ describe('service discovery through Consul and Traefik', () => {
   it('registers a second instance, which then shares the traffic', async () => {
     const extra = await start();
     await eventually(async () => (await consulStatus(extra.id)) === 'passing');
-    await eventually(async () => (await routedUrls()).includes(urlOf(extra)));
+    await eventually(async () => (await routed()).includes(extra.url));
 
     const seen = await instancesSeenThroughGateway(40);
     expect(seen.size).toBeGreaterThanOrEqual(2);
@@ -63,7 +57,7 @@ describe('service discovery through Consul and Traefik', () => {
 
   it('on SIGTERM leaves Consul first and drains, failing no request through the gateway', async () => {
     const extra = await start();
-    await eventually(async () => (await routedUrls()).includes(urlOf(extra)));
+    await eventually(async () => (await routed()).includes(extra.url));
 
     let failures = 0;
     let sent = 0;
@@ -89,17 +83,17 @@ describe('service discovery through Consul and Traefik', () => {
   it('marks a SIGKILLed instance critical and stops routing to it within 15 s; a restart brings it back', async () => {
     const port = await freePort();
     const first = await start(port);
-    await eventually(async () => (await routedUrls()).includes(urlOf(first)));
+    await eventually(async () => (await routed()).includes(first.url));
 
     first.proc.kill('SIGKILL');
     await first.exited;
     const critical = await eventually(async () => (await consulStatus(first.id)) === 'critical', 15_000);
-    const unrouted = await eventually(async () => !(await routedUrls()).includes(urlOf(first)), 15_000);
+    const unrouted = await eventually(async () => !(await routed()).includes(first.url), 15_000);
     console.info(`SIGKILL: critical in Consul after ${critical.ms} ms, out of Traefik after ${unrouted.ms} ms`);
 
     const again = await start(port);
     expect(again.id).toBe(first.id);
-    const back = await eventually(async () => (await routedUrls()).includes(urlOf(again)), 15_000);
+    const back = await eventually(async () => (await routed()).includes(again.url), 15_000);
     console.info(`restart: routed again after ${back.ms} ms`);
     expect(await consulStatus(again.id)).toBe('passing');
   });

@@ -1,11 +1,7 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newUser, type TestUser } from './support/gateway.js';
-import { eventually, repoDir, stack } from './support/stack.js';
+import { eventually, mesh, newUser, stack, type TestUser } from '@feedmesh/testkit';
 
 // The read side end to end: posts-service → Kafka → feed-service → Redis → gateway.
-const mesh = (...args: string[]) => promisify(execFile)(`${repoDir}stack/mesh`, args, { timeout: 300_000 });
 let ann: TestUser;
 beforeAll(async () => {
   ann = await newUser('feeder');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoDir, stack } from './support/stack.js';
+import { repoDir, stack } from '@feedmesh/testkit';
 
 // The native stack gives FerretDB's tables the GIN indexes its pushed-down
 // filters can use (stack/ferretdb/indexes.conf). Without them every lookup

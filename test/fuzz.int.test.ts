@@ -3,8 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newUser, type TestUser } from './support/gateway.js';
-import { getJson, repoDir, stack } from './support/stack.js';
+import { getJson, newUser, repoDir, stack, type TestUser } from '@feedmesh/testkit';
 
 // Schemathesis, the property-based API fuzzer, against every service's
 // OpenAPI document through the gateway, with a real token. Every check it

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '@feedmesh/common';
-import { eventually, getJson, stack } from './support/stack.js';
+import { deregister, eventually, routedUrls, stack } from '@feedmesh/testkit';
 
 // The gateway's retry (retry-unsent in api_gateway/dynamic.yml, in every
 // chain): a request no byte of which reached a backend is sent again, to
@@ -13,8 +13,7 @@ const registered: string[] = [];
 const servers: Server[] = [];
 
 afterEach(async () => {
-  for (const id of registered.splice(0))
-    await fetch(`${stack.consulUrl}/v1/agent/service/deregister/${id}`, { method: 'PUT' });
+  for (const id of registered.splice(0)) await deregister(id);
   for (const s of servers.splice(0)) {
     // Closing waits for open connections; the gateway may keep its own idle for long.
     s.closeAllConnections();
@@ -52,12 +51,7 @@ async function register(name: string, port: number, healthUrl: string) {
   registered.push(id);
 }
 
-const routed = async (name: string) =>
-  (
-    await getJson<{ loadBalancer?: { servers?: unknown[] } }>(
-      `${stack.traefikApiUrl}/api/http/services/${name}@consulcatalog`,
-    )
-  ).body?.loadBalancer?.servers?.length ?? 0;
+const routed = async (name: string) => (await routedUrls(name)).length;
 
 describe('gateway retries', () => {
   it('sends a request that found a dead instance (connection refused) to a live one, POST included, exactly once', async () => {

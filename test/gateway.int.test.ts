@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newUser, type TestUser } from './support/gateway.js';
-import { getJson, stack } from './support/stack.js';
+import { getJson, newUser, stack, type TestUser } from '@feedmesh/testkit';
 
 const services = [
   { name: 'auth-service', router: 'auth', prefix: '/api/auth', checks: ['postgres'], access: 'public' },

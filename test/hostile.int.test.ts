@@ -2,8 +2,7 @@ import { request } from 'node:http';
 import { identityAssertions, type IdentityJwt } from '@feedmesh/common';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from './support/errors.js';
-import { newUser, type TestUser } from './support/gateway.js';
-import { stack } from './support/stack.js';
+import { newUser, stack, type TestUser } from '@feedmesh/testkit';
 import { badTokens } from './support/tokens.js';
 
 // Hostile input through the gateway, by kind of attack. Every refusal is

@@ -2,8 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConsulAgent, identityAssertions, pathPrefix } from '@feedmesh/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newUser, throughGateway, type TestUser } from './support/gateway.js';
-import { eventually, getJson, stack } from './support/stack.js';
+import { eventually, getJson, newUser, serviceUrl, stack, type TestUser, throughGateway } from '@feedmesh/testkit';
 
 // A backend of the test's own, registered in the real Consul behind the real
 // gateway middlewares, that answers with exactly the headers it received.
@@ -110,7 +109,7 @@ describe('identity at the edge', () => {
   });
 
   it('rejects a request that bypasses the gateway with a made-up identity', async () => {
-    const url = `${stack.authUrl}/api/auth/me`;
+    const url = `${serviceUrl('auth-service')}/api/auth/me`;
     for (const headers of [
       { 'X-User-ID': alice.id },
       { 'X-User-ID': alice.id, 'X-Identity-Assertion': 'forged' },

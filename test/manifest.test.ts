@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manifest, manifestSchema } from '@feedmesh/common';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoDir } from './support/stack.js';
+import { repoDir } from '@feedmesh/testkit';
 
 // What reads mesh.json outside the services' code agrees with it: each
 // service's config schema, and the topic layout the stack and compose create.

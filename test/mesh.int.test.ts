@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { createKafka, manifest, manifestSchema } from '@feedmesh/common';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getJson, repoDir, stack } from './support/stack.js';
+import { getJson, repoDir, stack } from '@feedmesh/testkit';
 
 // stack/mesh names no service and no topic: what it starts, creates and
 // writes down comes from mesh.json. These check the running stack against it.

@@ -1,13 +1,8 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { PostEvent } from '@feedmesh/common';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newUser, type TestUser } from './support/gateway.js';
-import { postEventsEnd, tapPostEvents } from './support/kafka.js';
-import { eventually, repoDir, stack } from './support/stack.js';
+import { eventually, mesh, newUser, postEventsEnd, stack, tapPostEvents, type TestUser } from '@feedmesh/testkit';
 
 // Posts end to end: client → Traefik → posts-service → MongoDB → relay → Kafka.
-const mesh = (...args: string[]) => promisify(execFile)(`${repoDir}stack/mesh`, args, { timeout: 180_000 });
 let ann: TestUser;
 let bob: TestUser;
 beforeAll(async () => {

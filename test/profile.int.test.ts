@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newUser, type TestUser } from './support/gateway.js';
-import { stack } from './support/stack.js';
+import { newUser, stack, type TestUser } from '@feedmesh/testkit';
 
 // The profile routes end to end: client → Traefik (forward-auth) → profile-service → PostgreSQL.
 let ada: TestUser;

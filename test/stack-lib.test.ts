@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { repoDir } from './support/stack.js';
+import { repoDir } from '@feedmesh/testkit';
 
 // The shell helpers of stack/lib: gobuild.sh, the helper of the Go-built tools
 // (Consul, FerretDB, k6), with a build function that writes a script instead

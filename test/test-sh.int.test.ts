@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freePort } from '@feedmesh/common';
-import { bash, type ShellRun } from './support/shell.js';
-import { stack } from './support/stack.js';
+import { bash, type ShellRun, stack } from '@feedmesh/testkit';
 
 // ./test.sh must never pass, and never crash, when there is no mesh to test:
 // whatever is missing shows as ✗ lines, a closing count and a non-zero status.

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bash } from './support/shell.js';
-import { repoDir, stack } from './support/stack.js';
+import { bash, repoDir, stack } from '@feedmesh/testkit';
 
 /**
  * TESTING.md's "Every endpoint" section is meant to be pasted into a shell

@@ -3,7 +3,7 @@ import { createApp, IDENTITY_HEADERS, identityAssertions, migrate } from '@feedm
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stack } from '../../test/support/stack.js';
+import { stack } from '@feedmesh/testkit';
 import { Passwords } from '../src/passwords.js';
 import { authRoutes, errorPages } from '../src/routes.js';
 import { accessTokens } from '../src/tokens.js';

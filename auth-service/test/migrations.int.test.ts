@@ -1,8 +1,7 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '@feedmesh/common';
-import { spawnService, type SpawnedService } from '../../test/support/process.js';
-import { eventually, stack } from '../../test/support/stack.js';
+import { eventually, type SpawnedService, spawnService, stack } from '@feedmesh/testkit';
 
 // Two real auth-service processes start at the same moment on an empty
 // database: exactly one applies the migrations, the other waits on the lock

@@ -3,8 +3,8 @@
 // is the service's own work; this much it cannot go below.
 import { createServer, type Server } from 'node:http';
 import { pathPrefix, traefikTags } from '@feedmesh/common';
+import { stack } from '@feedmesh/testkit';
 import { withBenchRoute } from './route.js';
-import { env } from './setup.js';
 
 export const FLOOR_PATH = '/bench-floor';
 const BODY = JSON.stringify({ status: 'ok', from: 'bench-floor' });
@@ -31,7 +31,7 @@ export async function withProxyFloor<T>(fn: (urls: { gateway: string; direct: st
   // Traefik keeps connections to its backends alive; match Node's services.
   server.keepAliveTimeout = 65_000;
   const port = await listen(server);
-  const gateway = `${env('GATEWAY_URL')}${FLOOR_PATH}`;
+  const gateway = `${stack.gatewayUrl}${FLOOR_PATH}`;
   try {
     return await withBenchRoute(
       {

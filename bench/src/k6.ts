@@ -38,7 +38,8 @@ interface Summary {
   metrics: Record<string, { values: Record<string, number> } | undefined>;
 }
 
-const round = (ms: number | undefined) => Math.round((ms ?? Number.NaN) * 1000) / 1000;
+/** Milliseconds to three decimals, as every result file keeps them. */
+export const round3 = (ms: number | undefined) => Math.round((ms ?? Number.NaN) * 1000) / 1000;
 
 /** Runs one constant-rate load with k6 and returns its latency percentiles. */
 export async function k6(load: Load): Promise<LoadResult> {
@@ -75,10 +76,10 @@ export async function k6(load: Load): Promise<LoadResult> {
         status_5xx: summary.metrics.failed_5xx?.values.count ?? 0,
       },
       dropped: summary.metrics.dropped_iterations?.values.count ?? 0,
-      p50_ms: round(d.med),
-      p90_ms: round(d['p(90)']),
-      p99_ms: round(d['p(99)']),
-      max_ms: round(d.max),
+      p50_ms: round3(d.med),
+      p90_ms: round3(d['p(90)']),
+      p99_ms: round3(d['p(99)']),
+      max_ms: round3(d.max),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -12,11 +12,12 @@ import {
   positionFields,
   type SlotDoc,
 } from '@feedmesh/posts-service/positions';
-import { toDoc, type PostDoc } from '@feedmesh/posts-service/store';
+import { PostStore, toDoc, type PostDoc } from '@feedmesh/posts-service/store';
+import { newUser, runContext, serviceUrl, stack } from '@feedmesh/testkit';
 import { MongoClient, ObjectId } from 'mongodb';
 import { measure, type LoadResult } from './k6.js';
-import { ms, publish, runContext } from './report.js';
-import { benchUser, env } from './setup.js';
+import { publish } from './report.js';
+import { postsScaleSection, type PostsScaleResults } from './sections.js';
 
 const TARGET = Number(process.env.BENCH_SCALE_POSTS ?? 1_000_000);
 const RATE = Number(process.env.BENCH_SCALE_RATE ?? 20);
@@ -25,10 +26,9 @@ const AUTHORS = 1000;
 const HEAVY = 'scale-heavy'; // writes one post in 20: 50 000 at a million
 const BATCH = 1000;
 
-const mongo = await new MongoClient(env('MONGODB_URL')).connect();
-const db = mongo.db('posts_db');
-const posts = db.collection<PostDoc>('posts');
-const slots = db.collection<SlotDoc>('post_slots');
+const mongo = await new MongoClient(stack.mongodbUrl).connect();
+// The collections as posts-service names them (its PostStore); the database is its default one.
+const { posts, slots } = new PostStore(mongo.db('posts_db'));
 const positions = new Positions(slots);
 
 const authorOf = (i: number) => (i % 20 === 0 ? HEAVY : `scale-${String((i * 7919) % AUTHORS).padStart(4, '0')}`);
@@ -96,22 +96,23 @@ const lightCount = await positions.top(authorSequence(lightAuthor));
 const somePost = await posts.findOne({ page: pageOf(Math.floor(total / 2)) }, { projection: { _id: 1 } });
 if (!somePost) throw new Error('no post to read back');
 
-const posts_url = env('POSTS_URL');
-const gateway = env('GATEWAY_URL');
+const posts_url = serviceUrl('posts-service');
+const gateway = stack.gatewayUrl;
 const userId = 'bench-scale-reader';
 const direct = {
   [IDENTITY_HEADERS.userId]: userId,
-  [IDENTITY_HEADERS.assertion]: await identityAssertions(env('IDENTITY_ASSERTION_KEY'), 600).sign({
+  [IDENTITY_HEADERS.assertion]: await identityAssertions(stack.identityKey, 600).sign({
     userId,
     username: userId,
   }),
 };
-const { token } = await benchUser('scale');
+const { token } = await newUser('bench_scale');
 
+const FLOOR = 'one post by id (floor)';
 // An offset of 1000 reads 21 pages, about ten times the work of the others: offered at a tenth of the rate.
 const DEEP_RATE = Math.max(1, Math.round(RATE / 10));
 const queries: Array<[string, string, number?]> = [
-  ['one post by id (floor)', `/api/posts/${somePost._id}`],
+  [FLOOR, `/api/posts/${somePost._id}`],
   ['newest 20', '/api/posts?limit=20'],
   ['newest 100', '/api/posts?limit=100'],
   ['skip 1000, limit 20 (deepest offset)', '/api/posts?skip=1000&limit=20', DEEP_RATE],
@@ -136,31 +137,13 @@ runs['newest 20 through the gateway'] = await measure(
 );
 await mongo.close();
 
-const floor = runs['one post by id (floor)']!;
-const context = runContext();
-const row = (name: string, r: LoadResult) =>
-  `| ${name} | ${r.rate_offered}/s | ${r.rate_achieved}/s | ${ms(r.p50_ms)} | ${ms(r.p99_ms)} | ×${(r.p50_ms / floor.p50_ms).toFixed(1)} | ${(r.failed_ratio * 100).toFixed(2)} % |`;
-await publish(
-  'posts-scale',
-  {
-    benchmark: 'posts-scale',
-    context,
-    posts: total,
-    heavy_author_posts: heavyCount,
-    filled,
-    load: { rate: RATE, deep_rate: DEEP_RATE, seconds: SECONDS, warmup_seconds: 3 },
-    runs,
-  },
-  `## Posts: listing at ${total.toLocaleString('en')} posts
-
-Run ${context.date} · ${context.cores} cores · commit ${context.commit}. k6 constant-arrival-rate (${RATE}/s unless the table says otherwise), 3 s warm-up then ${SECONDS} s measured, straight at posts-service (FerretDB ${context.versions.FERRETDB_VERSION ?? ''} on PostgreSQL). Command: \`stack/mesh bench posts-scale\` (fills the database once: ${filled.loaded} posts in ${filled.seconds} s this run).
-
-| GET | offered | achieved | p50 | p99 | p50 / floor | failed |
-| --- | --- | --- | --- | --- | --- | --- |
-${Object.entries(runs)
-  .map(([name, r]) => row(name, r))
-  .join('\n')}
-
-The floor is one document by \`_id\`. Every listing reads one or two pages of ${PAGE_SIZE} posts by equality (see \`posts-service/src/positions.ts\`); an offset reads the pages before it, \`before\` (a page's \`next\`) jumps straight to its page. For comparison, the plain \`find().sort({created_at: -1}).limit(20)\` this replaces took 89 s and 4.4 GB on FerretDB at a million posts (stack/ferretdb/README.md).`,
-);
+const results: PostsScaleResults & { heavy_author_posts: number } = {
+  context: runContext(),
+  posts: total,
+  heavy_author_posts: heavyCount,
+  filled,
+  load: { rate: RATE, deep_rate: DEEP_RATE, seconds: SECONDS, warmup_seconds: 3 },
+  runs,
+};
+await publish('posts-scale', results, (r) => postsScaleSection(r, FLOOR, PAGE_SIZE));
 process.stdout.write(`${JSON.stringify({ posts: total, runs }, null, 2)}\n`);

@@ -1,5 +1,5 @@
 import { ConsulAgent, type ServiceRegistration } from '@feedmesh/common';
-import { env } from './setup.js';
+import { eventually, stack } from '@feedmesh/testkit';
 
 /**
  * Puts an instance of the benchmark's own into the stack's Consul catalog,
@@ -16,18 +16,17 @@ export async function withBenchRoute<T>(
   probes: Array<{ url: string; headers?: Record<string, string> }>,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const consul = new ConsulAgent(env('CONSUL_URL'));
+  const consul = new ConsulAgent(stack.consulUrl);
   await consul.register({ checkInterval: '5s', checkTimeout: '5s', ...reg });
   try {
-    for (let i = 0; ; i++) {
-      const ok = await Promise.all(
-        probes.map(async ({ url, headers }) => (await fetch(url, { headers }).catch(() => undefined))?.status === 200),
-      );
-      if (ok.every(Boolean)) break;
-      if (i > 100)
-        throw new Error(`benchmark routes of ${reg.id} never came up (see ${env('TRAEFIK_API_URL')}/api/http/routers)`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const answers = async ({ url, headers }: (typeof probes)[number]) =>
+      (await fetch(url, { headers }).catch(() => undefined))?.status === 200;
+    await eventually(
+      async () => (await Promise.all(probes.map(answers))).every(Boolean),
+      20_000,
+      200,
+      `benchmark routes of ${reg.id} up (see ${stack.traefikApiUrl}/api/http/routers)`,
+    );
     return await fn();
   } finally {
     await consul.deregister(reg.id);

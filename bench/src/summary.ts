@@ -1,5 +1,6 @@
 // Every figure of a suite run beside its floor from the same run, as a ratio.
 // Pure: built from the results the benchmarks wrote, tested on fixtures.
+import { markdownTable } from '@feedmesh/testkit';
 import type { LoadResult } from './k6.js';
 
 /** What a row needs of a measurement: k6 loads have all of it, redis-benchmark and create-to-visible part. */
@@ -147,18 +148,32 @@ const rateCell = (m: Measured) => (m.rate_achieved === undefined ? '—' : `${m.
 const times = (v: number | null) => (v === null ? '—' : `×${v.toFixed(2)}`);
 const failedPct = (m: Measured) => (m.failed_ratio === undefined ? '—' : `${(m.failed_ratio * 100).toFixed(1)} %`);
 
+const SUMMARY_HEADER = [
+  'figure',
+  'floor',
+  'offered',
+  'achieved (figure / floor)',
+  'failed (figure / floor)',
+  'p50 ms (figure / floor)',
+  'p50 ratio',
+  'p99 ms (figure / floor)',
+  'p99 ratio',
+];
+
 /** The rows as a markdown table: figure and floor side by side, p50 and p99 in ms, then their ratios. */
 export function summaryTable(rows: Row[]): string {
-  const lines = [
-    '| figure | floor | offered | achieved (figure / floor) | failed (figure / floor) | p50 ms (figure / floor) | p50 ratio | p99 ms (figure / floor) | p99 ratio |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  const cells = (r: Row) => [
+    r.figure,
+    r.floor,
+    r.offered === null ? '—' : `${r.offered}/s`,
+    `${rateCell(r.value)} / ${rateCell(r.base)}`,
+    `${failedPct(r.value)} / ${failedPct(r.base)}`,
+    `${msCell(r.value.p50_ms)} / ${msCell(r.base.p50_ms)}`,
+    times(r.ratio_p50),
+    `${msCell(r.value.p99_ms)} / ${msCell(r.base.p99_ms)}`,
+    times(r.ratio_p99),
   ];
-  for (const r of rows) {
-    lines.push(
-      `| ${r.figure} | ${r.floor} | ${r.offered === null ? '—' : `${r.offered}/s`} | ${rateCell(r.value)} / ${rateCell(r.base)} | ${failedPct(r.value)} / ${failedPct(r.base)} | ${msCell(r.value.p50_ms)} / ${msCell(r.base.p50_ms)} | ${times(r.ratio_p50)} | ${msCell(r.value.p99_ms)} / ${msCell(r.base.p99_ms)} | ${times(r.ratio_p99)} |`,
-    );
-  }
-  return lines.join('\n');
+  return markdownTable(SUMMARY_HEADER, rows.map(cells));
 }
 
 /** How long each benchmark of a run took: from the run's start or the previous benchmark's results to its own. */

@@ -44,7 +44,10 @@ function niceStep(rough: number): number {
   return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= rough) ?? 10 * p;
 }
 
-/** Axis domain covering the values and ticks inside it: 1-2-5 per decade when log, even 1-2-5 steps from 0 when linear. */
+/**
+ * Axis domain covering the values and ticks inside it: 1-2-5 per decade when
+ * log, even 1-2-5 steps from 0 when linear.
+ */
 export function axis(values: number[], log: boolean): { domain: [number, number]; ticks: number[] } {
   const shown = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
   if (shown.length === 0) return { domain: log ? [1, 10] : [0, 1], ticks: log ? [1, 10] : [0, 1] };
@@ -102,7 +105,8 @@ export function renderChart(spec: ChartSpec): string {
       const ty = px(y(t));
       out.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${ty}" y2="${ty}" stroke="#e4e4e4"/>`);
       out.push(
-        `<text x="${MARGIN.left - 6}" y="${ty}" dy="4" text-anchor="end" font-size="11" ${FONT}>${formatTick(t)}</text>`,
+        `<text x="${MARGIN.left - 6}" y="${ty}" dy="4" text-anchor="end" font-size="11" ${FONT}>` +
+          `${formatTick(t)}</text>`,
       );
     }
     for (const t of xTicks) {
@@ -113,11 +117,13 @@ export function renderChart(spec: ChartSpec): string {
       );
     }
     out.push(
-      `<text x="${MARGIN.left + plotW / 2}" y="${bottom + 34}" text-anchor="middle" font-size="12" ${FONT}>${escapeXml(spec.xLabel)}</text>`,
+      `<text x="${MARGIN.left + plotW / 2}" y="${bottom + 34}" text-anchor="middle" font-size="12" ${FONT}>` +
+        `${escapeXml(spec.xLabel)}</text>`,
     );
     const midY = top + panel.height / 2;
     out.push(
-      `<text x="16" y="${px(midY)}" transform="rotate(-90 16 ${px(midY)})" text-anchor="middle" font-size="12" ${FONT}>${escapeXml(panel.yLabel)}</text>`,
+      `<text x="16" y="${px(midY)}" transform="rotate(-90 16 ${px(midY)})" text-anchor="middle" font-size="12" ` +
+        `${FONT}>${escapeXml(panel.yLabel)}</text>`,
     );
     panel.series.forEach((s, i) => {
       const pts = s.points.filter(
@@ -127,7 +133,8 @@ export function renderChart(spec: ChartSpec): string {
       const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
       const coords = pts.map(([a, b]) => `${px(x(a))},${px(y(b))}`).join(' ');
       out.push(
-        `<polyline class="series" data-label="${escapeXml(s.label)}" fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${coords}"/>`,
+        `<polyline class="series" data-label="${escapeXml(s.label)}" fill="none" stroke="${s.color}" ` +
+          `stroke-width="2"${dash} points="${coords}"/>`,
       );
       for (const [a, b] of pts) out.push(`<circle cx="${px(x(a))}" cy="${px(y(b))}" r="3" fill="${s.color}"/>`);
       const ly = top + 14 + i * 20;

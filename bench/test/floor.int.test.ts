@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventually, getJson, stack } from '../../test/support/stack.js';
+import { eventually, getJson, stack } from '@feedmesh/testkit';
 import { FLOOR_PATH, withProxyFloor } from '../src/floor.js';
 
 const floorServices = `${stack.consulUrl}/v1/agent/services?filter=${encodeURIComponent('Service == "bench-floor"')}`;

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, getJson, stack } from '../../test/support/stack.js';
+import { eventually, getJson, stack } from '@feedmesh/testkit';
 import { ServiceApp } from '../src/app.js';
 import { ConsulAgent, keepRegistered, type ServiceRegistration } from '../src/consul.js';
 import { pathPrefix } from '../src/gateway.js';

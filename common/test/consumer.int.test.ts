@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { eventually, stack } from '../../test/support/stack.js';
+import { eventually, stack } from '@feedmesh/testkit';
 import { EventConsumer, subscription } from '../src/consumer.js';
 import { createKafka, kafkaPublisher } from '../src/kafka.js';
 

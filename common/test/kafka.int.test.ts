@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stack } from '../../test/support/stack.js';
+import { stack } from '@feedmesh/testkit';
 import { createKafka, kafkaPublisher } from '../src/kafka.js';
 
 // The publisher against the stack's real Kafka, on a topic of the test's own.

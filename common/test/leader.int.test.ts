@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { stack } from '../../test/support/stack.js';
+import { stack } from '@feedmesh/testkit';
 import { LeaderLock } from '../src/consul.js';
 
 const locks: LeaderLock[] = [];

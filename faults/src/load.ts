@@ -1,6 +1,7 @@
 // An open-model load through the gateway: each stream fires at its own
 // constant rate whether or not earlier requests came back, so a stalled
 // backend shows up as failures and latency rather than as a slower client.
+import { sleep } from '@feedmesh/testkit';
 import type { Outcome } from './reconcile.js';
 
 export interface Stream {
@@ -19,7 +20,8 @@ export interface LoadSummary {
   sent: number;
 }
 
-const REQUEST_TIMEOUT_MS = 10_000;
+/** How long a request of the load may take before it counts as a timeout. */
+export const REQUEST_TIMEOUT_MS = 10_000;
 
 export class Load {
   readonly outcomes: Outcome[] = [];
@@ -44,7 +46,7 @@ export class Load {
   private async loop(stream: Stream): Promise<void> {
     for (let i = 0; this.running; i++) {
       const wait = (i * 1000) / stream.perSecond - this.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await sleep(wait);
       if (!this.running) break;
       const p = this.send(stream);
       this.inflight.add(p);

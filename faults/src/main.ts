@@ -3,8 +3,9 @@
 // the table in RELIABILITY.md (from the latest result of every scenario).
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { publishSection, runContext } from '@feedmesh/bench/report';
-import { repo } from './mesh.js';
+import { POSTS_TOPIC } from '@feedmesh/common';
+import { publishSection, renderTemplate, repoDir, runContext } from '@feedmesh/testkit';
+import { REQUEST_TIMEOUT_MS } from './load.js';
 import { table } from './report.js';
 import { healthy, scenarios, type ScenarioResult } from './scenarios.js';
 
@@ -15,7 +16,7 @@ if (unknown.length) {
   process.exit(2);
 }
 const chosen = names.length ? names : Object.keys(scenarios);
-const resultFile = (name: string) => `${repo}faults/results/${name}.json`;
+const resultFile = (name: string) => `${repoDir}faults/results/${name}.json`;
 
 const t0 = performance.now();
 let failed = false;
@@ -28,9 +29,9 @@ for (const name of chosen) {
   await healthy();
   const took = Math.round((performance.now() - started) / 1000);
   await writeFile(resultFile(name), `${JSON.stringify({ ...result, scenario_seconds: took }, null, 2)}\n`);
-  process.stderr.write(
-    `    ${result.passed ? 'pass' : 'FAIL'} in ${took} s: ${JSON.stringify({ failed: result.requests.failed, posts: result.posts, timings: result.timings, checks: result.checks })}\n`,
-  );
+  const { requests, posts, timings, checks } = result;
+  const figures = JSON.stringify({ failed: requests.failed, posts, timings, checks });
+  process.stderr.write(`    ${result.passed ? 'pass' : 'FAIL'} in ${took} s: ${figures}\n`);
   failed ||= !result.passed;
 }
 const totalSeconds = Math.round((performance.now() - t0) / 1000);
@@ -44,15 +45,18 @@ await publishSection(
   { resultsDir: 'faults/results', doc: 'RELIABILITY.md', title: '# Reliability' },
   'faults',
   { context, scenarios: chosen, total_seconds: totalSeconds },
-  `## Fault scenarios: the last run
-
-Run ${context.date} · ${context.cores} cores · commit ${context.commit}. Command: \`${['stack/mesh faults', ...names].join(' ')}\` — ${chosen.length} scenario(s) in ${totalSeconds} s.
-Load: open model through the gateway (authenticated writes \`POST /api/posts\`; reads of the global feed, an author's feed and acknowledged posts), each request timed out after 10 s.
-Posts are counted for the scenario's own authors: acknowledged = 201s received; stored = in MongoDB; published = distinct \`post.created\` events on \`posts-events\`; in feeds = present in the authors' feed lists in Redis. Raw figures: \`faults/results/<scenario>.json\`.
-
-${table(latest)}
-
-${notes.join('\n')}`,
+  renderTemplate('faults/sections/faults.md', {
+    date: context.date,
+    cores: context.cores,
+    commit: context.commit,
+    command: ['stack/mesh faults', ...names].join(' '),
+    count: chosen.length,
+    seconds: totalSeconds,
+    request_timeout_s: REQUEST_TIMEOUT_MS / 1000,
+    topic: POSTS_TOPIC,
+    table: table(latest),
+    notes: notes.join('\n'),
+  }),
 );
 process.stderr.write(`fault scenarios done in ${totalSeconds} s${failed ? ' — some FAILED' : ''}\n`);
 process.exit(failed ? 1 : 0);

@@ -12,7 +12,7 @@ export interface SeenEvent {
 export interface ReconcileInput {
   /** Ids of the posts the gateway answered 201 for. */
   acknowledged: string[];
-  /** Ids of the posts of this run's authors present in MongoDB. */
+  /** Ids of the posts of this run's authors that posts-service has stored (it lists them). */
   stored: string[];
   /** Events of this run's authors on the topic, in the range the run wrote. */
   events: SeenEvent[];
@@ -34,11 +34,17 @@ export interface Reconciliation {
   in_feeds: number;
   /** List elements naming an item already in the same list: must be zero. */
   feed_duplicates: number;
-  /** Acknowledged ids missing from MongoDB, from the topic, from the feeds. */
+  /** Acknowledged ids missing from the store, from the topic, from the feeds. */
   lost: { store: string[]; topic: string[]; feeds: string[] };
 }
 
 const duplicatesIn = (ids: string[]) => ids.length - new Set(ids).size;
+
+/** Acknowledged posts without a `post.created` event among these: not (yet) published. */
+export function unpublished(acknowledged: string[], events: SeenEvent[]): string[] {
+  const created = new Set(events.filter((e) => e.type === 'post.created').map((e) => e.postId));
+  return [...new Set(acknowledged)].filter((id) => !created.has(id));
+}
 
 export function reconcile(input: ReconcileInput): Reconciliation {
   const acknowledged = new Set(input.acknowledged);
@@ -62,7 +68,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     duplicate_events: duplicateEvents,
     in_feeds: [...inFeeds].filter((id) => acknowledged.has(id)).length,
     feed_duplicates: input.userFeeds.reduce((n, list) => n + duplicatesIn(list), 0) + duplicatesIn(input.globalFeed),
-    lost: { store: missing(stored), topic: missing(created), feeds: missing(inFeeds) },
+    lost: { store: missing(stored), topic: unpublished(input.acknowledged, input.events), feeds: missing(inFeeds) },
   };
 }
 

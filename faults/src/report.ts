@@ -1,4 +1,5 @@
 // RELIABILITY.md from the results of the last run: one table row per scenario.
+import { markdownTable } from '@feedmesh/testkit';
 import type { ScenarioResult } from './scenarios.js';
 
 const statuses = (byStatus: Record<string, number> | undefined) =>
@@ -48,25 +49,38 @@ function recoveryCell(r: ScenarioResult): string {
   return (parts[r.scenario] ?? []).map(([label, ms]) => `${label} ${seconds(ms)}`).join('; ');
 }
 
-export function row(r: ScenarioResult): string {
-  const p = r.posts;
-  const load = `${r.load.writes_per_s} w/s + ${r.load.reads_per_s + r.load.other_per_s} r/s offered, ${r.load.achieved_per_s}/s answered, ${r.load.seconds} s`;
-  const posts = `${p.acknowledged} / ${p.stored} / ${p.published} / ${p.in_feeds}`;
-  const lost = p.lost.store + p.lost.topic + p.lost.feeds;
-  return `| ${r.title} | ${load} | ${failedCell(r)} | ${posts} | ${lost} | ${p.duplicate_events} / ${p.feed_duplicates} | ${recoveryCell(r)} | ${
-    r.passed
-      ? 'pass'
-      : `**FAIL** (${Object.entries(r.checks)
-          .filter(([, ok]) => !ok)
-          .map(([c]) => c)
-          .join(', ')})`
-  } |`;
+const verdict = (r: ScenarioResult) => {
+  const failing = Object.keys(r.checks).filter((check) => !r.checks[check]);
+  return r.passed ? 'pass' : `**FAIL** (${failing.join(', ')})`;
+};
+
+function row(r: ScenarioResult): string[] {
+  const { load, posts: p } = r;
+  const offered = `${load.writes_per_s} w/s + ${load.reads_per_s + load.other_per_s} r/s offered`;
+  return [
+    r.title,
+    `${offered}, ${load.achieved_per_s}/s answered, ${load.seconds} s`,
+    failedCell(r),
+    `${p.acknowledged} / ${p.stored} / ${p.published} / ${p.in_feeds}`,
+    String(p.lost.store + p.lost.topic + p.lost.feeds),
+    `${p.duplicate_events} / ${p.feed_duplicates}`,
+    recoveryCell(r),
+    verdict(r),
+  ];
 }
 
+const HEADER = [
+  'scenario',
+  'load held',
+  'requests failed (by kind × status)',
+  'posts acknowledged / stored / published / in feeds',
+  'acknowledged but lost',
+  'duplicate events / feed duplicates',
+  'recovery',
+  'verdict',
+];
+
+/** One row per scenario. */
 export function table(results: ScenarioResult[]): string {
-  return [
-    '| scenario | load held | requests failed (by kind × status) | posts acknowledged / stored / published / in feeds | acknowledged but lost | duplicate events / feed duplicates | recovery | verdict |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...results.map(row),
-  ].join('\n');
+  return markdownTable(HEADER, results.map(row));
 }

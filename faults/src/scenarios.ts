@@ -1,27 +1,24 @@
 // The six fault scenarios. Each runs its own users under a steady load,
 // breaks one thing in the middle, brings it back, then counts.
-import { spawnPostsService } from './spawn.js';
-import { benchUser } from '@feedmesh/bench/setup';
-import { Load, type LoadSummary, type Stream } from './load.js';
+import { freePort } from '@feedmesh/common';
 import {
-  addr,
   allPassing,
   allRouted,
   deregister,
-  eventsBetween,
-  feedLists,
-  flushRedis,
+  eventually,
   instances,
   mesh,
+  newUser,
+  postEventsEnd,
   routedUrls,
-  settle,
+  serviceUrl,
   sleep,
-  snapshotFeeds,
-  storedPostIds,
-  supervisedPid,
-  topicEnd,
-  until,
-} from './mesh.js';
+  spawnService,
+  stack,
+  type TestUser,
+} from '@feedmesh/testkit';
+import { Load, type LoadSummary, type Stream } from './load.js';
+import { feedLists, flushRedis, settle, snapshotFeeds, storedPostIds, supervisedPid, topicLog } from './mesh.js';
 import { failingUntil, reconcile, tally, type Reconciliation, type Tally } from './reconcile.js';
 
 export interface ScenarioResult {
@@ -40,25 +37,23 @@ export interface ScenarioResult {
   notes: string[];
 }
 
-type User = Awaited<ReturnType<typeof benchUser>>;
-
 const WRITES_PER_S = Number(process.env.FAULTS_WRITES_PER_S ?? 20);
 const READS_PER_S = Number(process.env.FAULTS_READS_PER_S ?? 20);
 // Enough authors that none passes the 100 newest posts a user feed keeps, even if a scenario runs long.
 const USERS = 30;
 
 /** The run's authors, each with a token; made straight at auth-service (the gateway rate-limits credentials). */
-async function makeUsers(tag: string, n = USERS): Promise<User[]> {
-  const users: User[] = [];
-  for (let i = 0; i < n; i++) users.push(await benchUser(`${tag}${i}`));
+async function makeUsers(tag: string, n = USERS): Promise<TestUser[]> {
+  const users: TestUser[] = [];
+  for (let i = 0; i < n; i++) users.push(await newUser(`${tag}${i}`, serviceUrl('auth-service')));
   return users;
 }
 
-const bearer = (u: User) => ({ authorization: `Bearer ${u.token}` });
+const bearer = (u: TestUser) => ({ authorization: `Bearer ${u.token}` });
 const pick = <T>(xs: T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
 
 /** The standard mix: writes (POST /api/posts) and reads of feeds and of acknowledged posts. */
-function standardStreams(users: User[], acked: string[]): Stream[] {
+function standardStreams(users: TestUser[], acked: string[]): Stream[] {
   let next = 0;
   const status = async (res: Response) => {
     await res.body?.cancel();
@@ -71,7 +66,7 @@ function standardStreams(users: User[], acked: string[]): Stream[] {
       expect: 201,
       fire: async (signal) => {
         const user = users[next++ % users.length]!;
-        const res = await fetch(`${addr.gateway}/api/posts`, {
+        const res = await fetch(`${stack.gatewayUrl}/api/posts`, {
           method: 'POST',
           headers: { ...bearer(user), 'content-type': 'application/json' },
           body: JSON.stringify({ title: `fault load ${next}`, content: 'x'.repeat(100), tags: ['faults'] }),
@@ -86,21 +81,21 @@ function standardStreams(users: User[], acked: string[]): Stream[] {
       kind: 'read-feed',
       perSecond: READS_PER_S * 0.4,
       expect: 200,
-      fire: async (signal) => status(await fetch(`${addr.gateway}/api/activity-stream?limit=20`, { signal })),
+      fire: async (signal) => status(await fetch(`${stack.gatewayUrl}/api/activity-stream?limit=20`, { signal })),
     },
     {
       kind: 'read-user-feed',
       perSecond: READS_PER_S * 0.3,
       expect: 200,
       fire: async (signal) =>
-        status(await fetch(`${addr.gateway}/api/activity-stream/user/${pick(users).id}?limit=20`, { signal })),
+        status(await fetch(`${stack.gatewayUrl}/api/activity-stream/user/${pick(users).id}?limit=20`, { signal })),
     },
     {
       kind: 'read-post',
       perSecond: READS_PER_S * 0.3,
       expect: 200,
       fire: async (signal) =>
-        status(await fetch(`${addr.gateway}/api/posts/${pick(acked)}`, { headers: bearer(pick(users)), signal })),
+        status(await fetch(`${stack.gatewayUrl}/api/posts/${pick(acked)}`, { headers: bearer(pick(users)), signal })),
     },
   ];
 }
@@ -110,9 +105,12 @@ interface RunOptions {
   title: string;
   seconds: number;
   faultAt: number;
-  users?: User[];
-  extraStreams?: (users: User[]) => Stream[];
-  /** Breaks and repairs; returns its timings, its own checks, and marks (load clock) from which to measure how long requests kept failing. */
+  users?: TestUser[];
+  extraStreams?: (users: TestUser[]) => Stream[];
+  /**
+   * Breaks and repairs; returns its timings, its own checks, and marks (load
+   * clock) from which to measure how long requests kept failing.
+   */
   fault: (load: Load) => Promise<{
     timings: Record<string, number>;
     checks?: Record<string, boolean>;
@@ -128,9 +126,10 @@ interface RunOptions {
 async function runScenario(o: RunOptions): Promise<ScenarioResult> {
   const users = o.users ?? (await makeUsers(o.name.slice(0, 4)));
   const acked: string[] = [];
-  const from = await topicEnd();
+  const authors = users.map((u) => u.id);
+  const log = topicLog(await postEventsEnd(), new Set(authors));
   // One post before the load, so post reads have something to read from the first second.
-  const seed = await fetch(`${addr.gateway}/api/posts`, {
+  const seed = await fetch(`${stack.gatewayUrl}/api/posts`, {
     method: 'POST',
     headers: { ...bearer(users[0]!), 'content-type': 'application/json' },
     body: JSON.stringify({ title: 'fault seed', content: 'seed' }),
@@ -146,15 +145,13 @@ async function runScenario(o: RunOptions): Promise<ScenarioResult> {
   const rest = o.seconds * 1000 - load.now();
   if (rest > 0) await sleep(rest);
   const summary = await load.stop();
-  const settled = await settle();
-  const to = await topicEnd();
+  const settled = await settle(acked, log);
 
-  const authors = users.map((u) => u.id);
   const feeds = await feedLists(authors);
   const r = reconcile({
     acknowledged: acked,
-    stored: await storedPostIds(authors),
-    events: await eventsBetween(from, to, new Set(authors)),
+    stored: await storedPostIds(authors, users[0]!.token),
+    events: log.events,
     ...feeds,
   });
   const after = (await o.after?.()) ?? {};
@@ -171,6 +168,7 @@ async function runScenario(o: RunOptions): Promise<ScenarioResult> {
     no_feed_duplicates: r.feed_duplicates === 0,
     no_500s: serverErrors === 0,
     only_expected_failures: untolerated.length === 0,
+    writes_settled: settled.settled,
     ...broke.checks,
     ...after.checks,
   };
@@ -193,7 +191,7 @@ async function runScenario(o: RunOptions): Promise<ScenarioResult> {
       lost: { store: lost.store.length, topic: lost.topic.length, feeds: lost.feeds.length },
       lost_examples: [...new Set([...lost.store, ...lost.topic, ...lost.feeds])].slice(0, 5),
     },
-    timings: { ...broke.timings, ...failing, settle_after_load: settled, ...after.timings },
+    timings: { ...broke.timings, ...failing, settle_after_load: settled.ms, ...after.timings },
     checks,
     passed: Object.values(checks).every(Boolean),
     notes: [...(broke.notes ?? []), ...(after.notes ?? [])],
@@ -207,7 +205,8 @@ async function ensureStarted(component: string): Promise<void> {
 
 /** Every service passing in Consul and routed by Traefik: the state each scenario must leave behind. */
 export async function healthy(): Promise<void> {
-  await until('every service passing and routed', async () => (await allPassing()) && (await allRouted()), 90_000, 250);
+  const everything = async () => (await allPassing()) && (await allRouted());
+  await eventually(everything, 90_000, 250, 'every service passing and routed');
 }
 
 const timed = async (f: () => Promise<unknown>) => {
@@ -216,7 +215,10 @@ const timed = async (f: () => Promise<unknown>) => {
   return Math.round(performance.now() - t0);
 };
 
-/** Stops a component, leaves it away for `ms`, starts it again (whatever happened meanwhile); the stop and start durations. */
+/**
+ * Stops a component, leaves it away for `ms`, starts it again (whatever
+ * happened meanwhile); the stop and start durations.
+ */
 async function takeAway(component: string, ms: number): Promise<{ stop: number; start: number }> {
   const stop = await timed(() => mesh('stop', component));
   let start: number;
@@ -263,19 +265,17 @@ const feed = (): Promise<ScenarioResult> =>
       const killedAt = load.now();
       process.kill(pid, 'SIGKILL');
       // supervisord restarts it (autorestart); `mesh start` only if it gave up.
-      const back = await until(
-        'a new feed-service passing in Consul',
-        async () => (await instances('feed-service')).some((i) => i.status === 'passing' && i.pid !== String(pid)),
-        60_000,
-      ).catch(async () => {
-        await ensureStarted('feed-service');
-        return Math.round(load.now() - killedAt);
-      });
-      const routed = await until(
-        'feed-service routed again',
-        async () => (await routedUrls('feed-service')).length > 0,
-        30_000,
+      const restarted = async () =>
+        (await instances('feed-service')).some((i) => i.status === 'passing' && i.pid !== String(pid));
+      const back = await eventually(restarted, 60_000, 100, 'a new feed-service passing in Consul').then(
+        ({ ms }) => ms,
+        async () => {
+          await ensureStarted('feed-service');
+          return Math.round(load.now() - killedAt);
+        },
       );
+      const routedAgain = async () => (await routedUrls('feed-service')).length > 0;
+      const { ms: routed } = await eventually(routedAgain, 30_000, 100, 'feed-service routed again');
       return {
         timings: { kill_to_new_instance_passing: back, then_routed: routed },
         notes: [`SIGKILLed pid ${pid}; supervisord restarted it`],
@@ -287,13 +287,11 @@ const feed = (): Promise<ScenarioResult> =>
 // ---------------------------------------------------------------- 3. one of two posts-service instances SIGKILLed
 
 const posts = async (): Promise<ScenarioResult> => {
-  const extra = await spawnPostsService();
+  // A second posts-service of the scenario's own, beside the supervised one: it registers in Consul like any instance.
+  const extra = spawnService('posts-service', await freePort());
   try {
-    await until(
-      'the second posts-service routed by Traefik',
-      async () => (await routedUrls('posts-service')).includes(extra.url),
-      30_000,
-    );
+    const routed = async () => (await routedUrls('posts-service')).includes(extra.url);
+    await eventually(routed, 30_000, 100, 'the second posts-service routed by Traefik');
     return await runScenario({
       name: 'posts',
       title: 'two posts-service instances, one SIGKILLed',
@@ -307,8 +305,7 @@ const posts = async (): Promise<ScenarioResult> => {
         const t0 = performance.now();
         let critical = -1;
         let unrouted = -1;
-        await until(
-          'the dead instance critical in Consul and out of Traefik',
+        await eventually(
           async () => {
             const ms = Math.round(performance.now() - t0);
             if (
@@ -321,6 +318,7 @@ const posts = async (): Promise<ScenarioResult> => {
           },
           30_000,
           50,
+          'the dead instance critical in Consul and out of Traefik',
         );
         return {
           timings: { kill_to_critical: critical, kill_to_unrouted: unrouted },
@@ -346,8 +344,8 @@ const consul = (): Promise<ScenarioResult> =>
     fault: async (load) => {
       const stoppedAt = load.now();
       const { start } = await takeAway('consul', 10_000);
-      const passing = await until('all four services passing again', allPassing, 60_000, 100);
-      const routed = await until('all four routed again', allRouted, 60_000, 100);
+      const { ms: passing } = await eventually(allPassing, 60_000, 100, 'every service passing again');
+      const { ms: routed } = await eventually(allRouted, 60_000, 100, 'every service routed again');
       return {
         timings: {
           consul_away: 10_000,
@@ -380,7 +378,7 @@ const redis = async (): Promise<ScenarioResult> => {
           kind: 'read-feed',
           perSecond: 10,
           expect: 200,
-          fire: async (signal) => (await fetch(`${addr.gateway}/api/activity-stream?limit=20`, { signal })).status,
+          fire: async (signal) => (await fetch(`${stack.gatewayUrl}/api/activity-stream?limit=20`, { signal })).status,
         },
       ]);
       reads.start();
@@ -391,6 +389,7 @@ const redis = async (): Promise<ScenarioResult> => {
         (k) => JSON.stringify(before.get(k)) !== JSON.stringify(after.get(k)),
       );
       const during = tally(reads.outcomes);
+      const entries = [...before.values()].reduce((n, l) => n + l.length, 0);
       return {
         timings: { feed_rebuild: rebuild },
         checks: {
@@ -398,7 +397,8 @@ const redis = async (): Promise<ScenarioResult> => {
           no_500s_during_rebuild: !Object.values(during.all).some((s) => s['500']),
         },
         notes: [
-          `${before.size} feed lists (${[...before.values()].reduce((n, l) => n + l.length, 0)} entries) compared element by element after the rebuild: ${differing.length} differ`,
+          `${before.size} feed lists (${entries} entries) compared element by element after the rebuild: ` +
+            `${differing.length} differ`,
           `reads during the rebuild: ${JSON.stringify(during.all)}`,
         ],
       };
@@ -411,7 +411,7 @@ const redis = async (): Promise<ScenarioResult> => {
 const postgres = async (): Promise<ScenarioResult> => {
   const users = await makeUsers('pg');
   for (const u of users) {
-    const res = await fetch(`${addr.gateway}/api/profile`, {
+    const res = await fetch(`${stack.gatewayUrl}/api/profile`, {
       method: 'POST',
       headers: { ...bearer(u), 'content-type': 'application/json' },
       body: JSON.stringify({ display_name: u.username }),
@@ -433,7 +433,7 @@ const postgres = async (): Promise<ScenarioResult> => {
         expect: 200,
         fire: async (signal) => {
           const u = pick(us);
-          const res = await fetch(`${addr.gateway}/api/auth/login`, {
+          const res = await fetch(`${stack.gatewayUrl}/api/auth/login`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ email: u.email, password: u.password }),
@@ -448,7 +448,7 @@ const postgres = async (): Promise<ScenarioResult> => {
         perSecond: 10,
         expect: 200,
         fire: async (signal) => {
-          const res = await fetch(`${addr.gateway}/api/profile`, { headers: bearer(pick(us)), signal });
+          const res = await fetch(`${stack.gatewayUrl}/api/profile`, { headers: bearer(pick(us)), signal });
           await res.body?.cancel();
           return res.status;
         },

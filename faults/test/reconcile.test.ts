@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failingUntil, reconcile, tally, type Outcome } from '../src/reconcile.js';
+import { failingUntil, reconcile, tally, unpublished, type Outcome } from '../src/reconcile.js';
 
 const created = (postId: string, eventId = `e-${postId}`) => ({ eventId, postId, version: 1, type: 'post.created' });
 
@@ -52,6 +52,14 @@ describe('reconcile', () => {
     expect(r.published).toBe(1);
     expect(r.feed_duplicates).toBe(3);
     expect(r.in_feeds).toBe(1);
+  });
+});
+
+describe('unpublished', () => {
+  it('names each acknowledged post, once, that no post.created event carries', () => {
+    const updated = { eventId: 'u', postId: 'b', version: 2, type: 'post.updated' };
+    expect(unpublished(['a', 'b', 'c', 'b'], [created('a'), updated, created('x')])).toEqual(['b', 'c']);
+    expect(unpublished(['a'], [created('a')])).toEqual([]);
   });
 });
 

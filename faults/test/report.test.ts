@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failedCell, row } from '../src/report.js';
+import { failedCell, table } from '../src/report.js';
 import type { ScenarioResult } from '../src/scenarios.js';
 
 const result: ScenarioResult = {
@@ -39,6 +39,11 @@ describe('the RELIABILITY.md table', () => {
   });
 
   it('puts one scenario on one row, with its recovery figures and the checks that failed', () => {
+    const row = (r: ScenarioResult) => table([r]).split('\n')[2];
+    expect(table([result]).split('\n').slice(0, 2)).toEqual([
+      '| scenario | load held | requests failed (by kind × status) | posts acknowledged / stored / published / in feeds | acknowledged but lost | duplicate events / feed duplicates | recovery | verdict |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ]);
     expect(row(result)).toBe(
       '| two posts-service instances, one SIGKILLed | 20 w/s + 20 r/s offered, 39.8/s answered, 35 s | 1 (write: 1×502) | 699 / 699 / 700 / 699 | 0 | 0 / 0 | kill → critical 2.1 s; kill → out of Traefik 2.6 s; last failure after kill 0.0 s | pass |',
     );

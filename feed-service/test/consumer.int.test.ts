@@ -3,7 +3,7 @@ import { createKafka, kafkaPublisher, type PostEvent } from '@feedmesh/common';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, stack } from '../../test/support/stack.js';
+import { eventually, stack } from '@feedmesh/testkit';
 import { feedConsumer } from '../src/consumer.js';
 import { FeedStore } from '../src/feeds.js';
 

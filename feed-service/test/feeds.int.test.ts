@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PostEvent } from '@feedmesh/common';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stack } from '../../test/support/stack.js';
+import { stack } from '@feedmesh/testkit';
 import { FeedStore } from '../src/feeds.js';
 
 // The Lua-backed store against the stack's real Redis, on keys of the test's own, with small caps.

@@ -2,7 +2,7 @@ import { createApp, IDENTITY_HEADERS, identityAssertions } from '@feedmesh/commo
 import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { stack } from '../../test/support/stack.js';
+import { stack } from '@feedmesh/testkit';
 import { Positions, PAGE_SIZE, type SlotDoc } from '../src/positions.js';
 import { postRoutes } from '../src/routes.js';
 import { eventKey, PostStore, toDoc } from '../src/store.js';

@@ -4,7 +4,7 @@ import { createApp, IDENTITY_HEADERS, identityAssertions, migrate } from '@feedm
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stack } from '../../test/support/stack.js';
+import { stack } from '@feedmesh/testkit';
 import { ProfilesRepository } from '../src/profiles.js';
 import { profileRoutes } from '../src/routes.js';
 

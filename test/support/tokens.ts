@@ -1,7 +1,6 @@
 import { identityAssertions } from '@feedmesh/common';
+import { stack, type TestUser } from '@feedmesh/testkit';
 import { SignJWT } from 'jose';
-import { stack } from './stack.js';
-import type { TestUser } from './gateway.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');

@@ -18,3 +18,13 @@ export function bash(args: string[], env: Record<string, string> = {}, timeoutMs
     );
   });
 }
+
+/**
+ * `stack/mesh <args>` on this stack (the environment carries
+ * FEEDMESH_PORT_OFFSET); rejects with its output when it fails.
+ */
+export async function mesh(...args: string[]): Promise<ShellRun> {
+  const result = await bash([`${repoDir}stack/mesh`, ...args], {}, 300_000);
+  if (result.code !== 0) throw new Error(`stack/mesh ${args.join(' ')}: exit ${result.code}\n${result.stderr}`);
+  return result;
+}

