@@ -8,6 +8,8 @@ export * from './jwt.js';
 export * from './kafka.js';
 export * from './logger.js';
 export * from './manifest.js';
+export * from './outbox.js';
+export * from './outbox-relay.js';
 export * from './postgres.js';
 export * from './service.js';
 export * from './validation.js';
