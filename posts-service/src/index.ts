@@ -4,13 +4,15 @@ import {
   instanceId,
   LeaderLock,
   loadConfigOrExit,
+  OutboxRelay,
+  POSTS_TOPIC,
   runService,
   serviceKafka,
 } from '@feedmesh/common';
 import { MongoClient } from 'mongodb';
 import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
-import { Relay } from './relay.js';
+import { PostOutbox } from './outbox.js';
 import { PostStore } from './store.js';
 
 const NAME = 'posts-service';
@@ -20,13 +22,16 @@ const instance = instanceId(NAME, config.SERVICE_ADDRESS, config.PORT);
 
 const mongo = new MongoClient(config.MONGODB_URL, { serverSelectionTimeoutMS: 2_000, appName: NAME });
 const db = mongo.db(config.MONGODB_DB);
-const store = new PostStore(db);
+const outbox = new PostOutbox(db);
+const store = new PostStore(db, outbox);
 await store.ensureIndexes();
 
 const kafka = serviceKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
 // One relay in the mesh publishes; the others stand by for its lock.
-const relay = new Relay({
-  store,
+const relay = new OutboxRelay({
+  storage: outbox,
+  repair: (entry) => store.repair(entry),
+  topic: POSTS_TOPIC,
   publisher: kafka.publisher,
   lock: new LeaderLock(config.CONSUL_URL, 'feedmesh/posts-service/relay-leader', instance),
   logger: logger.child({ component: 'relay' }),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { POST_EVENT_SCHEMA_VERSION, type PostEvent, type PostSnapshot } from '@feedmesh/common';
 import { MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
+import { eventKey, type PostOutbox, type PostOutboxEntry } from './outbox.js';
 import {
   GLOBAL_SEQUENCE,
   authorSequence,
@@ -25,25 +26,6 @@ export interface PostDoc extends PositionFields {
   version: number;
 }
 
-/**
- * One change of one post, in `posts_db.post_events`. Inserting it is the
- * commit of the change and its outbox entry at once: a single write, so a
- * change is either wholly there or not at all. Its id is post id + version,
- * so two concurrent edits of the same version cannot both commit.
- */
-export interface EventDoc {
-  _id: string;
-  post_id: string;
-  version: number;
-  /** Present until the relay has published the event. */
-  pending?: true;
-  committed_at: Date;
-  published_at?: Date;
-  event: PostEvent;
-  /** Where the post lists, so a lost projection write can be redone from the event alone. */
-  position?: PositionFields;
-}
-
 export type Post = PostSnapshot;
 
 export class NotFoundError extends Error {}
@@ -57,8 +39,6 @@ export interface PostPage {
 }
 
 const NAMESPACE_EXISTS = 48;
-
-export const eventKey = (postId: string, version: number) => `${postId}:${String(version).padStart(10, '0')}`;
 
 const toPost = (d: PostDoc): Post => ({
   id: d._id,
@@ -84,19 +64,21 @@ export const toDoc = (p: Post, position: PositionFields): PostDoc => ({
 });
 
 /**
- * Posts and their change log. Every change first inserts its event (the
- * commit), then brings the `posts` document up to date. If the process dies
- * in between, the relay finishes the job from the event.
+ * Posts and their change log. Every change first commits its event to the
+ * outbox (one insert), then brings the `posts` document up to date. If the
+ * process dies in between, the relay has `repair` finish the job from the
+ * event.
  */
 export class PostStore {
-  readonly posts: Collection<PostDoc>;
-  readonly events: Collection<EventDoc>;
-  readonly slots: Collection<SlotDoc>;
+  private readonly posts: Collection<PostDoc>;
+  private readonly slots: Collection<SlotDoc>;
   private readonly positions: Positions;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: PostOutbox,
+  ) {
     this.posts = db.collection<PostDoc>('posts');
-    this.events = db.collection<EventDoc>('post_events');
     this.slots = db.collection<SlotDoc>('post_slots');
     this.positions = new Positions(this.slots);
   }
@@ -108,7 +90,8 @@ export class PostStore {
    * there they would only slow every write: none are made, and older ones go.
    */
   async ensureIndexes(): Promise<void> {
-    for (const collection of [this.posts, this.events, this.slots]) {
+    const events = this.db.collection('post_events');
+    for (const collection of [this.posts, events, this.slots]) {
       await this.db.createCollection(collection.collectionName).catch((err: unknown) => {
         if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
       });
@@ -117,7 +100,7 @@ export class PostStore {
     if (!ferretdb) {
       await this.posts.createIndex({ page: 1 });
       await this.posts.createIndex({ author_page: 1 });
-      await this.events.createIndex({ pending: 1 }, { sparse: true });
+      await events.createIndex({ pending: 1 }, { sparse: true });
     }
     // Those of the time-sorted listing before pages, and on FerretDB every one of ours.
     const unwanted = [
@@ -125,7 +108,7 @@ export class PostStore {
       'author_id_1_created_at_-1__id_-1',
       ...(ferretdb ? ['page_1', 'author_page_1', 'pending_1'] : []),
     ];
-    for (const collection of [this.posts, this.events]) {
+    for (const collection of [this.posts, events]) {
       for (const { name } of await collection.indexes()) {
         if (name && unwanted.includes(name)) await collection.dropIndex(name);
       }
@@ -198,16 +181,17 @@ export class PostStore {
    * when the write after the commit never happened (a crash). Idempotent: an
    * older change alters nothing.
    */
-  async repair(change: Pick<EventDoc, 'event' | 'position'>): Promise<void> {
-    const { event } = change;
+  async repair({ event, position }: PostOutboxEntry): Promise<void> {
     const current = await this.posts.findOne({ _id: event.data.id }, { projection: { version: 1 } });
     if (current && current.version >= event.data.version) return;
     if (event.type === 'post.deleted') await this.posts.deleteOne({ _id: event.data.id });
     else
       await this.posts.replaceOne(
         { _id: event.data.id },
-        toDoc(event.data, change.position ?? (await this.place(event.data))),
-        { upsert: true },
+        toDoc(event.data, position ?? (await this.place(event.data))),
+        {
+          upsert: true,
+        },
       );
   }
 
@@ -259,20 +243,8 @@ export class PostStore {
       actor,
       data,
     } as PostEvent;
-    try {
-      await this.events.insertOne({
-        _id: eventKey(data.id, data.version),
-        post_id: data.id,
-        version: data.version,
-        pending: true,
-        committed_at: new Date(),
-        event,
-        ...(position && { position }),
-      });
-    } catch (err) {
-      if (err instanceof MongoServerError && err.code === 11000) throw new ConflictError();
-      throw err;
-    }
+    const entry = { id: eventKey(data.id, data.version), key: data.id, event, committedAt: new Date(), position };
+    if (!(await this.outbox.commit(entry))) throw new ConflictError();
   }
 }
 
