@@ -20,6 +20,11 @@ const serviceSchema = z.strictObject({
   stores: z.array(store),
   produces: z.array(topicName),
   consumes: z.array(topicName),
+  /** A script of the service's own (relative to its folder) that `stack/mesh up` runs once the services are ready. */
+  setup: z
+    .string()
+    .regex(/^dist\/[a-z-]+\.js$/)
+    .optional(),
 });
 
 const topicSchema = z.strictObject({

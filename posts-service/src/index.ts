@@ -12,6 +12,7 @@ import {
 import { MongoClient } from 'mongodb';
 import { createApp, ROUTES } from './app.js';
 import { configSchema } from './config.js';
+import { ensureIndexes } from './indexes.js';
 import { PostOutbox } from './outbox.js';
 import { PostStore } from './store.js';
 
@@ -22,9 +23,9 @@ const instance = instanceId(NAME, config.SERVICE_ADDRESS, config.PORT);
 
 const mongo = new MongoClient(config.MONGODB_URL, { serverSelectionTimeoutMS: 2_000, appName: NAME });
 const db = mongo.db(config.MONGODB_DB);
+await ensureIndexes(db);
 const outbox = new PostOutbox(db);
 const store = new PostStore(db, outbox);
-await store.ensureIndexes();
 
 const kafka = serviceKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
 // One relay in the mesh publishes; the others stand by for its lock.
@@ -47,11 +48,6 @@ const app = createApp({
   onCommit: () => relay.nudge(),
 });
 relay.start();
-// A one-off for databases from before listing positions; it may take a while, so it runs beside the service.
-store.placeUnplaced().then(
-  (placed) => placed > 0 && logger.info({ placed }, 'gave listing positions to posts written before listings had them'),
-  (err: unknown) => logger.error({ err: String(err) }, 'could not place older posts; retried at the next start'),
-);
 await runService({
   name: NAME,
   routes: ROUTES,

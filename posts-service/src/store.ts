@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { POST_EVENT_SCHEMA_VERSION, type PostEvent, type PostSnapshot } from '@feedmesh/common';
-import { MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
+import { ObjectId, type Collection, type Db } from 'mongodb';
 import { eventKey, type PostOutbox, type PostOutboxEntry } from './outbox.js';
 import {
   GLOBAL_SEQUENCE,
@@ -38,8 +38,6 @@ export interface PostPage {
   next: number | null;
 }
 
-const NAMESPACE_EXISTS = 48;
-
 const toPost = (d: PostDoc): Post => ({
   id: d._id,
   author_id: d.author_id,
@@ -71,48 +69,14 @@ export const toDoc = (p: Post, position: PositionFields): PostDoc => ({
  */
 export class PostStore {
   private readonly posts: Collection<PostDoc>;
-  private readonly slots: Collection<SlotDoc>;
   private readonly positions: Positions;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly outbox: PostOutbox,
   ) {
     this.posts = db.collection<PostDoc>('posts');
-    this.slots = db.collection<SlotDoc>('post_slots');
-    this.positions = new Positions(this.slots);
-  }
-
-  /**
-   * Listing reads one page at a time by equality (see positions.ts), the relay
-   * the pending events. On FerretDB v1 the server's own indexes serve neither
-   * (the native stack gives its tables GIN indexes instead, stack/ferretdb), so
-   * there they would only slow every write: none are made, and older ones go.
-   */
-  async ensureIndexes(): Promise<void> {
-    const events = this.db.collection('post_events');
-    for (const collection of [this.posts, events, this.slots]) {
-      await this.db.createCollection(collection.collectionName).catch((err: unknown) => {
-        if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
-      });
-    }
-    const ferretdb = 'ferretdbVersion' in (await this.db.admin().command({ buildInfo: 1 }));
-    if (!ferretdb) {
-      await this.posts.createIndex({ page: 1 });
-      await this.posts.createIndex({ author_page: 1 });
-      await events.createIndex({ pending: 1 }, { sparse: true });
-    }
-    // Those of the time-sorted listing before pages, and on FerretDB every one of ours.
-    const unwanted = [
-      'created_at_-1__id_-1',
-      'author_id_1_created_at_-1__id_-1',
-      ...(ferretdb ? ['page_1', 'author_page_1', 'pending_1'] : []),
-    ];
-    for (const collection of [this.posts, events]) {
-      for (const { name } of await collection.indexes()) {
-        if (name && unwanted.includes(name)) await collection.dropIndex(name);
-      }
-    }
+    this.positions = new Positions(db.collection<SlotDoc>('post_slots'));
   }
 
   async create(actor: string, input: CreatePost): Promise<Post> {
@@ -193,20 +157,6 @@ export class PostStore {
           upsert: true,
         },
       );
-  }
-
-  /**
-   * Gives listing positions to posts written before posts had them (a one-off
-   * per database, remembered by a marker slot; positions follow `created_at`).
-   */
-  async placeUnplaced(): Promise<number> {
-    const marker = { _id: 'migration:positions', post_id: '' };
-    if (await this.slots.findOne({ _id: marker._id })) return 0;
-    const unplaced = await this.posts.find({ seq: { $exists: false } }).toArray();
-    unplaced.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a._id.localeCompare(b._id));
-    for (const doc of unplaced) await this.posts.updateOne({ _id: doc._id }, { $set: await this.place(toPost(doc)) });
-    await this.slots.insertOne(marker).catch(() => undefined); // another instance got there first: same outcome
-    return unplaced.length;
   }
 
   private async place(post: Pick<Post, 'id' | 'author_id'>): Promise<PositionFields> {

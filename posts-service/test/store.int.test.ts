@@ -4,9 +4,10 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stack } from '../../test/support/stack.js';
 import { createApp } from '../src/app.js';
-import { Positions, PAGE_SIZE, type SlotDoc } from '../src/positions.js';
+import { ensureIndexes } from '../src/indexes.js';
 import { eventKey, PostOutbox, type EventDoc } from '../src/outbox.js';
-import { PostStore, toDoc } from '../src/store.js';
+import { Positions, PAGE_SIZE, type SlotDoc } from '../src/positions.js';
+import { PostStore } from '../src/store.js';
 
 // The real app against the stack's real MongoDB-protocol server, in a
 // database of its own (dropped afterwards); publishing is covered end to end.
@@ -19,7 +20,7 @@ let commits = 0;
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
-  await store.ensureIndexes();
+  await ensureIndexes(db);
   app = createApp({
     logger: pino({ level: 'silent' }),
     instance: 't',
@@ -194,44 +195,16 @@ describe('posts CRUD', () => {
     inserts.mockRestore();
   });
 
-  it('places posts written before listings had positions, once, in creation order', async () => {
-    const legacyDb = mongo.db(`${db.databaseName}_legacy`);
-    const legacy = new PostStore(legacyDb, new PostOutbox(legacyDb));
-    await legacy.ensureIndexes();
-    const old = ['2026-01-01', '2026-01-03', '2026-01-02'].map((day, i) => {
-      const doc = toDoc(
-        {
-          id: `00000000000000000000000${i}`,
-          author_id: 'ann',
-          title: day,
-          content: 'x',
-          tags: [],
-          created_at: `${day}T00:00:00.000Z`,
-          updated_at: `${day}T00:00:00.000Z`,
-          version: 1,
-        },
-        { seq: 0, page: 0, author_seq: 0, author_page: '' },
-      );
-      const { seq: _s, page: _p, author_seq: _a, author_page: _ap, ...unplaced } = doc;
-      return unplaced;
-    });
-    await legacyDb.collection<(typeof old)[number]>('posts').insertMany(old);
-    try {
-      expect(await legacy.placeUnplaced()).toBe(3);
-      expect(await legacy.placeUnplaced()).toBe(0);
-      const { items } = await legacy.list({ limit: 10, skip: 0 });
-      expect(items.map((p) => p.title)).toEqual(['2026-01-03', '2026-01-02', '2026-01-01']);
-    } finally {
-      await legacyDb.dropDatabase();
-    }
-  });
-
-  it('keeps on FerretDB none of its own indexes, which no query uses and every write pays for', async () => {
+  it('keeps only the indexes of the policy (on FerretDB, none of its own, which no query uses and every write pays for)', async () => {
     const ferretdb = 'ferretdbVersion' in (await db.admin().command({ buildInfo: 1 }));
-    await db.collection('posts').createIndex({ created_at: -1, _id: -1 }); // as the time-sorted listing made it
-    await store.ensureIndexes();
-    const names = (await db.collection('posts').indexes()).map((i) => i.name).sort();
-    expect(names).toEqual(ferretdb ? ['_id_'] : ['_id_', 'author_page_1', 'page_1']);
+    const posts = db.collection('posts');
+    await posts.createIndex({ created_at: -1, _id: -1 }); // one the policy does not list
+    await ensureIndexes(db);
+    await ensureIndexes(db); // idempotent
+    const names = async (collection: string) => (await db.collection(collection).indexes()).map((i) => i.name).sort();
+    expect(await names('posts')).toEqual(ferretdb ? ['_id_'] : ['_id_', 'author_page_1', 'page_1']);
+    expect(await names('post_events')).toEqual(ferretdb ? ['_id_'] : ['_id_', 'pending_1']);
+    expect(await names('post_slots')).toEqual(['_id_']);
   });
 
   it.each(['limit=0', 'limit=101', 'limit=abc', 'skip=-1', 'skip=99999999', 'author_id[$ne]=x'])(
