@@ -3,6 +3,7 @@
 // GET /api/posts newest first, deep, and by author, at a fixed rate, beside a
 // single-post read of the same run as the floor.
 import { IDENTITY_HEADERS, IdentityAsserter } from '@feedmesh/common';
+import { toCursor } from '@feedmesh/posts-service/cursor';
 import {
   authorSequence,
   GLOBAL_SEQUENCE,
@@ -115,12 +116,15 @@ const queries: Array<[string, string, number?]> = [
   ['newest 20', '/api/posts?limit=20'],
   ['newest 100', '/api/posts?limit=100'],
   ['skip 1000, limit 20 (deepest offset)', '/api/posts?skip=1000&limit=20', DEEP_RATE],
-  [`before the middle (before=${Math.floor(total / 2)})`, `/api/posts?limit=20&before=${Math.floor(total / 2)}`],
+  [
+    `before the middle (place ${Math.floor(total / 2)})`,
+    `/api/posts?limit=20&before=${toCursor(Math.floor(total / 2))}`,
+  ],
   [`author with ${lightCount} posts, newest 20`, `/api/posts?author_id=${lightAuthor}&limit=20`],
   [`author with ${heavyCount} posts, newest 20`, `/api/posts?author_id=${HEAVY}&limit=20`],
   [
     `author with ${heavyCount} posts, before the middle`,
-    `/api/posts?author_id=${HEAVY}&limit=20&before=${Math.floor(heavyCount / 2)}`,
+    `/api/posts?author_id=${HEAVY}&limit=20&before=${toCursor(Math.floor(heavyCount / 2))}`,
   ],
 ];
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { POST_EVENT_SCHEMA_VERSION, type PostEvent, type PostSnapshot } from '@feedmesh/common';
 import { ObjectId, type Collection, type Db } from 'mongodb';
+import { toCursor } from './cursor.js';
 import { eventKey, type PostOutbox, type PostOutboxEntry } from './outbox.js';
 import {
   GLOBAL_SEQUENCE,
@@ -34,8 +35,8 @@ export class ConflictError extends Error {}
 
 export interface PostPage {
   items: Post[];
-  /** The last item's place: `before` for the next page; null at the end. */
-  next: number | null;
+  /** Where the next page begins (a cursor, for `before`); null at the end. */
+  next: string | null;
 }
 
 const toPost = (d: PostDoc): Post => ({
@@ -120,7 +121,7 @@ export class PostStore {
    */
   async list(q: ListPosts): Promise<PostPage> {
     const listing = listingOf(q.author_id);
-    // Nothing lives above the newest place: a `before` beyond it starts there, not at empty pages far above.
+    // Nothing lives above the newest place: a cursor beyond it starts there, not at empty pages far above.
     const below = Math.min(q.before ?? Infinity, (await this.positions.top(listing.sequence)) + 1);
     let toSkip = q.skip;
     const items: PostDoc[] = [];
@@ -137,7 +138,7 @@ export class PostStore {
     }
     const last = items.at(-1);
     const more = last !== undefined && items.length === q.limit && last[listing.order] > 1;
-    return { items: items.map(toPost), next: more ? last[listing.order] : null };
+    return { items: items.map(toPost), next: more ? toCursor(last[listing.order]) : null };
   }
 
   /**

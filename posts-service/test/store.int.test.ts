@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stack } from '../../test/support/stack.js';
 import { createApp } from '../src/app.js';
+import { toCursor } from '../src/cursor.js';
 import { ensureIndexes } from '../src/indexes.js';
 import { eventKey, PostOutbox, type EventDoc } from '../src/outbox.js';
 import { Positions, PAGE_SIZE, type SlotDoc } from '../src/positions.js';
@@ -142,7 +143,7 @@ describe('posts CRUD', () => {
 
     const walk = async (query: string) => {
       const seen: string[] = [];
-      let next: number | null = null;
+      let next: string | null = null;
       do {
         const res = await as('x', 'GET', `?${query}&limit=17${next ? `&before=${next}` : ''}`);
         expect(res.status).toBe(200);
@@ -159,10 +160,12 @@ describe('posts CRUD', () => {
     const skipped = await as('x', 'GET', `?author_id=${author}&skip=${PAGE_SIZE - 2}&limit=5`);
     expect(skipped.body.items.map((p: { id: string }) => p.id)).toEqual(expected.slice(PAGE_SIZE - 2, PAGE_SIZE + 3));
 
-    // A place far beyond the newest is the newest page, at once.
-    const far = await as('x', 'GET', `?author_id=${author}&limit=3&before=999999999999999`);
+    // Every cursor is answered: one far beyond the newest place is the newest page, at once.
+    const far = await as('x', 'GET', `?author_id=${author}&limit=3&before=${toCursor(2 ** 48 - 1)}`);
     expect(far.body.items.map((p: { id: string }) => p.id)).toEqual(expected.slice(0, 3));
-    for (const before of ['0', 'abc', '-1', '1e3']) {
+    // A raw place (the form cursors had before), and anything else that is not a cursor, is a 400.
+    const json = Buffer.from('{"p":12}').toString('base64url');
+    for (const before of ['0', '12', 'abc', '-1', '1e3', 'AAAAAAA', 'AAAAAAAAA', 'AAAA+AAA', 'AAAA%3DAA', json, '']) {
       const res = await as('x', 'GET', `?author_id=${author}&before=${before}`);
       expect(res.status, before).toBe(400);
       expect(res.body.error).toMatchObject({ code: 'validation_failed', issues: [{ path: 'before' }] });
