@@ -201,6 +201,16 @@ request GET "/api/posts/${post_ids[0]}" -H "$ann_auth"
 expect "read post 1 back by id" 200 '.id == $id and .title == $t' --arg id "${post_ids[0]}" --arg t "$run post 1"
 request GET "/api/posts?author_id=$ann_id&limit=10" -H "$ann_auth"
 expect "list the author's posts: all three" 200 '[.items[].id] | sort == ($ids | sort)' --argjson ids "$ids_json"
+request GET "/api/posts?author_id=$ann_id&limit=2" -H "$ann_auth"
+expect "list them two at a time: the newest two, and a cursor for the rest" 200 \
+  '[.items[].id] == [$ids[2], $ids[1]] and (.next | type) == "string"' --argjson ids "$ids_json"
+next_page="$(printf '%s' "$BODY" | jq -r .next)"
+request GET "/api/posts?author_id=$ann_id&limit=2&before=$next_page" -H "$ann_auth"
+expect "pass the cursor back as given: the oldest one, and the end" 200 \
+  '[.items[].id] == [$ids[0]] and .next == null' --argjson ids "$ids_json"
+request GET "/api/posts?author_id=$ann_id&before=12" -H "$ann_auth"
+expect "a cursor no page gave out is refused: 400" 400 \
+  '.error.code == "validation_failed" and .error.issues[0].path == "before"'
 
 # The streams are fed through Kafka: wait for them, with a bound.
 all_three='[.items[].id] as $seen | all($ids[]; . as $i | $seen | index($i))'

@@ -355,6 +355,33 @@ describe('paging parameters', () => {
       }
     },
   );
+
+  it('refuses a posts cursor that no page gave out, whatever it is made of (400, never a 500)', async () => {
+    const forged = [
+      '12', // a raw place, as cursors were once
+      '999999999999999',
+      '-1',
+      'AAAAAAA', // one short
+      'AAAAAAAAA', // one long
+      'AAAA+AAA', // base64, not base64url
+      'AAAAAAA=',
+      encodeURIComponent(Buffer.from('{"s":"g","p":1}').toString('base64url')),
+      encodeURIComponent('{"$gt":""}'),
+      '%00AAAAAAA',
+      '%C3%A4AAAAAAA',
+      'x'.repeat(1_000),
+      '',
+    ];
+    for (const before of forged) {
+      const res = await fetch(`${stack.gatewayUrl}/api/posts?before=${before}`, { headers: bearer(alice) });
+      const body = await expectError(res, 400, 'validation_failed', before.slice(0, 40));
+      const issues = body.error.issues as Array<{ path: string }> | undefined;
+      expect(
+        issues?.map((i) => i.path),
+        before.slice(0, 40),
+      ).toContain('before');
+    }
+  });
 });
 
 describe('spoofed identity headers on the real services', () => {

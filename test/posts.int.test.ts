@@ -38,6 +38,29 @@ describe('posts through the gateway', () => {
     expect(events[1]).toMatchObject({ data: { title: 'Evented', content: 'two', tags: ['e2e'], author_id: ann.id } });
   });
 
+  it("pages an author's posts with the cursor each page gives, passed back as it is", async () => {
+    const author = await newUser('pager');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await call(author, 'POST', '', { title: `page me ${i}`, content: 'x' });
+      ids.push(((await res.json()) as { id: string }).id);
+    }
+    const seen: string[] = [];
+    let pages = 0;
+    let next: string | null = null;
+    do {
+      const query = `?author_id=${author.id}&limit=2${next === null ? '' : `&before=${encodeURIComponent(next)}`}`;
+      const res = await call(bob, 'GET', query);
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as { items: Array<{ id: string }>; next: string | null };
+      seen.push(...page.items.map((p) => p.id));
+      next = page.next;
+      pages++;
+    } while (next !== null);
+    expect(seen).toEqual([...ids].reverse());
+    expect(pages).toBe(3);
+  });
+
   it('keeps answering 201 while Kafka is down and publishes every event exactly once when it is back', async () => {
     const from = await postEventsEnd();
     await mesh('stop', 'kafka');

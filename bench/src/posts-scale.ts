@@ -3,6 +3,7 @@
 // GET /api/posts newest first, deep, and by author, at a fixed rate, beside a
 // single-post read of the same run as the floor.
 import { IDENTITY_HEADERS, identityAssertions } from '@feedmesh/common';
+import { toCursor } from '@feedmesh/posts-service/cursor';
 import {
   authorSequence,
   GLOBAL_SEQUENCE,
@@ -12,7 +13,7 @@ import {
   positionFields,
   type SlotDoc,
 } from '@feedmesh/posts-service/positions';
-import { PostStore, toDoc, type PostDoc } from '@feedmesh/posts-service/store';
+import { postCollections, toDoc, type PostDoc } from '@feedmesh/posts-service/store';
 import { newUser, runContext, serviceUrl, stack } from '@feedmesh/testkit';
 import { MongoClient, ObjectId } from 'mongodb';
 import { measure, type LoadResult } from './k6.js';
@@ -27,8 +28,8 @@ const HEAVY = 'scale-heavy'; // writes one post in 20: 50 000 at a million
 const BATCH = 1000;
 
 const mongo = await new MongoClient(stack.mongodbUrl).connect();
-// The collections as posts-service names them (its PostStore); the database is its default one.
-const { posts, slots } = new PostStore(mongo.db('posts_db'));
+// The collections as posts-service names them; the database is its default one.
+const { posts, slots } = postCollections(mongo.db('posts_db'));
 const positions = new Positions(slots);
 
 const authorOf = (i: number) => (i % 20 === 0 ? HEAVY : `scale-${String((i * 7919) % AUTHORS).padStart(4, '0')}`);
@@ -116,12 +117,15 @@ const queries: Array<[string, string, number?]> = [
   ['newest 20', '/api/posts?limit=20'],
   ['newest 100', '/api/posts?limit=100'],
   ['skip 1000, limit 20 (deepest offset)', '/api/posts?skip=1000&limit=20', DEEP_RATE],
-  [`before the middle (before=${Math.floor(total / 2)})`, `/api/posts?limit=20&before=${Math.floor(total / 2)}`],
+  [
+    `before the middle (place ${Math.floor(total / 2)})`,
+    `/api/posts?limit=20&before=${toCursor(Math.floor(total / 2))}`,
+  ],
   [`author with ${lightCount} posts, newest 20`, `/api/posts?author_id=${lightAuthor}&limit=20`],
   [`author with ${heavyCount} posts, newest 20`, `/api/posts?author_id=${HEAVY}&limit=20`],
   [
     `author with ${heavyCount} posts, before the middle`,
-    `/api/posts?author_id=${HEAVY}&limit=20&before=${Math.floor(heavyCount / 2)}`,
+    `/api/posts?author_id=${HEAVY}&limit=20&before=${toCursor(Math.floor(heavyCount / 2))}`,
   ],
 ];
 

@@ -87,9 +87,44 @@ export interface OutgoingMessage {
  * change without touching them.
  */
 export interface EventPublisher {
-  /** Resolves once every message is acknowledged by all in-sync replicas, in order. */
+  /**
+   * Resolves once every message is acknowledged by all in-sync replicas, in
+   * order. Throws MessageRejectedError when the messages themselves are
+   * refused; anything else it throws (no broker, no leader, a timeout) may
+   * pass, and the same messages may succeed later.
+   */
   publish(messages: OutgoingMessage[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The messages themselves were refused (too large, invalid, not encodable): sending them again cannot succeed. */
+export class MessageRejectedError extends Error {
+  override readonly name = 'MessageRejectedError';
+}
+
+/**
+ * Kafka's answers about the messages rather than about the cluster. Kept
+ * short on purpose: an outage taken for a refusal would set events aside
+ * for good, so only these count.
+ */
+const REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+
+/** The refusal in a kafkajs error or in what it wraps (a non-retriable error keeps the broker's as its cause). */
+function refusalOf(err: unknown): string | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const { type } = e as Error & { type?: unknown };
+    if (typeof type === 'string' && REFUSALS.has(type)) return `${type}: ${e.message}`;
+  }
+  return undefined;
+}
+
+function encode(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    throw new MessageRejectedError(`cannot be sent as JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /**
@@ -118,17 +153,16 @@ export function kafkaPublisher(kafka: Kafka): EventPublisher {
         if (list) list.push(m);
         else byTopic.set(m.topic, [m]);
       }
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, list]) => ({
-          topic,
-          messages: list.map((m) => ({
-            key: m.key,
-            value: typeof m.value === 'string' ? m.value : JSON.stringify(m.value),
-            headers: m.headers,
-          })),
-        })),
-      });
+      const topicMessages = [...byTopic].map(([topic, list]) => ({
+        topic,
+        messages: list.map((m) => ({ key: m.key, value: encode(m.value), headers: m.headers })),
+      }));
+      try {
+        await producer.sendBatch({ acks: -1, topicMessages });
+      } catch (err) {
+        const refusal = refusalOf(err);
+        throw refusal ? new MessageRejectedError(refusal, { cause: err }) : err;
+      }
     },
     close: () => producer.disconnect(),
   };

@@ -73,17 +73,6 @@ export function queryInt(min: number, max: number, fallback: number) {
     .meta({ type: 'integer', minimum: min, maximum: max, default: fallback });
 }
 
-/** The same for a parameter that may be left out, with no default. */
-export function optionalQueryInt(min: number, max: number) {
-  return z
-    .string()
-    .regex(/^[0-9]{1,15}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max))
-    .meta({ type: 'integer', minimum: min, maximum: max })
-    .optional();
-}
-
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**

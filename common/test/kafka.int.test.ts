@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stack } from '@feedmesh/testkit';
-import { createKafka, kafkaPublisher } from '../src/kafka.js';
+import { createKafka, kafkaPublisher, MessageRejectedError } from '../src/kafka.js';
 
 // The publisher against the stack's real Kafka, on a topic of the test's own.
 const kafka = createKafka({
@@ -54,5 +54,19 @@ describe('kafkaPublisher', () => {
     await consumer.disconnect();
     expect(total).toBe(20);
     for (const key of keys) expect(seen.get(key)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('reports a message larger than the broker accepts as rejected, and goes on publishing the next', async () => {
+    const publisher = kafkaPublisher(kafka);
+    try {
+      // The broker's default limit is about 1 MB per record batch.
+      const huge = { topic, key: 'big', value: 'x'.repeat(2 * 1024 * 1024) };
+      const thrown = await publisher.publish([huge]).catch((e: unknown) => e);
+      expect(thrown).toBeInstanceOf(MessageRejectedError);
+      expect((thrown as Error).message).toMatch(/^MESSAGE_TOO_LARGE/);
+      await publisher.publish([{ topic, key: 'small', value: { after: 'refusal' } }]);
+    } finally {
+      await publisher.close();
+    }
   });
 });

@@ -5,12 +5,15 @@ import {
   instanceId,
   LeaderLock,
   loadConfigOrExit,
+  OutboxRelay,
+  POSTS_TOPIC,
   runService,
   serviceKafka,
 } from '@feedmesh/common';
 import { MongoClient } from 'mongodb';
 import { configSchema } from './config.js';
-import { Relay } from './relay.js';
+import { ensureIndexes } from './indexes.js';
+import { PostOutbox } from './outbox.js';
 import { postRoutes } from './routes.js';
 import { PostStore } from './store.js';
 
@@ -21,13 +24,16 @@ const instance = instanceId(NAME, config.SERVICE_ADDRESS, config.PORT);
 
 const mongo = new MongoClient(config.MONGODB_URL, { serverSelectionTimeoutMS: 2_000, appName: NAME });
 const db = mongo.db(config.MONGODB_DB);
-const store = new PostStore(db);
-await store.ensureIndexes();
+await ensureIndexes(db);
+const outbox = new PostOutbox(db);
+const store = new PostStore(db, outbox);
 
 const kafka = serviceKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
 // One relay in the mesh publishes; the others stand by for its lock.
-const relay = new Relay({
-  store,
+const relay = new OutboxRelay({
+  storage: outbox,
+  repair: (entry) => store.repair(entry),
+  topic: POSTS_TOPIC,
   publisher: kafka.publisher,
   lock: new LeaderLock(config.CONSUL_URL, 'feedmesh/posts-service/relay-leader', instance),
   logger: logger.child({ component: 'relay' }),
@@ -43,9 +49,4 @@ const app = createApp({
   routes: postRoutes({ store, onCommit: () => relay.nudge() }),
 });
 relay.start();
-// A one-off for databases from before listing positions; it may take a while, so it runs beside the service.
-store.placeUnplaced().then(
-  (placed) => placed > 0 && logger.info({ placed }, 'gave listing positions to posts written before listings had them'),
-  (err: unknown) => logger.error({ err: String(err) }, 'could not place older posts; retried at the next start'),
-);
 await runService({ app, config, logger, close: [() => relay.stop(), kafka.close, () => mongo.close()] });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { optionalQueryInt, postSnapshot, queryInt, text, trimmedText } from '@feedmesh/common';
+import { postSnapshot, queryInt, text, trimmedText } from '@feedmesh/common';
+import { cursorParam, cursorValue } from './cursor.js';
 
 // Every field is a plain string where a string belongs: an object such as
 // {"$gt": ""} is a 400 here and can never reach a query.
@@ -22,8 +23,8 @@ export const listPostsQuery = z.strictObject({
   // An offset costs reading every page before it; deeper pages follow `next` (as `before`), which costs nothing extra.
   skip: queryInt(0, 1_000, 0),
   author_id: text().min(1).max(64).optional(),
-  /** The `next` of the previous page: its last post's place in this listing. */
-  before: optionalQueryInt(1, 999_999_999_999_999),
+  /** The `next` of the previous page, as it was given. */
+  before: cursorParam.optional(),
 });
 
 /** Post ids are MongoDB ObjectIds in hex; anything else cannot name a post. */
@@ -41,12 +42,9 @@ export const postPage = z
     limit: z.number().int(),
     skip: z.number().int(),
     count: z.number().int().min(0),
-    next: z
-      .number()
-      .int()
-      .min(1)
-      .nullable()
-      .meta({ description: 'Pass as `before` for the page after this one; null at the end' }),
+    next: cursorValue.nullable().meta({
+      description: 'Opaque: pass it back as `before`, as it is, for the page after this one; null at the end',
+    }),
   })
   .meta({ id: 'PostPage' });
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { POST_EVENT_SCHEMA_VERSION, type PostEvent, type PostSnapshot } from '@feedmesh/common';
-import { MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
+import { ObjectId, type Collection, type Db } from 'mongodb';
+import { toCursor } from './cursor.js';
+import { eventKey, type PostOutbox, type PostOutboxEntry } from './outbox.js';
 import {
   GLOBAL_SEQUENCE,
   authorSequence,
@@ -25,25 +27,6 @@ export interface PostDoc extends PositionFields {
   version: number;
 }
 
-/**
- * One change of one post, in `posts_db.post_events`. Inserting it is the
- * commit of the change and its outbox entry at once: a single write, so a
- * change is either wholly there or not at all. Its id is post id + version,
- * so two concurrent edits of the same version cannot both commit.
- */
-export interface EventDoc {
-  _id: string;
-  post_id: string;
-  version: number;
-  /** Present until the relay has published the event. */
-  pending?: true;
-  committed_at: Date;
-  published_at?: Date;
-  event: PostEvent;
-  /** Where the post lists, so a lost projection write can be redone from the event alone. */
-  position?: PositionFields;
-}
-
 export type Post = PostSnapshot;
 
 export class NotFoundError extends Error {}
@@ -52,13 +35,9 @@ export class ConflictError extends Error {}
 
 export interface PostPage {
   items: Post[];
-  /** The last item's place: `before` for the next page; null at the end. */
-  next: number | null;
+  /** Where the next page begins (a cursor, for `before`); null at the end. */
+  next: string | null;
 }
-
-const NAMESPACE_EXISTS = 48;
-
-export const eventKey = (postId: string, version: number) => `${postId}:${String(version).padStart(10, '0')}`;
 
 const toPost = (d: PostDoc): Post => ({
   id: d._id,
@@ -83,53 +62,28 @@ export const toDoc = (p: Post, position: PositionFields): PostDoc => ({
   version: p.version,
 });
 
+/** posts_db's collections of posts and of their listing places, named here only (bulk imports use them too). */
+export function postCollections(db: Db) {
+  return { posts: db.collection<PostDoc>('posts'), slots: db.collection<SlotDoc>('post_slots') };
+}
+
 /**
- * Posts and their change log. Every change first inserts its event (the
- * commit), then brings the `posts` document up to date. If the process dies
- * in between, the relay finishes the job from the event.
+ * Posts and their change log. Every change first commits its event to the
+ * outbox (one insert), then brings the `posts` document up to date. If the
+ * process dies in between, the relay has `repair` finish the job from the
+ * event.
  */
 export class PostStore {
-  readonly posts: Collection<PostDoc>;
-  readonly events: Collection<EventDoc>;
-  readonly slots: Collection<SlotDoc>;
+  private readonly posts: Collection<PostDoc>;
   private readonly positions: Positions;
 
-  constructor(private readonly db: Db) {
-    this.posts = db.collection<PostDoc>('posts');
-    this.events = db.collection<EventDoc>('post_events');
-    this.slots = db.collection<SlotDoc>('post_slots');
-    this.positions = new Positions(this.slots);
-  }
-
-  /**
-   * Listing reads one page at a time by equality (see positions.ts), the relay
-   * the pending events. On FerretDB v1 the server's own indexes serve neither
-   * (the native stack gives its tables GIN indexes instead, stack/ferretdb), so
-   * there they would only slow every write: none are made, and older ones go.
-   */
-  async ensureIndexes(): Promise<void> {
-    for (const collection of [this.posts, this.events, this.slots]) {
-      await this.db.createCollection(collection.collectionName).catch((err: unknown) => {
-        if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
-      });
-    }
-    const ferretdb = 'ferretdbVersion' in (await this.db.admin().command({ buildInfo: 1 }));
-    if (!ferretdb) {
-      await this.posts.createIndex({ page: 1 });
-      await this.posts.createIndex({ author_page: 1 });
-      await this.events.createIndex({ pending: 1 }, { sparse: true });
-    }
-    // Those of the time-sorted listing before pages, and on FerretDB every one of ours.
-    const unwanted = [
-      'created_at_-1__id_-1',
-      'author_id_1_created_at_-1__id_-1',
-      ...(ferretdb ? ['page_1', 'author_page_1', 'pending_1'] : []),
-    ];
-    for (const collection of [this.posts, this.events]) {
-      for (const { name } of await collection.indexes()) {
-        if (name && unwanted.includes(name)) await collection.dropIndex(name);
-      }
-    }
+  constructor(
+    db: Db,
+    private readonly outbox: PostOutbox,
+  ) {
+    const { posts, slots } = postCollections(db);
+    this.posts = posts;
+    this.positions = new Positions(slots);
   }
 
   async create(actor: string, input: CreatePost): Promise<Post> {
@@ -173,7 +127,7 @@ export class PostStore {
    */
   async list(q: ListPosts): Promise<PostPage> {
     const listing = listingOf(q.author_id);
-    // Nothing lives above the newest place: a `before` beyond it starts there, not at empty pages far above.
+    // Nothing lives above the newest place: a cursor beyond it starts there, not at empty pages far above.
     const below = Math.min(q.before ?? Infinity, (await this.positions.top(listing.sequence)) + 1);
     let toSkip = q.skip;
     const items: PostDoc[] = [];
@@ -190,7 +144,7 @@ export class PostStore {
     }
     const last = items.at(-1);
     const more = last !== undefined && items.length === q.limit && last[listing.order] > 1;
-    return { items: items.map(toPost), next: more ? last[listing.order] : null };
+    return { items: items.map(toPost), next: more ? toCursor(last[listing.order]) : null };
   }
 
   /**
@@ -198,31 +152,18 @@ export class PostStore {
    * when the write after the commit never happened (a crash). Idempotent: an
    * older change alters nothing.
    */
-  async repair(change: Pick<EventDoc, 'event' | 'position'>): Promise<void> {
-    const { event } = change;
+  async repair({ event, position }: PostOutboxEntry): Promise<void> {
     const current = await this.posts.findOne({ _id: event.data.id }, { projection: { version: 1 } });
     if (current && current.version >= event.data.version) return;
     if (event.type === 'post.deleted') await this.posts.deleteOne({ _id: event.data.id });
     else
       await this.posts.replaceOne(
         { _id: event.data.id },
-        toDoc(event.data, change.position ?? (await this.place(event.data))),
-        { upsert: true },
+        toDoc(event.data, position ?? (await this.place(event.data))),
+        {
+          upsert: true,
+        },
       );
-  }
-
-  /**
-   * Gives listing positions to posts written before posts had them (a one-off
-   * per database, remembered by a marker slot; positions follow `created_at`).
-   */
-  async placeUnplaced(): Promise<number> {
-    const marker = { _id: 'migration:positions', post_id: '' };
-    if (await this.slots.findOne({ _id: marker._id })) return 0;
-    const unplaced = await this.posts.find({ seq: { $exists: false } }).toArray();
-    unplaced.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a._id.localeCompare(b._id));
-    for (const doc of unplaced) await this.posts.updateOne({ _id: doc._id }, { $set: await this.place(toPost(doc)) });
-    await this.slots.insertOne(marker).catch(() => undefined); // another instance got there first: same outcome
-    return unplaced.length;
   }
 
   private async place(post: Pick<Post, 'id' | 'author_id'>): Promise<PositionFields> {
@@ -259,20 +200,8 @@ export class PostStore {
       actor,
       data,
     } as PostEvent;
-    try {
-      await this.events.insertOne({
-        _id: eventKey(data.id, data.version),
-        post_id: data.id,
-        version: data.version,
-        pending: true,
-        committed_at: new Date(),
-        event,
-        ...(position && { position }),
-      });
-    } catch (err) {
-      if (err instanceof MongoServerError && err.code === 11000) throw new ConflictError();
-      throw err;
-    }
+    const entry = { id: eventKey(data.id, data.version), key: data.id, event, committedAt: new Date(), position };
+    if (!(await this.outbox.commit(entry))) throw new ConflictError();
   }
 }
 

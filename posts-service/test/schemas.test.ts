@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toCursor } from '../src/cursor.js';
 import { createPostBody, listPostsQuery, postId, updatePostBody } from '../src/schemas.js';
 
 describe('createPostBody', () => {
@@ -39,12 +40,22 @@ describe('listPostsQuery', () => {
     expect(listPostsQuery.parse({})).toEqual({ limit: 20, skip: 0 });
   });
 
-  it.each([{ limit: '0' }, { limit: '101' }, { limit: 'ten' }, { skip: '-1' }, { skip: '1001' }, { sort: 'x' }])(
-    'rejects %o',
-    (q) => {
-      expect(listPostsQuery.safeParse(q).success).toBe(false);
-    },
-  );
+  it('takes a cursor back as the place it stands for', () => {
+    expect(listPostsQuery.parse({ before: toCursor(120) })).toEqual({ limit: 20, skip: 0, before: 120 });
+  });
+
+  it.each([
+    { limit: '0' },
+    { limit: '101' },
+    { limit: 'ten' },
+    { skip: '-1' },
+    { skip: '1001' },
+    { sort: 'x' },
+    { before: '120' },
+    { before: 'not a cursor' },
+  ])('rejects %o', (q) => {
+    expect(listPostsQuery.safeParse(q).success).toBe(false);
+  });
 });
 
 describe('postId', () => {

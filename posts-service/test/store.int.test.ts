@@ -3,21 +3,25 @@ import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stack } from '@feedmesh/testkit';
+import { toCursor } from '../src/cursor.js';
+import { ensureIndexes } from '../src/indexes.js';
+import { eventKey, PostOutbox, type EventDoc } from '../src/outbox.js';
 import { Positions, PAGE_SIZE, type SlotDoc } from '../src/positions.js';
 import { postRoutes } from '../src/routes.js';
-import { eventKey, PostStore, toDoc } from '../src/store.js';
+import { PostStore } from '../src/store.js';
 
 // The real app against the stack's real MongoDB-protocol server, in a
 // database of its own (dropped afterwards); publishing is covered end to end.
 const mongo = new MongoClient(stack.mongodbUrl);
 const db = mongo.db(`posts_test_${process.pid}_${Date.now().toString(36)}`);
-const store = new PostStore(db);
+const store = new PostStore(db, new PostOutbox(db));
+const events = db.collection<EventDoc>('post_events');
 const assertions = identityAssertions('i'.repeat(32));
 let commits = 0;
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
-  await store.ensureIndexes();
+  await ensureIndexes(db);
   app = createApp({
     service: 'posts-service',
     logger: pino({ level: 'silent' }),
@@ -73,13 +77,13 @@ describe('posts CRUD', () => {
     expect((await as('ann', 'DELETE', `/${id}`)).status).toBe(204);
     expect((await as('ann', 'GET', `/${id}`)).status).toBe(404);
 
-    const events = await store.events.find({ post_id: id }).sort({ _id: 1 }).toArray();
-    expect(events.map((e) => [e._id, e.event.type, e.pending])).toEqual([
+    const committed = await events.find({ post_id: id }).sort({ _id: 1 }).toArray();
+    expect(committed.map((e) => [e._id, e.event.type, e.pending])).toEqual([
       [eventKey(id, 1), 'post.created', true],
       [eventKey(id, 2), 'post.updated', true],
       [eventKey(id, 3), 'post.deleted', true],
     ]);
-    expect(events.every((e) => e.event.actor === 'ann')).toBe(true);
+    expect(committed.every((e) => e.event.actor === 'ann')).toBe(true);
     expect(commits - before).toBe(3);
   });
 
@@ -111,9 +115,8 @@ describe('posts CRUD', () => {
     expect(results.every((r) => r.status === 200 || r.status === 409)).toBe(true);
     expect(ok.length).toBeGreaterThan(0);
     const final = (await as('ann', 'GET', `/${body.id}`)).body;
-    const events = await store.events.countDocuments({ post_id: body.id });
     expect(final.version).toBe(1 + ok.length);
-    expect(events).toBe(1 + ok.length);
+    expect(await events.countDocuments({ post_id: body.id })).toBe(1 + ok.length);
     expect(ok.map((r) => r.body.content)).toContain(final.content);
   });
 
@@ -140,7 +143,7 @@ describe('posts CRUD', () => {
 
     const walk = async (query: string) => {
       const seen: string[] = [];
-      let next: number | null = null;
+      let next: string | null = null;
       do {
         const res = await as('x', 'GET', `?${query}&limit=17${next ? `&before=${next}` : ''}`);
         expect(res.status).toBe(200);
@@ -157,10 +160,12 @@ describe('posts CRUD', () => {
     const skipped = await as('x', 'GET', `?author_id=${author}&skip=${PAGE_SIZE - 2}&limit=5`);
     expect(skipped.body.items.map((p: { id: string }) => p.id)).toEqual(expected.slice(PAGE_SIZE - 2, PAGE_SIZE + 3));
 
-    // A place far beyond the newest is the newest page, at once.
-    const far = await as('x', 'GET', `?author_id=${author}&limit=3&before=999999999999999`);
+    // Every cursor is answered: one far beyond the newest place is the newest page, at once.
+    const far = await as('x', 'GET', `?author_id=${author}&limit=3&before=${toCursor(2 ** 48 - 1)}`);
     expect(far.body.items.map((p: { id: string }) => p.id)).toEqual(expected.slice(0, 3));
-    for (const before of ['0', 'abc', '-1', '1e3']) {
+    // A raw place (the form cursors had before), and anything else that is not a cursor, is a 400.
+    const json = Buffer.from('{"p":12}').toString('base64url');
+    for (const before of ['0', '12', 'abc', '-1', '1e3', 'AAAAAAA', 'AAAAAAAAA', 'AAAA+AAA', 'AAAA%3DAA', json, '']) {
       const res = await as('x', 'GET', `?author_id=${author}&before=${before}`);
       expect(res.status, before).toBe(400);
       expect(res.body.error).toMatchObject({ code: 'validation_failed', issues: [{ path: 'before' }] });
@@ -193,44 +198,16 @@ describe('posts CRUD', () => {
     inserts.mockRestore();
   });
 
-  it('places posts written before listings had positions, once, in creation order', async () => {
-    const legacyDb = mongo.db(`${db.databaseName}_legacy`);
-    const legacy = new PostStore(legacyDb);
-    await legacy.ensureIndexes();
-    const old = ['2026-01-01', '2026-01-03', '2026-01-02'].map((day, i) => {
-      const doc = toDoc(
-        {
-          id: `00000000000000000000000${i}`,
-          author_id: 'ann',
-          title: day,
-          content: 'x',
-          tags: [],
-          created_at: `${day}T00:00:00.000Z`,
-          updated_at: `${day}T00:00:00.000Z`,
-          version: 1,
-        },
-        { seq: 0, page: 0, author_seq: 0, author_page: '' },
-      );
-      const { seq: _s, page: _p, author_seq: _a, author_page: _ap, ...unplaced } = doc;
-      return unplaced;
-    });
-    await legacyDb.collection<(typeof old)[number]>('posts').insertMany(old);
-    try {
-      expect(await legacy.placeUnplaced()).toBe(3);
-      expect(await legacy.placeUnplaced()).toBe(0);
-      const { items } = await legacy.list({ limit: 10, skip: 0 });
-      expect(items.map((p) => p.title)).toEqual(['2026-01-03', '2026-01-02', '2026-01-01']);
-    } finally {
-      await legacyDb.dropDatabase();
-    }
-  });
-
-  it('keeps on FerretDB none of its own indexes, which no query uses and every write pays for', async () => {
+  it('keeps only the indexes of the policy (on FerretDB, none of its own, which no query uses and every write pays for)', async () => {
     const ferretdb = 'ferretdbVersion' in (await db.admin().command({ buildInfo: 1 }));
-    await store.posts.createIndex({ created_at: -1, _id: -1 }); // as the time-sorted listing made it
-    await store.ensureIndexes();
-    const names = (await store.posts.indexes()).map((i) => i.name).sort();
-    expect(names).toEqual(ferretdb ? ['_id_'] : ['_id_', 'author_page_1', 'page_1']);
+    const posts = db.collection('posts');
+    await posts.createIndex({ created_at: -1, _id: -1 }); // one the policy does not list
+    await ensureIndexes(db);
+    await ensureIndexes(db); // idempotent
+    const names = async (collection: string) => (await db.collection(collection).indexes()).map((i) => i.name).sort();
+    expect(await names('posts')).toEqual(ferretdb ? ['_id_'] : ['_id_', 'author_page_1', 'page_1']);
+    expect(await names('post_events')).toEqual(ferretdb ? ['_id_'] : ['_id_', 'pending_1']);
+    expect(await names('post_slots')).toEqual(['_id_']);
   });
 
   it.each(['limit=0', 'limit=101', 'limit=abc', 'skip=-1', 'skip=99999999', 'author_id[$ne]=x'])(
