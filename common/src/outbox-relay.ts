@@ -108,9 +108,15 @@ export class OutboxRelay<Entry extends OutboxEntry> {
 
   /** One read of pending entries, published; returns how many the read found (a full batch: more may wait). */
   private async publishBatch(): Promise<number> {
-    this.inFlight.readBegins();
-    const found = await this.options.storage.pending(BATCH);
-    const entries = this.inFlight.claim(found);
+    let { found, entries } = await this.readPending();
+    if (entries.length === 0 && found.length === BATCH) {
+      // A full read of nothing but the last batch, still pending in storage
+      // because its outcomes are written in the background: more may wait
+      // behind it. Once they are written, a read shows what lies beyond;
+      // ending the drain here would leave a backlog at one batch per poll.
+      await this.recording;
+      ({ found, entries } = await this.readPending());
+    }
     if (entries.length === 0) return 0;
     try {
       await this.repairOld(entries);
@@ -125,6 +131,13 @@ export class OutboxRelay<Entry extends OutboxEntry> {
     }
     this.record(entries, []);
     return found.length;
+  }
+
+  /** Up to a batch of pending entries (`found`), and those of them no earlier batch holds, now taken up (`entries`). */
+  private async readPending(): Promise<{ found: Entry[]; entries: Entry[] }> {
+    this.inFlight.readBegins();
+    const found = await this.options.storage.pending(BATCH);
+    return { found, entries: this.inFlight.claim(found) };
   }
 
   /** A batch was refused for what is in it: publishes its entries one at a time, in order, to set aside only those refused. */

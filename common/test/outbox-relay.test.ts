@@ -163,6 +163,21 @@ describe('the outbox relay', () => {
     });
   });
 
+  it('drains a backlog of several reads in one tick, not one read per poll', async () => {
+    const outbox = new MemoryOutbox(0);
+    // What piles up while Kafka is away: more than three reads' worth (500 each).
+    for (let version = 1; version <= 40; version++)
+      for (let post = 0; post < 40; post++) outbox.add(`p${post}`, version);
+    const { publisher, published } = recordingPublisher();
+    // One tick only: the next poll is a minute away, so the whole backlog must go out in the first.
+    const relay = relayOf(outbox, publisher, { pollMs: 60_000 });
+    relay.start();
+    await until('the backlog published', () => published.length >= 1_600, 2_000);
+    await relay.stop();
+    expect(published).toHaveLength(1_600);
+    expect([...outbox.states.values()].every((s) => s.state === 'published')).toBe(true);
+  });
+
   it('sets aside only the entry Kafka refuses for good, with the reason, and publishes the rest in order', async () => {
     const outbox = new MemoryOutbox(0);
     for (let version = 1; version <= 3; version++) outbox.add('a', version);
