@@ -92,10 +92,13 @@ export class OutboxRelay<Entry extends OutboxEntry> {
   }
 
   private async tick(): Promise<void> {
-    if (!(await this.options.lock.tryAcquire())) return;
     try {
-      // Drain: keep going while full batches come back.
-      while (!this.stopped && (await this.publishBatch()) === BATCH);
+      // Drain: keep going while full batches come back, and while the lock is
+      // still ours. A long drain can outlast the Consul session, and another
+      // relay may lead by then, so leadership is asked before every batch, not
+      // once per tick (a LeaderLock answers from its cache for a third of the
+      // TTL, so this costs nothing most of the time).
+      while (!this.stopped && (await this.options.lock.tryAcquire()) && (await this.publishBatch()) === BATCH);
       this.backoffMs = 0;
     } catch (err) {
       this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, this.backoffMs * 2));

@@ -272,6 +272,28 @@ describe('the outbox relay', () => {
     expect(released).toBe(1);
   });
 
+  it('stops a drain as soon as it loses the lock, not at the end of the backlog', async () => {
+    const outbox = new MemoryOutbox(0);
+    for (let version = 1; version <= 40; version++)
+      for (let post = 0; post < 40; post++) outbox.add(`p${post}`, version);
+    let leader = true;
+    const lock: Leadership = { tryAcquire: async () => leader, release: async () => undefined };
+    const published: OutgoingMessage[] = [];
+    const publisher: EventPublisher = {
+      async publish(messages) {
+        published.push(...messages);
+        leader = false; // the session lapsed while this batch went out: another relay may lead now
+      },
+      close: async () => undefined,
+    };
+    const relay = relayOf(outbox, publisher, { lock });
+    relay.start();
+    await until('the first batch published', () => published.length > 0);
+    await sleep(200); // many polls and, were it still draining, all of the backlog
+    await relay.stop();
+    expect(published).toHaveLength(500);
+  });
+
   it('publishes a commit it is nudged about at once, not at the next poll', async () => {
     const outbox = new MemoryOutbox(0);
     const { publisher, ids } = recordingPublisher();
