@@ -187,17 +187,23 @@ export class OutboxRelay<Entry extends OutboxEntry> {
     const ids = [...published, ...failed.map((f) => f.entry)].map((e) => e.id);
     if (ids.length === 0) return;
     this.inFlight.settled(ids);
+    // Each write is a link of one chain, so outcomes are written in the order
+    // they came. A link must never reject: every later `then` would skip its
+    // write (leaving its entries in flight for good) and the rejection would
+    // go unhandled. So the failure of a write, whatever it is, ends there.
+    this.recording = this.recording
+      .then(() => this.write(ids, published, failed))
+      .catch((err: unknown) => this.writeFailed(err));
     for (const { entry, reason } of failed) {
       this.options.logger.error(
         { id: entry.id, key: entry.key, reason },
         'outbox entry refused for good; kept as failed',
       );
     }
-    this.recording = this.recording.then(() => this.write(ids, published, failed));
   }
 
   private async write(ids: string[], published: Entry[], failed: Array<{ entry: Entry; reason: string }>) {
-    const { storage, logger } = this.options;
+    const { storage } = this.options;
     const at = new Date();
     try {
       if (published.length > 0)
@@ -206,15 +212,22 @@ export class OutboxRelay<Entry extends OutboxEntry> {
           at,
         );
       for (const { entry, reason } of failed) await storage.markFailed(entry.id, reason, at);
-    } catch (err) {
-      // Still pending in storage, so read and published again: a duplicate consumers recognise, never a loss.
-      logger.warn(
-        { err: err instanceof Error ? err.message : String(err) },
-        'could not record outcomes of published entries',
-      );
     } finally {
       this.inFlight.recorded(ids);
       for (const id of ids) this.repaired.delete(id);
+    }
+  }
+
+  /** What a write did not record is still pending in storage, so read and published again: a duplicate consumers recognise, never a loss. */
+  private writeFailed(err: unknown): void {
+    try {
+      this.options.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'could not record outcomes of published entries; they stay pending',
+      );
+    } catch {
+      // Not even logged (the log's destination failed too). Nothing is lost
+      // for it, and throwing here would poison the chain after all.
     }
   }
 }

@@ -14,6 +14,8 @@ class MemoryOutbox implements OutboxStorage {
   readonly states = new Map<string, { entry: OutboxEntry; state: OutboxState; reason?: string }>();
   /** Fails every write of an outcome while set. */
   recordingFails = false;
+  /** Fails this many of the next writes of an outcome. */
+  failWrites = 0;
 
   constructor(private readonly readDelayMs = 40) {}
 
@@ -32,14 +34,20 @@ class MemoryOutbox implements OutboxStorage {
 
   async markPublished(ids: readonly string[]): Promise<void> {
     await sleep(5);
-    if (this.recordingFails) throw new Error('store away');
+    if (this.writeFails()) throw new Error('store away');
     for (const id of ids) this.move(id, 'published');
   }
 
   async markFailed(id: string, reason: string): Promise<void> {
     await sleep(5);
-    if (this.recordingFails) throw new Error('store away');
+    if (this.writeFails()) throw new Error('store away');
     this.move(id, 'failed', reason);
+  }
+
+  private writeFails(): boolean {
+    if (this.failWrites === 0) return this.recordingFails;
+    this.failWrites--;
+    return true;
   }
 
   stateOf(id: string) {
@@ -236,6 +244,47 @@ describe('the outbox relay', () => {
     await until('recorded', () => outbox.stateOf('a:1')?.state === 'published');
     await relay.stop();
     expect(new Set(ids())).toEqual(new Set(['e-a-1']));
+  });
+
+  it('goes on recording after a write of outcomes fails outright, and publishes again what that one left', async () => {
+    const outbox = new MemoryOutbox(0);
+    outbox.add('a', 1);
+    outbox.failWrites = 1;
+    // Telling of that failure fails too (a synchronous log write throws, as
+    // EAGAIN on a full stdout pipe does), so the write itself rejects.
+    let logWrites = 0;
+    const logger = pino(
+      {},
+      {
+        write: () => {
+          if (logWrites++ === 0) throw new Error('EAGAIN: resource temporarily unavailable, write');
+        },
+      },
+    );
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { publisher, ids } = recordingPublisher();
+      const relay = new OutboxRelay({
+        storage: outbox,
+        publisher,
+        lock: held,
+        topic: 'test-events',
+        logger,
+        pollMs: 10,
+      });
+      relay.start();
+      await until('published again and recorded', () => outbox.stateOf('a:1')?.state === 'published', 1_000);
+      outbox.add('b', 1);
+      relay.nudge();
+      await until('a later entry recorded too', () => outbox.stateOf('b:1')?.state === 'published', 1_000);
+      await relay.stop();
+      expect(ids()).toEqual(['e-a-1', 'e-a-1', 'e-b-1']);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('repairs an old entry before publishing it, and leaves recent ones to their own requests', async () => {
