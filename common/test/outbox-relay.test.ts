@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { MessageRejectedError, type EventPublisher, type OutgoingMessage } from '../src/kafka.js';
 import { OutboxRelay, type Leadership, type OutboxRelayOptions } from '../src/outbox-relay.js';
-import type { OutboxEntry, OutboxState, OutboxStorage } from '../src/outbox.js';
+import type { OutboxEntry, OutboxStorage } from '../src/outbox.js';
 
 // The relay's bookkeeping alone, against an in-memory outbox whose reads
 // answer late: a read that saw an entry while it was still pending may come
@@ -10,8 +10,11 @@ import type { OutboxEntry, OutboxState, OutboxStorage } from '../src/outbox.js';
 // covered against its real server (posts-service/test/outbox.int.test.ts).
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The states of an entry in common/src/outbox.ts's drawing, which this outbox keeps as a field. */
+type State = 'pending' | 'published' | 'failed';
+
 class MemoryOutbox implements OutboxStorage {
-  readonly states = new Map<string, { entry: OutboxEntry; state: OutboxState; reason?: string }>();
+  readonly states = new Map<string, { entry: OutboxEntry; state: State; reason?: string }>();
   /** Fails every write of an outcome while set. */
   recordingFails = false;
   /** Fails this many of the next writes of an outcome. */
@@ -55,7 +58,7 @@ class MemoryOutbox implements OutboxStorage {
     return s && { state: s.state, reason: s.reason };
   }
 
-  private move(id: string, state: OutboxState, reason?: string) {
+  private move(id: string, state: State, reason?: string) {
     const s = this.states.get(id);
     if (s?.state === 'pending') Object.assign(s, { state, reason });
   }
