@@ -6,8 +6,8 @@ import type { TopicManifest } from './manifest.js';
 
 /**
  * A topic a subscription reads, and where what it can never apply goes: an
- * entry of mesh.json (`topicFor`, `topicManifest`), whose `deadLetter` is
- * used as declared, never derived from the name.
+ * entry of mesh.json (`topicFor`), whose `deadLetter` is used as declared,
+ * never derived from the name.
  */
 export type SubscribedTopic = Pick<TopicManifest, 'deadLetter' | 'partitions'> & { name: string };
 

@@ -110,10 +110,3 @@ export function topicFor(events: string): TopicManifest & { name: string } {
   if (!found) throw new Error(`mesh.json has no topic for ${events} events`);
   return { name: found[0], ...found[1] };
 }
-
-/** One topic's entry; throws for a name the manifest does not have. */
-export function topicManifest(name: string): TopicManifest & { name: string } {
-  const topic = manifest.topics[name];
-  if (!topic) throw new Error(`mesh.json has no topic ${name}`);
-  return { name, ...topic };
-}

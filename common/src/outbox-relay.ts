@@ -92,10 +92,13 @@ export class OutboxRelay<Entry extends OutboxEntry> {
   }
 
   private async tick(): Promise<void> {
-    if (!(await this.options.lock.tryAcquire())) return;
     try {
-      // Drain: keep going while full batches come back.
-      while (!this.stopped && (await this.publishBatch()) === BATCH);
+      // Drain: keep going while full batches come back, and while the lock is
+      // still ours. A long drain can outlast the Consul session, and another
+      // relay may lead by then, so leadership is asked before every batch, not
+      // once per tick (a LeaderLock answers from its cache for a third of the
+      // TTL, so this costs nothing most of the time).
+      while (!this.stopped && (await this.options.lock.tryAcquire()) && (await this.publishBatch()) === BATCH);
       this.backoffMs = 0;
     } catch (err) {
       this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, this.backoffMs * 2));
@@ -108,9 +111,15 @@ export class OutboxRelay<Entry extends OutboxEntry> {
 
   /** One read of pending entries, published; returns how many the read found (a full batch: more may wait). */
   private async publishBatch(): Promise<number> {
-    this.inFlight.readBegins();
-    const found = await this.options.storage.pending(BATCH);
-    const entries = this.inFlight.claim(found);
+    let { found, entries } = await this.readPending();
+    if (entries.length === 0 && found.length === BATCH) {
+      // A full read of nothing but the last batch, still pending in storage
+      // because its outcomes are written in the background: more may wait
+      // behind it. Once they are written, a read shows what lies beyond;
+      // ending the drain here would leave a backlog at one batch per poll.
+      await this.recording;
+      ({ found, entries } = await this.readPending());
+    }
     if (entries.length === 0) return 0;
     try {
       await this.repairOld(entries);
@@ -125,6 +134,13 @@ export class OutboxRelay<Entry extends OutboxEntry> {
     }
     this.record(entries, []);
     return found.length;
+  }
+
+  /** Up to a batch of pending entries (`found`), and those of them no earlier batch holds, now taken up (`entries`). */
+  private async readPending(): Promise<{ found: Entry[]; entries: Entry[] }> {
+    this.inFlight.readBegins();
+    const found = await this.options.storage.pending(BATCH);
+    return { found, entries: this.inFlight.claim(found) };
   }
 
   /** A batch was refused for what is in it: publishes its entries one at a time, in order, to set aside only those refused. */
@@ -171,17 +187,23 @@ export class OutboxRelay<Entry extends OutboxEntry> {
     const ids = [...published, ...failed.map((f) => f.entry)].map((e) => e.id);
     if (ids.length === 0) return;
     this.inFlight.settled(ids);
+    // Each write is a link of one chain, so outcomes are written in the order
+    // they came. A link must never reject: every later `then` would skip its
+    // write (leaving its entries in flight for good) and the rejection would
+    // go unhandled. So the failure of a write, whatever it is, ends there.
+    this.recording = this.recording
+      .then(() => this.write(ids, published, failed))
+      .catch((err: unknown) => this.writeFailed(err));
     for (const { entry, reason } of failed) {
       this.options.logger.error(
         { id: entry.id, key: entry.key, reason },
         'outbox entry refused for good; kept as failed',
       );
     }
-    this.recording = this.recording.then(() => this.write(ids, published, failed));
   }
 
   private async write(ids: string[], published: Entry[], failed: Array<{ entry: Entry; reason: string }>) {
-    const { storage, logger } = this.options;
+    const { storage } = this.options;
     const at = new Date();
     try {
       if (published.length > 0)
@@ -190,15 +212,22 @@ export class OutboxRelay<Entry extends OutboxEntry> {
           at,
         );
       for (const { entry, reason } of failed) await storage.markFailed(entry.id, reason, at);
-    } catch (err) {
-      // Still pending in storage, so read and published again: a duplicate consumers recognise, never a loss.
-      logger.warn(
-        { err: err instanceof Error ? err.message : String(err) },
-        'could not record outcomes of published entries',
-      );
     } finally {
       this.inFlight.recorded(ids);
       for (const id of ids) this.repaired.delete(id);
+    }
+  }
+
+  /** What a write did not record is still pending in storage, so read and published again: a duplicate consumers recognise, never a loss. */
+  private writeFailed(err: unknown): void {
+    try {
+      this.options.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'could not record outcomes of published entries; they stay pending',
+      );
+    } catch {
+      // Not even logged (the log's destination failed too). Nothing is lost
+      // for it, and throwing here would poison the chain after all.
     }
   }
 }

@@ -21,9 +21,6 @@ export interface OutboxEvent {
   type: string;
 }
 
-/** Where an entry stands in its storage (see the drawing above). */
-export type OutboxState = 'pending' | 'published' | 'failed';
-
 /** One committed change waiting in (or recorded by) the outbox. */
 export interface OutboxEntry<E extends OutboxEvent = OutboxEvent> {
   /** Unique within the outbox. */

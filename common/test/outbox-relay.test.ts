@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { MessageRejectedError, type EventPublisher, type OutgoingMessage } from '../src/kafka.js';
 import { OutboxRelay, type Leadership, type OutboxRelayOptions } from '../src/outbox-relay.js';
-import type { OutboxEntry, OutboxState, OutboxStorage } from '../src/outbox.js';
+import type { OutboxEntry, OutboxStorage } from '../src/outbox.js';
 
 // The relay's bookkeeping alone, against an in-memory outbox whose reads
 // answer late: a read that saw an entry while it was still pending may come
@@ -10,10 +10,15 @@ import type { OutboxEntry, OutboxState, OutboxStorage } from '../src/outbox.js';
 // covered against its real server (posts-service/test/outbox.int.test.ts).
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The states of an entry in common/src/outbox.ts's drawing, which this outbox keeps as a field. */
+type State = 'pending' | 'published' | 'failed';
+
 class MemoryOutbox implements OutboxStorage {
-  readonly states = new Map<string, { entry: OutboxEntry; state: OutboxState; reason?: string }>();
+  readonly states = new Map<string, { entry: OutboxEntry; state: State; reason?: string }>();
   /** Fails every write of an outcome while set. */
   recordingFails = false;
+  /** Fails this many of the next writes of an outcome. */
+  failWrites = 0;
 
   constructor(private readonly readDelayMs = 40) {}
 
@@ -32,14 +37,20 @@ class MemoryOutbox implements OutboxStorage {
 
   async markPublished(ids: readonly string[]): Promise<void> {
     await sleep(5);
-    if (this.recordingFails) throw new Error('store away');
+    if (this.writeFails()) throw new Error('store away');
     for (const id of ids) this.move(id, 'published');
   }
 
   async markFailed(id: string, reason: string): Promise<void> {
     await sleep(5);
-    if (this.recordingFails) throw new Error('store away');
+    if (this.writeFails()) throw new Error('store away');
     this.move(id, 'failed', reason);
+  }
+
+  private writeFails(): boolean {
+    if (this.failWrites === 0) return this.recordingFails;
+    this.failWrites--;
+    return true;
   }
 
   stateOf(id: string) {
@@ -47,7 +58,7 @@ class MemoryOutbox implements OutboxStorage {
     return s && { state: s.state, reason: s.reason };
   }
 
-  private move(id: string, state: OutboxState, reason?: string) {
+  private move(id: string, state: State, reason?: string) {
     const s = this.states.get(id);
     if (s?.state === 'pending') Object.assign(s, { state, reason });
   }
@@ -163,6 +174,21 @@ describe('the outbox relay', () => {
     });
   });
 
+  it('drains a backlog of several reads in one tick, not one read per poll', async () => {
+    const outbox = new MemoryOutbox(0);
+    // What piles up while Kafka is away: more than three reads' worth (500 each).
+    for (let version = 1; version <= 40; version++)
+      for (let post = 0; post < 40; post++) outbox.add(`p${post}`, version);
+    const { publisher, published } = recordingPublisher();
+    // One tick only: the next poll is a minute away, so the whole backlog must go out in the first.
+    const relay = relayOf(outbox, publisher, { pollMs: 60_000 });
+    relay.start();
+    await until('the backlog published', () => published.length >= 1_600, 2_000);
+    await relay.stop();
+    expect(published).toHaveLength(1_600);
+    expect([...outbox.states.values()].every((s) => s.state === 'published')).toBe(true);
+  });
+
   it('sets aside only the entry Kafka refuses for good, with the reason, and publishes the rest in order', async () => {
     const outbox = new MemoryOutbox(0);
     for (let version = 1; version <= 3; version++) outbox.add('a', version);
@@ -223,6 +249,47 @@ describe('the outbox relay', () => {
     expect(new Set(ids())).toEqual(new Set(['e-a-1']));
   });
 
+  it('goes on recording after a write of outcomes fails outright, and publishes again what that one left', async () => {
+    const outbox = new MemoryOutbox(0);
+    outbox.add('a', 1);
+    outbox.failWrites = 1;
+    // Telling of that failure fails too (a synchronous log write throws, as
+    // EAGAIN on a full stdout pipe does), so the write itself rejects.
+    let logWrites = 0;
+    const logger = pino(
+      {},
+      {
+        write: () => {
+          if (logWrites++ === 0) throw new Error('EAGAIN: resource temporarily unavailable, write');
+        },
+      },
+    );
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { publisher, ids } = recordingPublisher();
+      const relay = new OutboxRelay({
+        storage: outbox,
+        publisher,
+        lock: held,
+        topic: 'test-events',
+        logger,
+        pollMs: 10,
+      });
+      relay.start();
+      await until('published again and recorded', () => outbox.stateOf('a:1')?.state === 'published', 1_000);
+      outbox.add('b', 1);
+      relay.nudge();
+      await until('a later entry recorded too', () => outbox.stateOf('b:1')?.state === 'published', 1_000);
+      await relay.stop();
+      expect(ids()).toEqual(['e-a-1', 'e-a-1', 'e-b-1']);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('repairs an old entry before publishing it, and leaves recent ones to their own requests', async () => {
     const outbox = new MemoryOutbox(0);
     outbox.add('old', 1, new Date(Date.now() - 6_000));
@@ -255,6 +322,28 @@ describe('the outbox relay', () => {
     await until('published once leader', () => ids().length === 1);
     await relay.stop();
     expect(released).toBe(1);
+  });
+
+  it('stops a drain as soon as it loses the lock, not at the end of the backlog', async () => {
+    const outbox = new MemoryOutbox(0);
+    for (let version = 1; version <= 40; version++)
+      for (let post = 0; post < 40; post++) outbox.add(`p${post}`, version);
+    let leader = true;
+    const lock: Leadership = { tryAcquire: async () => leader, release: async () => undefined };
+    const published: OutgoingMessage[] = [];
+    const publisher: EventPublisher = {
+      async publish(messages) {
+        published.push(...messages);
+        leader = false; // the session lapsed while this batch went out: another relay may lead now
+      },
+      close: async () => undefined,
+    };
+    const relay = relayOf(outbox, publisher, { lock });
+    relay.start();
+    await until('the first batch published', () => published.length > 0);
+    await sleep(200); // many polls and, were it still draining, all of the backlog
+    await relay.stop();
+    expect(published).toHaveLength(500);
   });
 
   it('publishes a commit it is nudged about at once, not at the next poll', async () => {

@@ -35,7 +35,7 @@ const relay = new OutboxRelay({
   repair: (entry) => store.repair(entry),
   topic: POSTS_TOPIC,
   publisher: kafka.publisher,
-  lock: new LeaderLock(config.CONSUL_URL, 'feedmesh/posts-service/relay-leader', instance),
+  lock: new LeaderLock(config.CONSUL_URL, `feedmesh/${NAME}/relay-leader`, instance),
   logger: logger.child({ component: 'relay' }),
   pollMs: config.RELAY_POLL_MS,
 });

@@ -96,12 +96,4 @@ export class PostOutbox implements OutboxStorage<PostOutboxEntry> {
       { $unset: { pending: '' }, $set: { failed_at: at, failure: reason } },
     );
   }
-
-  /** How many changes wait to be published (the relay is done when none do). */
-  countPending(): Promise<number> {
-    return this.events.countDocuments({ pending: true });
-  }
 }
-
-/** Changes of `db` committed and not yet published: for tools that wait until the relay is done. */
-export const pendingPostEvents = (db: Db) => new PostOutbox(db).countPending();

@@ -29,6 +29,14 @@ export interface PostDoc extends PositionFields {
 
 export type Post = PostSnapshot;
 
+/**
+ * What a change is, of each event type: its type with the data that type
+ * carries, so a commit cannot pair a type with another type's data.
+ */
+type PostChange = {
+  [T in PostEvent['type']]: Pick<Extract<PostEvent, { type: T }>, 'type' | 'data'>;
+}[PostEvent['type']];
+
 export class NotFoundError extends Error {}
 export class ForbiddenError extends Error {}
 export class ConflictError extends Error {}
@@ -92,7 +100,7 @@ export class PostStore {
     const position = await this.place({ id, author_id: actor });
     const now = new Date().toISOString();
     const post: Post = { id, author_id: actor, ...input, created_at: now, updated_at: now, version: 1 };
-    await this.commit(actor, 'post.created', post, position);
+    await this.commit(actor, { type: 'post.created', data: post }, position);
     await this.posts.insertOne(toDoc(post, position));
     return post;
   }
@@ -110,14 +118,17 @@ export class PostStore {
       updated_at: new Date().toISOString(),
       version: current.version + 1,
     };
-    await this.commit(actor, 'post.updated', next, position);
+    await this.commit(actor, { type: 'post.updated', data: next }, position);
     await this.posts.replaceOne({ _id: id }, toDoc(next, position));
     return next;
   }
 
   async delete(actor: string, id: string): Promise<void> {
     const current = await this.owned(actor, id);
-    await this.commit(actor, 'post.deleted', { id, author_id: current.author_id, version: current.version + 1 });
+    await this.commit(actor, {
+      type: 'post.deleted',
+      data: { id, author_id: current.author_id, version: current.version + 1 },
+    });
     await this.posts.deleteOne({ _id: id });
   }
 
@@ -155,15 +166,26 @@ export class PostStore {
   async repair({ event, position }: PostOutboxEntry): Promise<void> {
     const current = await this.posts.findOne({ _id: event.data.id }, { projection: { version: 1 } });
     if (current && current.version >= event.data.version) return;
-    if (event.type === 'post.deleted') await this.posts.deleteOne({ _id: event.data.id });
-    else
-      await this.posts.replaceOne(
-        { _id: event.data.id },
-        toDoc(event.data, position ?? (await this.place(event.data))),
-        {
-          upsert: true,
-        },
-      );
+    // Every type by name, none by elimination: a new event type does not
+    // compile until this says how it leaves the post, rather than being taken
+    // for a full snapshot (or a deletion) without anyone deciding it.
+    switch (event.type) {
+      case 'post.created':
+      case 'post.updated':
+        await this.posts.replaceOne(
+          { _id: event.data.id },
+          toDoc(event.data, position ?? (await this.place(event.data))),
+          { upsert: true },
+        );
+        return;
+      case 'post.deleted':
+        await this.posts.deleteOne({ _id: event.data.id });
+        return;
+      default: {
+        const unknown: never = event;
+        throw new Error(`repair does not know post event type ${(unknown as PostEvent).type}`);
+      }
+    }
   }
 
   private async place(post: Pick<Post, 'id' | 'author_id'>): Promise<PositionFields> {
@@ -186,20 +208,15 @@ export class PostStore {
     return doc;
   }
 
-  private async commit(
-    actor: string,
-    type: PostEvent['type'],
-    data: Post | { id: string; author_id: string; version: number },
-    position?: PositionFields,
-  ) {
-    const event = {
+  private async commit(actor: string, change: PostChange, position?: PositionFields) {
+    const { data } = change;
+    const event: PostEvent = {
       id: randomUUID(),
       schema_version: POST_EVENT_SCHEMA_VERSION,
-      type,
       time: new Date().toISOString(),
       actor,
-      data,
-    } as PostEvent;
+      ...change,
+    };
     const entry = { id: eventKey(data.id, data.version), key: data.id, event, committedAt: new Date(), position };
     if (!(await this.outbox.commit(entry))) throw new ConflictError();
   }
