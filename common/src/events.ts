@@ -30,7 +30,7 @@ const envelope = {
 };
 
 /**
- * The versioned envelope of every event on `posts-events`, shared by the
+ * The versioned envelope of every event on the posts topic (`POSTS_TOPIC`), shared by the
  * producer (posts-service) and the consumer (feed-service) so neither can drift.
  */
 export const postEvent = z.discriminatedUnion('type', [
