@@ -106,7 +106,7 @@ describe('a crash between the commit and the rest of the request', () => {
     const mongo = new MongoClient(stack.mongodbUrl);
     const id = new ObjectId().toHexString();
     const at = new Date(Date.now() - 60_000).toISOString();
-    const event = {
+    const event: PostEvent = {
       id: randomUUID(),
       schema_version: 1,
       type: 'post.created',
@@ -124,24 +124,10 @@ describe('a crash between the commit and the rest of the request', () => {
       },
     };
     const tap = await tapPostEvents();
-    await mongo
-      .db('posts_db')
-      .collection<{
-        _id: string;
-        post_id: string;
-        version: number;
-        pending: boolean;
-        committed_at: Date;
-        event: unknown;
-      }>('post_events')
-      .insertOne({
-        _id: `${id}:0000000001`,
-        post_id: id,
-        version: 1,
-        pending: true,
-        committed_at: new Date(at),
-        event,
-      });
+    // Committed through posts-service's own outbox storage, as the killed process did.
+    const { eventKey, PostOutbox } = await import('@feedmesh/posts-service/outbox');
+    const outbox = new PostOutbox(mongo.db('posts_db'));
+    expect(await outbox.commit({ id: eventKey(id, 1), key: id, event, committedAt: new Date(at) })).toBe(true);
     await mongo.close();
 
     const published = await tap.waitFor((e) => e.data.id === id, 1);

@@ -1,5 +1,6 @@
 import { csvList, identityKeySchema, serviceConfigShape, serviceManifest, topicFor } from '@feedmesh/common';
 import { z } from 'zod';
+import { FEED_DEFAULTS } from './feeds.js';
 
 const self = serviceManifest('feed-service');
 // The live feed's group is the one `stack/mesh feed-rebuild` rewinds and waits on.
@@ -15,7 +16,7 @@ export const configSchema = z.object({
   CONSUMER_GROUP: z.string().min(1).default(rebuild.group),
   /** Topic and Redis key prefix: other values let a second feed (a benchmark's) run beside the live one. */
   FEED_TOPIC: z.string().min(1).default(topicFor('post').name),
-  FEED_KEY_PREFIX: z.string().min(1).default('feed'),
-  FEED_GLOBAL_CAP: z.coerce.number().int().min(1).max(100_000).default(1000),
-  FEED_USER_CAP: z.coerce.number().int().min(1).max(100_000).default(100),
+  FEED_KEY_PREFIX: z.string().min(1).default(FEED_DEFAULTS.prefix),
+  FEED_GLOBAL_CAP: z.coerce.number().int().min(1).max(100_000).default(FEED_DEFAULTS.caps.global),
+  FEED_USER_CAP: z.coerce.number().int().min(1).max(100_000).default(FEED_DEFAULTS.caps.perUser),
 });

@@ -13,6 +13,12 @@ export interface FeedCaps {
 }
 
 /**
+ * The live feeds' key prefix and caps, unless configured otherwise: the
+ * contract's keys, and how many posts the global and each user's feed keep.
+ */
+export const FEED_DEFAULTS = { prefix: 'feed', caps: { global: 1000, perUser: 100 } } as const;
+
+/**
  * The materialized feeds in Redis. Key names follow the contract:
  * `feed:activity:global` and `feed:activity:user:<user id>` are lists of
  * JSON items, newest first; the rest is bookkeeping under `feed:`.
@@ -20,9 +26,9 @@ export interface FeedCaps {
 export class FeedStore {
   constructor(
     private readonly redis: Redis,
-    readonly caps: FeedCaps = { global: 1000, perUser: 100 },
+    readonly caps: FeedCaps = FEED_DEFAULTS.caps,
     /** Lets tests keep their own feeds beside the live ones. */
-    readonly prefix = 'feed',
+    readonly prefix: string = FEED_DEFAULTS.prefix,
   ) {
     redis.defineCommand('applyPostEvent', { numberOfKeys: 6, lua: applyScript });
   }

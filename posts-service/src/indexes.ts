@@ -1,5 +1,6 @@
 import { MongoServerError, type Db } from 'mongodb';
 import type pg from 'pg';
+import { COLLECTIONS, type CollectionName } from './collections.js';
 
 /**
  * The index policy of posts_db, for both MongoDB-protocol servers the stack
@@ -18,22 +19,22 @@ import type pg from 'pg';
  * Whatever else is found is dropped: an index nobody reads still costs every write.
  */
 interface FieldIndex {
-  collection: 'posts' | 'post_slots' | 'post_events';
+  collection: CollectionName;
   field: string;
   /** On a mongod: only the documents that have the field (a flag that goes once it is done). */
   sparse?: boolean;
 }
 
 export const INDEX_POLICY: readonly FieldIndex[] = [
-  { collection: 'posts', field: '_id' }, // a post read, changed or deleted
-  { collection: 'posts', field: 'page' }, // a page of the global listing
-  { collection: 'posts', field: 'author_page' }, // a page of one author's listing
-  { collection: 'post_slots', field: '_id' }, // a place claimed, or probed for the newest
-  { collection: 'post_events', field: '_id' }, // an outcome recorded
-  { collection: 'post_events', field: 'pending', sparse: true }, // the relay's read of what is pending
+  { collection: COLLECTIONS.posts, field: '_id' }, // a post read, changed or deleted
+  { collection: COLLECTIONS.posts, field: 'page' }, // a page of the global listing
+  { collection: COLLECTIONS.posts, field: 'author_page' }, // a page of one author's listing
+  { collection: COLLECTIONS.slots, field: '_id' }, // a place claimed, or probed for the newest
+  { collection: COLLECTIONS.events, field: '_id' }, // an outcome recorded
+  { collection: COLLECTIONS.events, field: 'pending', sparse: true }, // the relay's read of what is pending
 ];
 
-const COLLECTIONS = [...new Set(INDEX_POLICY.map((i) => i.collection))];
+const INDEXED = [...new Set(INDEX_POLICY.map((i) => i.collection))];
 
 const NAMESPACE_EXISTS = 48;
 const ID_INDEX = '_id_';
@@ -49,7 +50,7 @@ export async function isFerretdb(db: Db): Promise<boolean> {
  */
 export async function ensureIndexes(db: Db): Promise<void> {
   const ferretdb = await isFerretdb(db);
-  for (const name of COLLECTIONS) {
+  for (const name of INDEXED) {
     await db.createCollection(name).catch((err: unknown) => {
       if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
     });

@@ -1,5 +1,6 @@
 import type { OutboxEntry, OutboxStorage, PostEvent } from '@feedmesh/common';
 import { MongoServerError, type Collection, type Db } from 'mongodb';
+import { COLLECTIONS } from './collections.js';
 import type { PositionFields } from './positions.js';
 
 /**
@@ -44,7 +45,7 @@ export class PostOutbox implements OutboxStorage<PostOutboxEntry> {
   private readonly events: Collection<EventDoc>;
 
   constructor(db: Db) {
-    this.events = db.collection<EventDoc>('post_events');
+    this.events = db.collection<EventDoc>(COLLECTIONS.events);
   }
 
   /** Commits a change; false if this version of the post was committed already (a concurrent edit won). */

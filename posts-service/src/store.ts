@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { POST_EVENT_SCHEMA_VERSION, type PostEvent, type PostSnapshot } from '@feedmesh/common';
 import { ObjectId, type Collection, type Db } from 'mongodb';
+import { COLLECTIONS } from './collections.js';
 import { toCursor } from './cursor.js';
 import { eventKey, type PostOutbox, type PostOutboxEntry } from './outbox.js';
 import {
@@ -70,9 +71,9 @@ export const toDoc = (p: Post, position: PositionFields): PostDoc => ({
   version: p.version,
 });
 
-/** posts_db's collections of posts and of their listing places, named here only (bulk imports use them too). */
+/** posts_db's collections of posts and of their listing places (bulk imports use them too). */
 export function postCollections(db: Db) {
-  return { posts: db.collection<PostDoc>('posts'), slots: db.collection<SlotDoc>('post_slots') };
+  return { posts: db.collection<PostDoc>(COLLECTIONS.posts), slots: db.collection<SlotDoc>(COLLECTIONS.slots) };
 }
 
 /**
