@@ -1,10 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { createApp, IDENTITY_HEADERS, identityAssertions, migrate } from '@feedmesh/common';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stack } from '@feedmesh/testkit';
 import { Passwords } from '../src/passwords.js';
+import { MIGRATIONS } from '../src/migrations.js';
 import { authRoutes, errorPages } from '../src/routes.js';
 import { accessTokens } from '../src/tokens.js';
 import { UsersRepository } from '../src/users.js';
@@ -17,12 +17,7 @@ const tokens = accessTokens('t'.repeat(32), 24 * 3600);
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
-  await migrate({
-    databaseUrl: stack.databaseUrl,
-    dir: fileURLToPath(new URL('../migrations', import.meta.url)),
-    table: 'auth_migrations',
-    logger,
-  });
+  await migrate({ databaseUrl: stack.databaseUrl, ...MIGRATIONS, logger });
   app = createApp({
     service: 'auth-service',
     logger,

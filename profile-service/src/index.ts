@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import {
   createApp,
   createLogger,
@@ -9,6 +8,7 @@ import {
   runService,
 } from '@feedmesh/common';
 import { configSchema } from './config.js';
+import { MIGRATIONS } from './migrations.js';
 import { ProfilesRepository } from './profiles.js';
 import { profileRoutes } from './routes.js';
 
@@ -19,7 +19,7 @@ const logger = createLogger(NAME, config.LOG_LEVEL);
 const db = await openPostgres({
   url: config.DATABASE_URL,
   logger,
-  migrations: { dir: fileURLToPath(new URL('../migrations', import.meta.url)), table: 'profile_migrations' },
+  migrations: MIGRATIONS,
 });
 
 const app = createApp({

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { createApp, IDENTITY_HEADERS, identityAssertions, migrate } from '@feedmesh/common';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stack } from '@feedmesh/testkit';
 import { ProfilesRepository } from '../src/profiles.js';
+import { MIGRATIONS } from '../src/migrations.js';
 import { profileRoutes } from '../src/routes.js';
 
 // The real app against the stack's real PostgreSQL, driven in-process.
@@ -15,12 +15,7 @@ const assertions = identityAssertions('i'.repeat(32));
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
-  await migrate({
-    databaseUrl: stack.databaseUrl,
-    dir: fileURLToPath(new URL('../migrations', import.meta.url)),
-    table: 'profile_migrations',
-    logger,
-  });
+  await migrate({ databaseUrl: stack.databaseUrl, ...MIGRATIONS, logger });
   app = createApp({
     service: 'profile-service',
     logger,
