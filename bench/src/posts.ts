@@ -3,8 +3,8 @@
 // forward-auth included) beside the same straight at posts-service, then the
 // gateway at a higher offered rate to see what it sustains.
 import { IDENTITY_HEADERS, identityAssertions } from '@feedmesh/common';
-import { newUser, runContext, serviceUrl, stack } from '@feedmesh/testkit';
-import { MEASURE_SECONDS as SECONDS, measure, round3, WARMUP_SECONDS } from './k6.js';
+import { newUser, runContext, serviceUrl, stack, withCpu } from '@feedmesh/testkit';
+import { k6, MEASURE_SECONDS as SECONDS, round3, WARMUP_SECONDS } from './k6.js';
 import { publish } from './report.js';
 import { postsSection, type PostsResults } from './sections.js';
 
@@ -22,9 +22,24 @@ const assertion = await identityAssertions(stack.identityKey, 300).sign({
   username: user.username,
 });
 
-const step = (name: string, url: string, headers: Record<string, string>, rate: number) => {
+// CPU by component is read around the measured run only (not its warm-up) and divided by the posts it made.
+const step = async (name: string, url: string, headers: Record<string, string>, rate: number) => {
   process.stderr.write(`  ${name} at ${rate}/s for ${SECONDS}s ...\n`);
-  return measure({ url, method: 'POST', body, headers: { ...json, ...headers }, rate, seconds: SECONDS, vus: 100 });
+  const load = {
+    url,
+    method: 'POST' as const,
+    body,
+    headers: { ...json, ...headers },
+    rate,
+    seconds: SECONDS,
+    vus: 100,
+  };
+  await k6({ ...load, seconds: WARMUP_SECONDS });
+  const { result, cpu, total } = await withCpu(
+    (r) => r.requests - r.failed.network - r.failed.status_4xx - r.failed.status_5xx,
+    () => k6(load),
+  );
+  return { ...result, cpu_ms_per_post: cpu, cpu_ms_per_post_total: total };
 };
 const asUser = { authorization: `Bearer ${user.token}` };
 const runs = {

@@ -1,3 +1,4 @@
+export * from './cpu.js';
 export * from './discovery.js';
 export * from './docs.js';
 export * from './eventually.js';
