@@ -98,14 +98,17 @@ describe('posts through the gateway', () => {
 });
 
 describe('a crash between the commit and the rest of the request', () => {
-  it('loses nothing: the relay writes the post from its event and publishes it once', async () => {
-    // What a posts-service killed right after inserting the event leaves behind:
-    // the committed event, pending, and no post document.
+  it("loses nothing: the leader writes the post from the dead instance's event and publishes it", async () => {
+    // What a posts-service killed right after committing an edit leaves behind:
+    // the committed event in its log, past its last checkpoint, a heartbeat
+    // gone stale, and no post document written.
     const { MongoClient, ObjectId } = await import('mongodb');
     const { randomUUID } = await import('node:crypto');
     const mongo = new MongoClient(stack.mongodbUrl);
+    const db = mongo.db('posts_db');
     const id = new ObjectId().toHexString();
-    const at = new Date(Date.now() - 60_000).toISOString();
+    const committedAt = new Date(Date.now() - 60_000);
+    const at = committedAt.toISOString();
     const event: PostEvent = {
       id: randomUUID(),
       schema_version: 1,
@@ -124,11 +127,14 @@ describe('a crash between the commit and the rest of the request', () => {
       },
     };
     const tap = await tapPostEvents();
-    // Committed through posts-service's own outbox storage, as the killed process did.
-    const { eventKey, PostOutbox } = await import('@feedmesh/posts-service/outbox');
-    const outbox = new PostOutbox(mongo.db('posts_db'));
-    expect(await outbox.commit({ id: eventKey(id, 1), key: id, event, committedAt: new Date(at) })).toBe(true);
-    await mongo.close();
+    // Written through posts-service's own log, as the killed process did.
+    const { eventDoc, eventKey, PostLog } = await import('@feedmesh/posts-service/outbox');
+    const { postCollections } = await import('@feedmesh/posts-service/store');
+    const dead = `posts-service-crashed-${process.pid}`;
+    await postCollections(db).events.insertOne(eventDoc({ id: eventKey(id, 1), key: id, event, committedAt }, dead));
+    const log = new PostLog(db);
+    const before = new Date(committedAt.getTime() - 1);
+    await log.saveCheckpoint({ instance: dead, publishedBefore: before, heartbeat: new Date(Date.now() - 30_000) });
 
     const published = await tap.waitFor((e) => e.data.id === id, 1);
     await tap.close();
@@ -136,5 +142,8 @@ describe('a crash between the commit and the rest of the request', () => {
     const res = await call(ann, 'GET', `/${id}`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id, title: 'Orphaned by a crash', version: 1 });
+    // Done with: the dead instance's checkpoint is gone.
+    await eventually(async () => !(await log.checkpoints()).some((c) => c.instance === dead), 10_000);
+    await mongo.close();
   });
 });

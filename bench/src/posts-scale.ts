@@ -9,9 +9,10 @@ import {
   GLOBAL_SEQUENCE,
   PAGE_SIZE,
   pageOf,
-  Positions,
+  placeDoc,
+  Places,
   positionFields,
-  type SlotDoc,
+  type PlaceDoc,
 } from '@feedmesh/posts-service/positions';
 import { postCollections, toDoc, type PostDoc } from '@feedmesh/posts-service/store';
 import { newUser, runContext, serviceUrl, stack } from '@feedmesh/testkit';
@@ -29,13 +30,13 @@ const BATCH = 1000;
 
 const mongo = await new MongoClient(stack.mongodbUrl).connect();
 // The collections as posts-service names them; the database is its default one.
-const { posts, slots } = postCollections(mongo.db('posts_db'));
-const positions = new Positions(slots);
+const { posts, places } = postCollections(mongo.db('posts_db'));
+const positions = new Places(places);
 
 const authorOf = (i: number) => (i % 20 === 0 ? HEAVY : `scale-${String((i * 7919) % AUTHORS).padStart(4, '0')}`);
 
 /**
- * Writes posts the way an import would: the same documents and listing slots
+ * Writes posts the way an import would: the same documents and listing places
  * the service writes, in bulk, without events (the feeds are not under test).
  * Run it on a quiet stack: it takes its positions in ranges, not one by one.
  */
@@ -51,7 +52,7 @@ async function fill(): Promise<{ loaded: number; seconds: number }> {
   const content = 'lorem ipsum dolor sit amet consectetur adipiscing elit '.repeat(4);
   for (let from = top + 1; from <= TARGET; from += BATCH) {
     const postDocs: PostDoc[] = [];
-    const slotDocs: SlotDoc[] = [];
+    const placeDocs: PlaceDoc[] = [];
     for (let seq = from; seq < Math.min(from + BATCH, TARGET + 1); seq++) {
       const author = authorOf(seq);
       const authorSeq = (authorTop.get(author) ?? 0) + 1;
@@ -73,12 +74,9 @@ async function fill(): Promise<{ loaded: number; seconds: number }> {
           positionFields(author, seq, authorSeq),
         ),
       );
-      slotDocs.push(
-        { _id: `${GLOBAL_SEQUENCE}:${seq}`, post_id: id },
-        { _id: `${authorSequence(author)}:${authorSeq}`, post_id: id },
-      );
+      placeDocs.push(placeDoc(GLOBAL_SEQUENCE, seq, id), placeDoc(authorSequence(author), authorSeq, id));
     }
-    await slots.insertMany(slotDocs);
+    await places.insertMany(placeDocs);
     await posts.insertMany(postDocs);
     if ((from - top - 1) % 100_000 < BATCH)
       process.stderr.write(

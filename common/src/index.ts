@@ -13,7 +13,7 @@ export * from './logger.js';
 export * from './manifest.js';
 export * from './operation.js';
 export * from './outbox.js';
-export * from './outbox-relay.js';
+export * from './outbox-publisher.js';
 export * from './postgres.js';
 export * from './service.js';
 export * from './validation.js';

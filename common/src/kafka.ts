@@ -1,4 +1,5 @@
 import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer } from 'kafkajs';
+import './kafkajs-idle-fix.js';
 import type { Logger } from './logger.js';
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {

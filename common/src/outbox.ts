@@ -2,17 +2,23 @@
  * The transactional outbox, apart from where it is kept.
  *
  * A producer commits each change together with an entry describing it (one
- * insert, or one transaction), so a change is never acknowledged without its
- * event. An `OutboxRelay` then publishes the entries and records how that
- * went. A producer supplies only its storage: this interface.
+ * atomic write), so a change is never acknowledged without its event. The
+ * process that committed an entry publishes it at once (`OutboxPublisher`);
+ * nothing is written per entry after that. The log of entries is read only
+ * to recover what a process had committed and not yet published when it
+ * died, or what was still waiting when it restarted.
  *
- * An entry is in one of three states, and only `pending` has a way out:
+ * How recovery knows where to start: each process writes a checkpoint about
+ * once a second, "everything I committed before T is on the topic", with a
+ * heartbeat. On start a process first publishes what its predecessor (same
+ * instance id) left after its checkpoint; the leader publishes what a dead
+ * instance (heartbeat gone stale) left after its checkpoint, then removes it.
+ * Recovered entries may already be on the topic: at least once, and
+ * consumers drop repeats by the event id.
  *
- *     pending ──▶ published          on the topic, acknowledged by every in-sync replica
- *        └──────▶ failed (reason)    refused for what it is; publishing it again cannot succeed
- *
- * Kafka being away is not a failure of an entry: it stays pending, and the
- * relay tries again later.
+ * Kafka being away is not a failure of an entry: the process holds it and
+ * tries again. Only a message Kafka refuses for what it is is recorded as
+ * failed, with the reason (`markFailed`).
  */
 
 /** What every event carries, whatever its family: the id consumers drop repeats by, and its type. */
@@ -21,7 +27,7 @@ export interface OutboxEvent {
   type: string;
 }
 
-/** One committed change waiting in (or recorded by) the outbox. */
+/** One committed change. */
 export interface OutboxEntry<E extends OutboxEvent = OutboxEvent> {
   /** Unique within the outbox. */
   id: string;
@@ -31,24 +37,31 @@ export interface OutboxEntry<E extends OutboxEvent = OutboxEvent> {
   committedAt: Date;
 }
 
+/** How far one instance's commits are known to be published. */
+export interface OutboxCheckpoint {
+  instance: string;
+  /** Every entry the instance committed before this is on the topic, or refused for good. */
+  publishedBefore: Date;
+  /** When the instance last wrote it; an instance whose heartbeat is stale is dead. */
+  heartbeat: Date;
+}
+
 /**
- * Where a producer keeps its entries. Each method may be called again for
- * the same entries (a relay that restarts, or takes over from another), so
- * each must be idempotent, and none may move an entry out of `published`
- * or `failed`.
+ * Where a producer keeps its entries and checkpoints. Every method may be
+ * called again for the same entries (a recovery that restarts), so each must
+ * be idempotent.
  */
-export interface OutboxStorage<Entry extends OutboxEntry = OutboxEntry> {
+export interface OutboxLog<Entry extends OutboxEntry = OutboxEntry> {
   /**
-   * Up to `limit` pending entries, in commit order within each key. A full
-   * answer means more may be waiting; its cost must not grow with how many.
+   * The entries `instance` committed in [from, to), not marked failed, in
+   * chunks in commit-time order and, within a chunk, in commit order per key.
+   * The cost of a chunk must not grow with the size of the whole log.
    */
-  pending(limit: number): Promise<Entry[]>;
-  /**
-   * Records that these entries are on the topic. How is the storage's
-   * choice (a flag, a batched statement, a delete): it only has to stop
-   * returning them from `pending`.
-   */
-  markPublished(ids: readonly string[], at: Date): Promise<void>;
-  /** Records that an entry can never be published, and why; it is kept, and no longer returned from `pending`. */
+  committed(instance: string, from: Date, to: Date): AsyncIterable<Entry[]>;
+  /** Records that an entry can never be published, and why; recovery passes over it. */
   markFailed(id: string, reason: string, at: Date): Promise<void>;
+  checkpoints(): Promise<OutboxCheckpoint[]>;
+  /** Written only by the instance it names (or removed by the leader once that instance is dead). */
+  saveCheckpoint(checkpoint: OutboxCheckpoint): Promise<void>;
+  removeCheckpoint(instance: string): Promise<void>;
 }

@@ -5,7 +5,7 @@ import {
   instanceId,
   LeaderLock,
   loadConfigOrExit,
-  OutboxRelay,
+  OutboxPublisher,
   POSTS_TOPIC,
   runService,
   serviceKafka,
@@ -13,7 +13,8 @@ import {
 import { MongoClient } from 'mongodb';
 import { configSchema } from './config.js';
 import { ensureIndexes } from './indexes.js';
-import { PostOutbox } from './outbox.js';
+import { migrateLegacyCollections } from './migrate.js';
+import { PostLog, type PostOutboxEntry } from './outbox.js';
 import { postRoutes } from './routes.js';
 import { PostStore } from './store.js';
 
@@ -25,20 +26,23 @@ const instance = instanceId(NAME, config.SERVICE_ADDRESS, config.PORT);
 const mongo = new MongoClient(config.MONGODB_URL, { serverSelectionTimeoutMS: 2_000, appName: NAME });
 const db = mongo.db(config.MONGODB_DB);
 await ensureIndexes(db);
-const outbox = new PostOutbox(db);
-const store = new PostStore(db, outbox);
+await migrateLegacyCollections(db, instance);
 
 const kafka = serviceKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
-// One relay in the mesh publishes; the others stand by for its lock.
-const relay = new OutboxRelay({
-  storage: outbox,
-  repair: (entry) => store.repair(entry),
+// Every instance publishes its own commits; the leader also recovers those of instances that died.
+const outbox: OutboxPublisher<PostOutboxEntry> = new OutboxPublisher({
+  log: new PostLog(db),
+  repair: (entry): Promise<void> => store.repair(entry),
   topic: POSTS_TOPIC,
   publisher: kafka.publisher,
-  lock: new LeaderLock(config.CONSUL_URL, `feedmesh/${NAME}/relay-leader`, instance),
-  logger: logger.child({ component: 'relay' }),
-  pollMs: config.RELAY_POLL_MS,
+  instance,
+  lock: new LeaderLock(config.CONSUL_URL, `feedmesh/${NAME}/outbox-recovery`, instance),
+  logger: logger.child({ component: 'outbox' }),
+  checkpointMs: config.OUTBOX_CHECKPOINT_MS,
+  lingerMs: config.OUTBOX_LINGER_MS,
+  deadAfterMs: config.OUTBOX_DEAD_AFTER_MS,
 });
+const store = new PostStore(db, outbox, instance);
 
 const app = createApp({
   service: NAME,
@@ -46,7 +50,7 @@ const app = createApp({
   instance,
   checks: { mongodb: () => db.command({ ping: 1 }), kafka: kafka.admin.check },
   assertions: identityAssertions(config.IDENTITY_ASSERTION_KEY),
-  routes: postRoutes({ store, onCommit: () => relay.nudge() }),
+  routes: postRoutes({ store }),
 });
-relay.start();
-await runService({ app, config, logger, close: [() => relay.stop(), kafka.close, () => mongo.close()] });
+await outbox.start();
+await runService({ app, config, logger, close: [() => outbox.stop(), kafka.close, () => mongo.close()] });

@@ -26,12 +26,11 @@ interface FieldIndex {
 }
 
 export const INDEX_POLICY: readonly FieldIndex[] = [
-  { collection: COLLECTIONS.posts, field: '_id' }, // a post read, changed or deleted
-  { collection: COLLECTIONS.posts, field: 'page' }, // a page of the global listing
-  { collection: COLLECTIONS.posts, field: 'author_page' }, // a page of one author's listing
-  { collection: COLLECTIONS.slots, field: '_id' }, // a place claimed, or probed for the newest
-  { collection: COLLECTIONS.events, field: '_id' }, // an outcome recorded
-  { collection: COLLECTIONS.events, field: 'pending', sparse: true }, // the relay's read of what is pending
+  { collection: COLLECTIONS.posts, field: '_id' }, // a post read, changed or deleted; a place probed for the newest
+  { collection: COLLECTIONS.posts, field: 'page', sparse: true }, // a page of the global listing
+  { collection: COLLECTIONS.posts, field: 'author_page', sparse: true }, // a page of one author's listing
+  { collection: COLLECTIONS.posts, field: 'log', sparse: true }, // recovery: one instance's commits of ten seconds
+  { collection: COLLECTIONS.checkpoints, field: '_id' }, // a checkpoint written
 ];
 
 const INDEXED = [...new Set(INDEX_POLICY.map((i) => i.collection))];

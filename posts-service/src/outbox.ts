@@ -1,22 +1,22 @@
-import type { OutboxEntry, OutboxStorage, PostEvent } from '@feedmesh/common';
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import type { OutboxCheckpoint, OutboxEntry, OutboxLog, PostEvent } from '@feedmesh/common';
+import type { Collection, Db } from 'mongodb';
 import { COLLECTIONS } from './collections.js';
 import type { PositionFields } from './positions.js';
 
 /**
- * One change of one post, in `posts_db.post_events`: the change log of
- * posts, and their outbox. Its state is the fields present: `pending`, then
- * `published_at`, or `failed_at` with `failure`.
+ * One change of one post, kept in `posts_db.posts` beside the post itself
+ * (see store.ts for why one collection): the change log of posts, and
+ * their outbox. Written once, when the change commits; `failed_at` and
+ * `failure` are added only if Kafka refuses it for good.
  */
 export interface EventDoc {
   /** `eventKey(post id, version)`: two edits of the same version cannot both commit. */
   _id: string;
   post_id: string;
   version: number;
-  /** Present until the outcome is recorded; the relay reads by it. */
-  pending?: true;
   committed_at: Date;
-  published_at?: Date;
+  /** `logBucket(instance, committed_at)`: recovery reads one instance's commits ten seconds at a time, by equality. */
+  log: string;
   failed_at?: Date;
   failure?: string;
   event: PostEvent;
@@ -24,77 +24,85 @@ export interface EventDoc {
   position?: PositionFields;
 }
 
-/** A post change as the relay sees it: keyed by post id, so one post's changes stay in order. */
+/** A post change as the publisher sees it: keyed by post id, so one post's changes stay in order. */
 export interface PostOutboxEntry extends OutboxEntry<PostEvent> {
   position?: PositionFields;
+}
+
+interface CheckpointDoc {
+  _id: string;
+  published_before: Date;
+  heartbeat: Date;
 }
 
 /** Zero-padded, so the order of ids is commit order within each post. */
 export const eventKey = (postId: string, version: number) => `${postId}:${String(version).padStart(10, '0')}`;
 
-const DUPLICATE_KEY = 11000;
-/** Outcomes written at once: each event document has one writer (the relay), so parallel writes lose nothing. */
-const RECORD_CONCURRENCY = 16;
+/** How much commit time one `log` value covers. */
+const BUCKET_MS = 10_000;
+const bucketOf = (at: Date) => Math.floor(at.getTime() / BUCKET_MS);
+/** The `log` value of a commit: FerretDB pushes only equality down, so a time range is read as a few of these. */
+export const logBucket = (instance: string, at: Date) => `${instance}|${bucketOf(at)}`;
 
-/**
- * The MongoDB storage of the posts outbox. Inserting an event is the commit
- * of its change: one insert, the one write the server makes atomic and exact
- * under concurrency (FerretDB v1 has no transactions).
- */
-export class PostOutbox implements OutboxStorage<PostOutboxEntry> {
+/** The document that commits an entry (inserted by the store, together with what the change writes). */
+export function eventDoc(entry: PostOutboxEntry, instance: string): EventDoc {
+  return {
+    _id: entry.id,
+    post_id: entry.key,
+    version: entry.event.data.version,
+    committed_at: entry.committedAt,
+    log: logBucket(instance, entry.committedAt),
+    event: entry.event,
+    ...(entry.position && { position: entry.position }),
+  };
+}
+
+const toEntry = (doc: EventDoc): PostOutboxEntry => ({
+  id: doc._id,
+  key: doc.post_id,
+  event: doc.event,
+  committedAt: doc.committed_at,
+  ...(doc.position && { position: doc.position }),
+});
+
+/** The MongoDB storage of the posts outbox: event documents in `posts`, checkpoints in their own small collection. */
+export class PostLog implements OutboxLog<PostOutboxEntry> {
   private readonly events: Collection<EventDoc>;
+  private readonly checkpointDocs: Collection<CheckpointDoc>;
 
   constructor(db: Db) {
-    this.events = db.collection<EventDoc>(COLLECTIONS.events);
+    this.events = db.collection<EventDoc>(COLLECTIONS.posts);
+    this.checkpointDocs = db.collection<CheckpointDoc>(COLLECTIONS.checkpoints);
   }
 
-  /** Commits a change; false if this version of the post was committed already (a concurrent edit won). */
-  async commit(entry: PostOutboxEntry): Promise<boolean> {
-    try {
-      await this.events.insertOne({
-        _id: entry.id,
-        post_id: entry.key,
-        version: entry.event.data.version,
-        pending: true,
-        committed_at: entry.committedAt,
-        event: entry.event,
-        ...(entry.position && { position: entry.position }),
-      });
-      return true;
-    } catch (err) {
-      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) return false;
-      throw err;
-    }
-  }
-
-  async pending(limit: number): Promise<PostOutboxEntry[]> {
-    const docs = await this.events.find({ pending: true }).sort({ _id: 1 }).limit(limit).toArray();
-    return docs.map((doc) => ({
-      id: doc._id,
-      key: doc.post_id,
-      event: doc.event,
-      committedAt: doc.committed_at,
-      ...(doc.position && { position: doc.position }),
-    }));
-  }
-
-  async markPublished(ids: readonly string[], at: Date): Promise<void> {
-    // One update per document: FerretDB does not push `$in` down, so an updateMany would scan the collection.
-    for (let i = 0; i < ids.length; i += RECORD_CONCURRENCY) {
-      await Promise.all(
-        ids
-          .slice(i, i + RECORD_CONCURRENCY)
-          .map((_id) =>
-            this.events.updateOne({ _id, pending: true }, { $unset: { pending: '' }, $set: { published_at: at } }),
-          ),
-      );
+  async *committed(instance: string, from: Date, to: Date): AsyncIterable<PostOutboxEntry[]> {
+    for (let bucket = bucketOf(from); bucket <= bucketOf(to); bucket++) {
+      const docs = await this.events.find({ log: `${instance}|${bucket}` }).toArray();
+      const chunk = docs
+        .filter((d) => d.committed_at >= from && d.committed_at < to && d.failed_at === undefined)
+        .sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+      if (chunk.length > 0) yield chunk.map(toEntry);
     }
   }
 
   async markFailed(id: string, reason: string, at: Date): Promise<void> {
-    await this.events.updateOne(
-      { _id: id, pending: true },
-      { $unset: { pending: '' }, $set: { failed_at: at, failure: reason } },
+    await this.events.updateOne({ _id: id }, { $set: { failed_at: at, failure: reason } });
+  }
+
+  async checkpoints(): Promise<OutboxCheckpoint[]> {
+    const docs = await this.checkpointDocs.find({}).toArray();
+    return docs.map((d) => ({ instance: d._id, publishedBefore: d.published_before, heartbeat: d.heartbeat }));
+  }
+
+  async saveCheckpoint(c: OutboxCheckpoint): Promise<void> {
+    await this.checkpointDocs.replaceOne(
+      { _id: c.instance },
+      { published_before: c.publishedBefore, heartbeat: c.heartbeat },
+      { upsert: true },
     );
+  }
+
+  async removeCheckpoint(instance: string): Promise<void> {
+    await this.checkpointDocs.deleteOne({ _id: instance });
   }
 }

@@ -1,4 +1,4 @@
-import { MongoBulkWriteError, type Collection } from 'mongodb';
+import type { Collection } from 'mongodb';
 
 /**
  * Where a post sits in a listing: its place in creation order, globally and
@@ -16,7 +16,7 @@ export const PAGE_SIZE = 50;
 export const pageOf = (position: number) => Math.floor(position / PAGE_SIZE);
 
 /** A claimed place: `_id` is "<sequence key>:<position>". Insert-only. */
-export interface SlotDoc {
+export interface PlaceDoc {
   _id: string;
   post_id: string;
 }
@@ -55,43 +55,40 @@ export function listingOf(authorId: string | undefined): Listing {
 /** Most sequences this process remembers the next free position of (one per active author). */
 const REMEMBERED = 10_000;
 
-/** Most claims of one sequence sent in one insert. */
-const MAX_BATCH = 100;
-
-interface Waiting {
-  postId: string;
-  resolve: (position: number) => void;
-  reject: (err: unknown) => void;
-}
-
-const isDuplicate = (err: MongoBulkWriteError) => err.code === 11000 || [err.writeErrors].flat()[0]?.code === 11000;
+/** A claimed place, in `posts_db.posts`: `_id` is "<sequence>:<position>". Insert-only, never deleted. */
+export const placeDoc = (sequence: string, position: number, postId: string): PlaceDoc => ({
+  _id: `${sequence}:${position}`,
+  post_id: postId,
+});
 
 /**
  * Dense, gap-free position sequences whose only write is an insert against
  * the unique `_id`, the one write the server makes exact under concurrency
- * (its conditional updates can have several winners). Instances race for the
- * next number; the loser of a race takes the one after.
- *
- * Within a process, the claims of one sequence are sent in turn, those that
- * queued meanwhile together: one ordered insert of consecutive positions
- * (group commit). An ordered insert stops at its first failure, so what
- * landed is always a prefix and no hole is ever left behind a later position.
+ * (its conditional updates can have several winners). The store inserts the
+ * places of a post together with the post (store.ts); this class knows
+ * where each sequence ends. Instances race for the next number; the loser
+ * of a race looks again and takes the one after. A place whose post did not
+ * land stays claimed: listings skip it, and the sequence keeps no hole.
  */
-export class Positions {
+export class Places {
   /** Next position to try, per sequence: every position below it is claimed. */
   private readonly next = new Map<string, number>();
-  private readonly waiting = new Map<string, Waiting[]>();
 
-  constructor(private readonly slots: Collection<SlotDoc>) {}
+  constructor(private readonly places: Collection<PlaceDoc>) {}
 
-  /** Claims the next position of `sequence` for `postId`. */
-  claim(sequence: string, postId: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const queue = this.waiting.get(sequence);
-      if (queue) return void queue.push({ postId, resolve, reject });
-      this.waiting.set(sequence, [{ postId, resolve, reject }]);
-      void this.drain(sequence);
-    });
+  /** The next position of `sequence` to try. */
+  async nextFree(sequence: string): Promise<number> {
+    return this.next.get(sequence) ?? (await this.top(sequence)) + 1;
+  }
+
+  /** Positions below `next` are claimed. */
+  claimed(sequence: string, next: number): void {
+    if (next > (this.next.get(sequence) ?? 1)) this.remember(sequence, next);
+  }
+
+  /** An insert of `sequence` lost a race: find its end again. */
+  async lookAgain(sequence: string): Promise<void> {
+    this.remember(sequence, (await this.top(sequence)) + 1);
   }
 
   /** The highest claimed position of `sequence` (0 if none): a gallop up from a claimed one, then a bisection. */
@@ -109,50 +106,12 @@ export class Positions {
       else high = mid;
     }
     // The next gallop starts here: a listing of a long sequence pays the bisection once, not per request.
-    if (low + 1 > (this.next.get(sequence) ?? 1)) this.remember(sequence, low + 1);
+    this.claimed(sequence, low + 1);
     return low;
   }
 
-  /** Sends the queued claims of `sequence` until none are left; the queue exists while this runs. */
-  private async drain(sequence: string): Promise<void> {
-    for (let queue = this.waiting.get(sequence); queue?.length; queue = this.waiting.get(sequence)) {
-      const batch = queue.splice(0, MAX_BATCH);
-      try {
-        await this.claimBatch(sequence, batch);
-      } catch (err) {
-        // Whether anything landed is unknown: the next claim looks the sequence up again.
-        this.next.delete(sequence);
-        for (const w of batch) w.reject(err);
-      }
-    }
-    this.waiting.delete(sequence);
-  }
-
-  /** Claims consecutive positions for `batch`, resolving each waiter as its position lands. */
-  private async claimBatch(sequence: string, batch: Waiting[]): Promise<void> {
-    let first = this.next.get(sequence) ?? (await this.top(sequence)) + 1;
-    while (batch.length > 0) {
-      const docs = batch.map((w, i) => ({ _id: `${sequence}:${first + i}`, post_id: w.postId }));
-      let landed = docs.length;
-      let failure: MongoBulkWriteError | undefined;
-      try {
-        await this.slots.insertMany(docs, { ordered: true });
-      } catch (err) {
-        if (!(err instanceof MongoBulkWriteError)) throw err;
-        failure = err;
-        landed = err.insertedCount;
-      }
-      batch.splice(0, landed).forEach((w, i) => w.resolve(first + i));
-      if (landed > 0) this.remember(sequence, first + landed);
-      if (failure === undefined) return;
-      if (!isDuplicate(failure)) throw failure;
-      // Another instance took the next one: go on past everything that exists.
-      first = (await this.top(sequence, first + landed)) + 1;
-    }
-  }
-
   private async exists(sequence: string, position: number): Promise<boolean> {
-    return (await this.slots.findOne({ _id: `${sequence}:${position}` }, { projection: { _id: 1 } })) !== null;
+    return (await this.places.findOne({ _id: `${sequence}:${position}` }, { projection: { _id: 1 } })) !== null;
   }
 
   private remember(sequence: string, next: number): void {

@@ -4,8 +4,6 @@ import { ConflictError, ForbiddenError, NotFoundError, type PostStore } from './
 
 export interface PostRoutesDeps {
   store: PostStore;
-  /** Called after every committed change. */
-  onCommit: () => void;
 }
 
 const NO_POST = 'no such post';
@@ -34,7 +32,6 @@ export function postRoutes(deps: PostRoutesDeps): Route[] {
       },
       async (c) => {
         const created = await deps.store.create(c.var.identity.userId, c.req.valid('json'));
-        deps.onCommit();
         return c.json(created, 201);
       },
     ),
@@ -83,7 +80,6 @@ export function postRoutes(deps: PostRoutesDeps): Route[] {
         const changed = await deps.store
           .update(c.var.identity.userId, c.req.valid('param').id, changes)
           .catch(translate);
-        deps.onCommit();
         return c.json(changed);
       },
     ),
@@ -100,7 +96,6 @@ export function postRoutes(deps: PostRoutesDeps): Route[] {
       },
       async (c) => {
         await deps.store.delete(c.var.identity.userId, c.req.valid('param').id).catch(translate);
-        deps.onCommit();
         return c.body(null, 204);
       },
     ),

@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { POST_EVENT_SCHEMA_VERSION, type PostEvent, type PostSnapshot } from '@feedmesh/common';
-import { ObjectId, type Collection, type Db } from 'mongodb';
+import { MongoBulkWriteError, MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
+import type { OutboxPublisher, PendingCommit } from '@feedmesh/common';
 import { COLLECTIONS } from './collections.js';
 import { toCursor } from './cursor.js';
-import { eventKey, type PostOutbox, type PostOutboxEntry } from './outbox.js';
+import { eventDoc, eventKey, type EventDoc, type PostOutboxEntry } from './outbox.js';
 import {
   GLOBAL_SEQUENCE,
   authorSequence,
   listingOf,
   pageOf,
+  placeDoc,
+  Places,
   positionFields,
-  Positions,
+  type PlaceDoc,
   type PositionFields,
-  type SlotDoc,
 } from './positions.js';
 import type { CreatePost, ListPosts, UpdatePost } from './schemas.js';
 
@@ -71,39 +73,163 @@ export const toDoc = (p: Post, position: PositionFields): PostDoc => ({
   version: p.version,
 });
 
-/** posts_db's collections of posts and of their listing places (bulk imports use them too). */
+/** The three kinds of document in `posts_db.posts` (collections.ts says why one collection). */
+type AnyDoc = PostDoc | EventDoc | PlaceDoc;
+
+/** posts_db's posts, with their events and places beside them (bulk imports use these too). */
 export function postCollections(db: Db) {
-  return { posts: db.collection<PostDoc>(COLLECTIONS.posts), slots: db.collection<SlotDoc>(COLLECTIONS.slots) };
+  const name = COLLECTIONS.posts;
+  return {
+    posts: db.collection<PostDoc>(name),
+    events: db.collection<EventDoc>(name),
+    places: db.collection<PlaceDoc>(name),
+    all: db.collection<AnyDoc>(name),
+  };
+}
+
+/** The publisher as the store uses it: told of each commit, so it publishes it. */
+export type CommitTracker = Pick<OutboxPublisher<PostOutboxEntry>, 'begin' | 'committed' | 'failed' | 'unknown'>;
+
+const DUPLICATE_KEY = 11000;
+/** Most creates sent in one insert (four documents each). */
+const MAX_BATCH = 100;
+
+interface WaitingCreate {
+  actor: string;
+  input: CreatePost;
+  resolve: (post: Post) => void;
+  reject: (err: unknown) => void;
 }
 
 /**
- * Posts and their change log. Every change first commits its event to the
- * outbox (one insert), then brings the `posts` document up to date. If the
- * process dies in between, the relay has `repair` finish the job from the
- * event.
+ * Posts and their change log. Every change commits its event; a creation
+ * commits it in the same insert as the post and its places, so it is one
+ * write. An edit or a deletion commits its event (the insert that decides
+ * which concurrent edit wins), then brings the post document up to date; if
+ * that second write fails, the publisher has `repair` finish it from the
+ * event before the event goes out, and recovery does the same for a
+ * process that died in between.
+ *
+ * Creates are group-committed: those that arrive while an insert is out go
+ * together in the next one.
  */
 export class PostStore {
   private readonly posts: Collection<PostDoc>;
-  private readonly positions: Positions;
+  private readonly events: Collection<EventDoc>;
+  private readonly all: Collection<AnyDoc>;
+  private readonly places: Places;
+  private readonly waiting: WaitingCreate[] = [];
+  private writing: Promise<void> | undefined;
 
   constructor(
     db: Db,
-    private readonly outbox: PostOutbox,
+    private readonly outbox: CommitTracker,
+    /** Names this process in the log of events, for recovery (outbox.ts). */
+    private readonly instance: string,
   ) {
-    const { posts, slots } = postCollections(db);
+    const { posts, events, places, all } = postCollections(db);
     this.posts = posts;
-    this.positions = new Positions(slots);
+    this.events = events;
+    this.all = all;
+    this.places = new Places(places);
   }
 
-  async create(actor: string, input: CreatePost): Promise<Post> {
-    const id = new ObjectId().toHexString();
-    // The place first, then the time: creation order and `created_at` agree within each instance.
-    const position = await this.place({ id, author_id: actor });
-    const now = new Date().toISOString();
-    const post: Post = { id, author_id: actor, ...input, created_at: now, updated_at: now, version: 1 };
-    await this.commit(actor, { type: 'post.created', data: post }, position);
-    await this.posts.insertOne(toDoc(post, position));
-    return post;
+  create(actor: string, input: CreatePost): Promise<Post> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ actor, input, resolve, reject });
+      this.writing ??= this.writeWaiting().finally(() => {
+        this.writing = undefined;
+      });
+    });
+  }
+
+  private async writeWaiting(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, MAX_BATCH);
+      try {
+        await this.insertCreates(batch);
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+  }
+
+  /**
+   * One ordered insert of every waiting create: its two places, its event,
+   * the post. What landed is a prefix; a create whose place another
+   * instance took first is planned again past it.
+   */
+  private async insertCreates(batch: WaitingCreate[]): Promise<void> {
+    while (batch.length > 0) {
+      const planned = await this.plan(batch);
+      let landed = Infinity;
+      let lost: MongoBulkWriteError | undefined;
+      try {
+        await this.all.insertMany(
+          planned.flatMap((p) => p.docs),
+          { ordered: true },
+        );
+      } catch (err) {
+        if (!(err instanceof MongoBulkWriteError && isDuplicate(err))) {
+          // What landed is unknown (FerretDB may have inserted a prefix one by one): the log will tell.
+          for (const p of planned) this.outbox.unknown(p.commit);
+          throw err;
+        }
+        lost = err;
+        landed = err.insertedCount;
+      }
+      let offset = 0;
+      const again: WaitingCreate[] = [];
+      for (const p of planned) {
+        const placed = offset + 2;
+        offset += p.docs.length;
+        if (landed >= placed) {
+          this.places.claimed(GLOBAL_SEQUENCE, p.position.seq + 1);
+          this.places.claimed(authorSequence(p.post.author_id), p.position.author_seq + 1);
+        }
+        if (landed >= offset) {
+          this.outbox.committed(p.commit, p.entry);
+          p.waiting.resolve(p.post);
+        } else {
+          // Only a place can be taken already (the event and post ids are new): look again, plan again.
+          this.outbox.failed(p.commit);
+          again.push(p.waiting);
+        }
+      }
+      if (lost) {
+        await this.places.lookAgain(GLOBAL_SEQUENCE);
+        for (const author of new Set(again.map((w) => w.actor))) await this.places.lookAgain(authorSequence(author));
+      }
+      batch = again;
+    }
+  }
+
+  /** Places, times and documents for each create, in order: creation order and `created_at` agree within each instance. */
+  private async plan(batch: WaitingCreate[]) {
+    const next = new Map<string, number>();
+    const take = async (sequence: string) => {
+      const position = next.get(sequence) ?? (await this.places.nextFree(sequence));
+      next.set(sequence, position + 1);
+      return position;
+    };
+    const planned = [];
+    for (const waiting of batch) {
+      const { actor, input } = waiting;
+      const id = new ObjectId().toHexString();
+      const position = positionFields(actor, await take(GLOBAL_SEQUENCE), await take(authorSequence(actor)));
+      const now = new Date().toISOString();
+      const post: Post = { id, author_id: actor, ...input, created_at: now, updated_at: now, version: 1 };
+      const commit = this.outbox.begin();
+      const entry = this.entryOf(commit, actor, { type: 'post.created', data: post }, position);
+      const docs: AnyDoc[] = [
+        placeDoc(GLOBAL_SEQUENCE, position.seq, id),
+        placeDoc(authorSequence(actor), position.author_seq, id),
+        eventDoc(entry, this.instance),
+        toDoc(post, position),
+      ];
+      planned.push({ waiting, post, position, commit, entry, docs });
+    }
+    return planned;
   }
 
   async get(id: string): Promise<Post> {
@@ -119,18 +245,18 @@ export class PostStore {
       updated_at: new Date().toISOString(),
       version: current.version + 1,
     };
-    await this.commit(actor, { type: 'post.updated', data: next }, position);
-    await this.posts.replaceOne({ _id: id }, toDoc(next, position));
+    await this.commitThen(actor, { type: 'post.updated', data: next }, position, () =>
+      this.posts.replaceOne({ _id: id }, toDoc(next, position)),
+    );
     return next;
   }
 
   async delete(actor: string, id: string): Promise<void> {
     const current = await this.owned(actor, id);
-    await this.commit(actor, {
-      type: 'post.deleted',
-      data: { id, author_id: current.author_id, version: current.version + 1 },
-    });
-    await this.posts.deleteOne({ _id: id });
+    const deleted = { id, author_id: current.author_id, version: current.version + 1 };
+    await this.commitThen(actor, { type: 'post.deleted', data: deleted }, undefined, () =>
+      this.posts.deleteOne({ _id: id }),
+    );
   }
 
   /**
@@ -140,7 +266,7 @@ export class PostStore {
   async list(q: ListPosts): Promise<PostPage> {
     const listing = listingOf(q.author_id);
     // Nothing lives above the newest place: a cursor beyond it starts there, not at empty pages far above.
-    const below = Math.min(q.before ?? Infinity, (await this.positions.top(listing.sequence)) + 1);
+    const below = Math.min(q.before ?? Infinity, (await this.places.top(listing.sequence)) + 1);
     let toSkip = q.skip;
     const items: PostDoc[] = [];
     for (let page = pageOf(below - 1); page >= 0 && items.length < q.limit; page--) {
@@ -175,7 +301,7 @@ export class PostStore {
       case 'post.updated':
         await this.posts.replaceOne(
           { _id: event.data.id },
-          toDoc(event.data, position ?? (await this.place(event.data))),
+          toDoc(event.data, position ?? (await this.placeAlone(event.data))),
           { upsert: true },
         );
         return;
@@ -189,12 +315,29 @@ export class PostStore {
     }
   }
 
-  private async place(post: Pick<Post, 'id' | 'author_id'>): Promise<PositionFields> {
-    const [seq, authorSeq] = await Promise.all([
-      this.positions.claim(GLOBAL_SEQUENCE, post.id),
-      this.positions.claim(authorSequence(post.author_id), post.id),
-    ]);
-    return positionFields(post.author_id, seq, authorSeq);
+  /** Places for a post whose event predates them (a log older than places): claimed on their own. */
+  private async placeAlone(post: Pick<Post, 'id' | 'author_id'>): Promise<PositionFields> {
+    const author = authorSequence(post.author_id);
+    for (;;) {
+      const position = positionFields(
+        post.author_id,
+        await this.places.nextFree(GLOBAL_SEQUENCE),
+        await this.places.nextFree(author),
+      );
+      try {
+        await this.all.insertMany(
+          [placeDoc(GLOBAL_SEQUENCE, position.seq, post.id), placeDoc(author, position.author_seq, post.id)],
+          { ordered: true },
+        );
+        this.places.claimed(GLOBAL_SEQUENCE, position.seq + 1);
+        this.places.claimed(author, position.author_seq + 1);
+        return position;
+      } catch (err) {
+        if (!(err instanceof MongoBulkWriteError && isDuplicate(err))) throw err;
+        await this.places.lookAgain(GLOBAL_SEQUENCE);
+        await this.places.lookAgain(author);
+      }
+    }
   }
 
   private async getDoc(id: string): Promise<PostDoc> {
@@ -209,19 +352,49 @@ export class PostStore {
     return doc;
   }
 
-  private async commit(actor: string, change: PostChange, position?: PositionFields) {
-    const { data } = change;
+  private entryOf(commit: PendingCommit, actor: string, change: PostChange, position?: PositionFields) {
     const event: PostEvent = {
       id: randomUUID(),
       schema_version: POST_EVENT_SCHEMA_VERSION,
-      time: new Date().toISOString(),
+      time: commit.committedAt.toISOString(),
       actor,
       ...change,
     };
-    const entry = { id: eventKey(data.id, data.version), key: data.id, event, committedAt: new Date(), position };
-    if (!(await this.outbox.commit(entry))) throw new ConflictError();
+    const { data } = change;
+    return { id: eventKey(data.id, data.version), key: data.id, event, committedAt: commit.committedAt, position };
+  }
+
+  /** Commits a change of an existing post (its event alone), then makes the post document's write. */
+  private async commitThen(
+    actor: string,
+    change: PostChange,
+    position: PositionFields | undefined,
+    write: () => Promise<unknown>,
+  ) {
+    const commit = this.outbox.begin();
+    const entry = this.entryOf(commit, actor, change, position);
+    try {
+      await this.events.insertOne(eventDoc(entry, this.instance));
+    } catch (err) {
+      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) {
+        this.outbox.failed(commit);
+        throw new ConflictError();
+      }
+      this.outbox.unknown(commit);
+      throw err;
+    }
+    try {
+      await write();
+    } catch (err) {
+      this.outbox.committed(commit, entry, { repair: true });
+      throw err;
+    }
+    this.outbox.committed(commit, entry);
   }
 }
+
+const isDuplicate = (err: MongoBulkWriteError) =>
+  err.code === DUPLICATE_KEY || [err.writeErrors].flat()[0]?.code === DUPLICATE_KEY;
 
 const positionOf = (d: PostDoc): PositionFields => ({
   seq: d.seq,

@@ -12,7 +12,7 @@ describe('the posts OpenAPI document', () => {
       instance: 't',
       checks: { mongodb: async () => undefined, kafka: async () => undefined },
       assertions: identityAssertions('i'.repeat(32)),
-      routes: postRoutes({ store: {} as PostStore, onCommit: () => undefined }),
+      routes: postRoutes({ store: {} as PostStore }),
     });
     const doc = (await (await app.request('/api/posts/openapi.json')).json()) as {
       paths: Record<string, { get: { parameters: Array<{ name: string; description?: string; schema: object }> } }>;

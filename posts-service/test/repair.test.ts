@@ -1,9 +1,9 @@
 import { POST_EVENT_SCHEMA_VERSION, type PostEvent } from '@feedmesh/common';
 import type { Db } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import type { PostOutbox, PostOutboxEntry } from '../src/outbox.js';
+import type { PostOutboxEntry } from '../src/outbox.js';
 import { positionFields } from '../src/positions.js';
-import { PostStore } from '../src/store.js';
+import { PostStore, type CommitTracker } from '../src/store.js';
 
 // repair's choice of write alone, against a `posts` collection that only
 // notes what it is asked; its writes proper are covered against the real
@@ -16,7 +16,7 @@ function storeWithFakePosts() {
     deleteOne: async (filter: { _id: string }) => void writes.push(`delete ${filter._id}`),
   };
   const db = { collection: () => posts } as unknown as Db;
-  return { store: new PostStore(db, {} as PostOutbox), writes };
+  return { store: new PostStore(db, {} as CommitTracker, 'test'), writes };
 }
 
 const position = positionFields('ann', 1, 1);

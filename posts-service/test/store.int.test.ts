@@ -1,23 +1,38 @@
 import { createApp, IDENTITY_HEADERS, identityAssertions } from '@feedmesh/common';
-import { MongoClient } from 'mongodb';
+import { Collection, MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stack } from '@feedmesh/testkit';
 import { toCursor } from '../src/cursor.js';
 import { ensureIndexes } from '../src/indexes.js';
-import { eventKey, PostOutbox, type EventDoc } from '../src/outbox.js';
-import { Positions, PAGE_SIZE, type SlotDoc } from '../src/positions.js';
+import { COLLECTIONS } from '../src/collections.js';
+import { eventKey, type EventDoc, type PostOutboxEntry } from '../src/outbox.js';
+import { PAGE_SIZE, Places, placeDoc, type PlaceDoc } from '../src/positions.js';
 import { postRoutes } from '../src/routes.js';
-import { PostStore } from '../src/store.js';
+import { PostStore, type CommitTracker } from '../src/store.js';
 
 // The real app against the stack's real MongoDB-protocol server, in a
-// database of its own (dropped afterwards); publishing is covered end to end.
+// database of its own (dropped afterwards); publishing is covered by the
+// publisher's own tests and end to end. Here a tracker notes what the store
+// tells the publisher.
 const mongo = new MongoClient(stack.mongodbUrl);
 const db = mongo.db(`posts_test_${process.pid}_${Date.now().toString(36)}`);
-const store = new PostStore(db, new PostOutbox(db));
-const events = db.collection<EventDoc>('post_events');
+const told = { committed: [] as PostOutboxEntry[], repair: [] as string[], failed: 0, unknown: 0 };
+const tracker: CommitTracker = {
+  begin: () => ({ committedAt: new Date() }),
+  committed: (_commit, entry, options) => {
+    told.committed.push(entry);
+    if (options?.repair) told.repair.push(entry.id);
+  },
+  failed: () => void told.failed++,
+  unknown: () => void told.unknown++,
+};
+const store = new PostStore(db, tracker, 'test-instance');
+const all = db.collection<EventDoc | PlaceDoc>(COLLECTIONS.posts);
+/** The event documents of one post, oldest first. */
+const eventsOf = async (postId: string) =>
+  (await all.find({ post_id: postId }).sort({ _id: 1 }).toArray()).filter((d): d is EventDoc => 'event' in d);
 const assertions = identityAssertions('i'.repeat(32));
-let commits = 0;
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
@@ -28,7 +43,7 @@ beforeAll(async () => {
     instance: 't',
     checks: { mongodb: async () => undefined, kafka: async () => undefined },
     assertions,
-    routes: postRoutes({ store, onCommit: () => commits++ }),
+    routes: postRoutes({ store }),
   });
 });
 afterAll(async () => {
@@ -54,7 +69,7 @@ async function as(user: string, method: string, path = '', body?: unknown) {
 
 describe('posts CRUD', () => {
   it('creates, reads, updates and deletes a post, committing one event per change', async () => {
-    const before = commits;
+    const before = told.committed.length;
     const created = await as('ann', 'POST', '', { title: 'First', content: 'Hello', tags: ['intro'] });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
@@ -77,14 +92,15 @@ describe('posts CRUD', () => {
     expect((await as('ann', 'DELETE', `/${id}`)).status).toBe(204);
     expect((await as('ann', 'GET', `/${id}`)).status).toBe(404);
 
-    const committed = await events.find({ post_id: id }).sort({ _id: 1 }).toArray();
-    expect(committed.map((e) => [e._id, e.event.type, e.pending])).toEqual([
+    const committed = await eventsOf(id);
+    expect(committed.map((e) => [e._id, e.event.type, e.log.startsWith('test-instance|')])).toEqual([
       [eventKey(id, 1), 'post.created', true],
       [eventKey(id, 2), 'post.updated', true],
       [eventKey(id, 3), 'post.deleted', true],
     ]);
     expect(committed.every((e) => e.event.actor === 'ann')).toBe(true);
-    expect(commits - before).toBe(3);
+    // Each handed to the publisher once, as it was committed.
+    expect(told.committed.slice(before).map((e) => e.id)).toEqual(committed.map((e) => e._id));
   });
 
   it('lets only the author change or delete a post (403), and says 404 for a missing or malformed id', async () => {
@@ -116,7 +132,7 @@ describe('posts CRUD', () => {
     expect(ok.length).toBeGreaterThan(0);
     const final = (await as('ann', 'GET', `/${body.id}`)).body;
     expect(final.version).toBe(1 + ok.length);
-    expect(await events.countDocuments({ post_id: body.id })).toBe(1 + ok.length);
+    expect(await eventsOf(body.id)).toHaveLength(1 + ok.length);
     expect(ok.map((r) => r.body.content)).toContain(final.content);
   });
 
@@ -172,30 +188,61 @@ describe('posts CRUD', () => {
     }
   });
 
-  it('hands out dense, unique positions to instances that race for them', async () => {
-    const slots = db.collection<SlotDoc>('post_slots');
-    const [a, b] = [new Positions(slots), new Positions(slots)];
-    const sequence = `race-${Date.now()}`;
-    const claimed = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).claim(sequence, `p${i}`)));
-    expect([...claimed].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-    const reader = new Positions(slots);
-    expect(await reader.top(sequence)).toBe(40);
-    // Found once, then a listing's lookup of the newest place is one probe.
-    const probes = vi.spyOn(slots, 'findOne');
-    expect(await reader.top(sequence)).toBe(40);
-    expect(probes).toHaveBeenCalledTimes(1);
-    probes.mockRestore();
+  it('creates a post in one insert with its places and its event, and those that queue meanwhile in the next', async () => {
+    const author = `group-${Date.now()}`;
+    const inserts = vi.spyOn(Collection.prototype, 'insertMany');
+    const created = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => as(author, 'POST', '', { title: `g${i}`, content: 'x' })),
+    );
+    expect(created.every((r) => r.status === 201)).toBe(true);
+    expect(inserts.mock.calls.length).toBeLessThanOrEqual(3); // not one per post: those waiting go together
+    inserts.mockRestore();
+    // Every post at its own place of its author's sequence, dense, in the order they were created.
+    const titles = (await as('x', 'GET', `?author_id=${author}&limit=30`)).body.items.map(
+      (p: { title: string }) => p.title,
+    );
+    expect([...titles].sort()).toEqual(created.map((r) => r.body.title).sort());
+    expect(await new Places(db.collection<PlaceDoc>(COLLECTIONS.posts)).top(`a:${author}`)).toBe(30);
   });
 
-  it('sends the claims that queue up meanwhile together, as one insert of consecutive places', async () => {
-    const slots = db.collection<SlotDoc>('post_slots');
-    const positions = new Positions(slots);
-    const sequence = `group-${Date.now()}`;
-    const inserts = vi.spyOn(slots, 'insertMany');
-    const claimed = await Promise.all(Array.from({ length: 30 }, (_, i) => positions.claim(sequence, `p${i}`)));
-    expect(claimed).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    expect(inserts.mock.calls.length).toBe(2); // the first alone, then the 29 that queued behind it
-    inserts.mockRestore();
+  it('takes the next place when another instance took one first, leaving no hole and no lost post', async () => {
+    const author = `race-${Date.now()}`;
+    const rival = new PostStore(db, tracker, 'rival-instance');
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? store : rival).create(author, { title: `r${i}`, content: 'x', tags: [] }),
+      ),
+    );
+    expect(new Set(results.map((p) => p.id)).size).toBe(20);
+    const listed = (await as('x', 'GET', `?author_id=${author}&limit=50`)).body.items;
+    expect(listed).toHaveLength(20);
+    // Claimed places are dense: the sequence ends at 20 plus any claimed by a create that lost its race and went again.
+    const places = new Places(db.collection<PlaceDoc>(COLLECTIONS.posts));
+    const top = await places.top(`a:${author}`);
+    for (let n = 1; n <= top; n++)
+      expect(await all.findOne({ _id: placeDoc(`a:${author}`, n, '')._id })).not.toBeNull();
+  });
+
+  it('has the publisher repair an edit whose post write failed after its event committed, and answers with the error', async () => {
+    const { body } = await as('ann', 'POST', '', { title: 'Fragile', content: 'v1' });
+    const write = vi.spyOn(Collection.prototype, 'replaceOne').mockRejectedValueOnce(new Error('connection reset'));
+    const res = await as('ann', 'PUT', `/${body.id}`, { content: 'v2' });
+    write.mockRestore();
+    expect(res.status).toBe(500);
+    expect(told.repair).toContain(eventKey(body.id, 2));
+    expect((await eventsOf(body.id)).map((e) => e.version)).toEqual([1, 2]);
+  });
+
+  it('finds the newest place once, then a listing looks it up with one probe', async () => {
+    const author = `probe-${Date.now()}`;
+    for (let i = 0; i < 3; i++) await store.create(author, { title: `p${i}`, content: 'x', tags: [] });
+    const places = db.collection<PlaceDoc>(COLLECTIONS.posts);
+    const reader = new Places(places);
+    expect(await reader.top(`a:${author}`)).toBe(3);
+    const probes = vi.spyOn(places, 'findOne');
+    expect(await reader.top(`a:${author}`)).toBe(3);
+    expect(probes).toHaveBeenCalledTimes(1);
+    probes.mockRestore();
   });
 
   it('keeps only the indexes of the policy (on FerretDB, none of its own, which no query uses and every write pays for)', async () => {
@@ -205,9 +252,8 @@ describe('posts CRUD', () => {
     await ensureIndexes(db);
     await ensureIndexes(db); // idempotent
     const names = async (collection: string) => (await db.collection(collection).indexes()).map((i) => i.name).sort();
-    expect(await names('posts')).toEqual(ferretdb ? ['_id_'] : ['_id_', 'author_page_1', 'page_1']);
-    expect(await names('post_events')).toEqual(ferretdb ? ['_id_'] : ['_id_', 'pending_1']);
-    expect(await names('post_slots')).toEqual(['_id_']);
+    expect(await names('posts')).toEqual(ferretdb ? ['_id_'] : ['_id_', 'author_page_1', 'log_1', 'page_1']);
+    expect(await names('outbox_checkpoints')).toEqual(['_id_']);
   });
 
   it.each(['limit=0', 'limit=101', 'limit=abc', 'skip=-1', 'skip=99999999', 'author_id[$ne]=x'])(
