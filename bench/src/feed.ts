@@ -7,13 +7,14 @@
 //     second feed-service of the benchmark's own (its own keys and topic).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createKafka, createLogger, freePort, POSTS_TOPIC, topicFor, type PostEvent } from '@feedmesh/common';
+import { freePort, type PostEvent } from '@feedmesh/common';
 import { FeedStore } from '@feedmesh/feed-service/feeds';
 import { eventually, newUser, runContext, serviceUrl, sleep, spawnService, stack } from '@feedmesh/testkit';
 import { Redis } from 'ioredis';
 import { MEASURE_SECONDS as SECONDS, measure, round3, WARMUP_SECONDS } from './k6.js';
 import { parseRedisBenchmarkCsv } from './parse.js';
 import { publish } from './report.js';
+import { scratchPostsTopic } from './scratch-topic.js';
 import { feedSection, type FeedResults } from './sections.js';
 
 const run = promisify(execFile);
@@ -124,21 +125,10 @@ async function redisFloor() {
 async function scale() {
   const stamp = `${Date.now()}`;
   const prefix = `feedbench:${stamp}`;
-  // Laid out like the live topic; nothing is published to it (the feeds are filled below), so no dead-letter topic.
-  const topic = `${POSTS_TOPIC}-bench-${stamp}`;
   const redis = new Redis(redisUrl, { enableAutoPipelining: true });
   const store = new FeedStore(redis, undefined, prefix);
-  const kafka = createKafka({
-    clientId: 'bench',
-    brokers: stack.kafkaBrokers.split(','),
-    logger: createLogger('bench', 'warn'),
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: topicFor('post').partitions, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
+  // Nothing is published to it: the feeds are filled below.
+  const { topic, remove } = await scratchPostsTopic(`bench-${stamp}`);
   const svc = spawnService('feed-service', await freePort(), {
     CONSUL_REGISTER: 'false',
     FEED_KEY_PREFIX: prefix,
@@ -198,8 +188,7 @@ async function scale() {
     svc.proc.kill('SIGTERM');
     await svc.exited;
     await store.wipe();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
+    await remove();
     await redis.quit();
   }
 }

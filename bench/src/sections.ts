@@ -2,7 +2,7 @@
 // in bench/sections/<name>.md, written by hand; here only the figures and
 // the tables that go into it. Pure (but for reading the template): tested
 // on fixtures.
-import { markdownTable, renderTemplate, type RunContext } from '@feedmesh/testkit';
+import { cpuTotal, markdownTable, renderTemplate, type CpuSample, type RunContext } from '@feedmesh/testkit';
 import type { LoadResult } from './k6.js';
 import { droppedShare, minutes, ratio, summaryTable, type Row, type SweepPoint } from './summary.js';
 import { CHART_PATH } from './sweep-chart.js';
@@ -75,19 +75,122 @@ export function authSection({ context, load, runs, derived }: AuthResults): stri
   });
 }
 
+/** A measured posts run: its load, and the CPU ms per post each supervised program spent meanwhile. */
+export interface PostsRun extends LoadResult {
+  /** Seconds after the load until the feed had applied its posts (null: not within the minute allowed). */
+  drain_seconds: number | null;
+  cpu_ms_per_post: CpuSample;
+  cpu_ms_per_post_total: number;
+}
+
+export type FloorName =
+  'ferretdb_insert' | 'postgres_insert' | 'kafka_produce' | 'kafka_produce_batched' | 'feed_script';
+
+/** One CPU floor (bench/src/cpu-floors.ts): a store doing its part of a post alone. */
+export interface CpuFloor {
+  /** One operation, as the table names it. */
+  operation: string;
+  /** The programs whose CPU is its cost. */
+  components: string[];
+  operations: number;
+  seconds: number;
+  /** CPU ms per operation of each of `components`, their idle background over the same time subtracted. */
+  cpu_ms_per_op: CpuSample;
+  cpu_ms_per_op_total: number;
+}
+
+export interface CpuFloors {
+  /** CPU ms per second each program spent with nothing asked of it, just before the floors. */
+  background_ms_per_s: CpuSample;
+  floors: Record<FloorName, CpuFloor>;
+}
+
+/** What a post's path through the mesh stands on: its document stored, its event produced, the feed script. */
+const PATH_FLOORS: readonly FloorName[] = ['ferretdb_insert', 'kafka_produce', 'feed_script'];
+/** The same with a bare PostgreSQL row and produce requests of many messages. */
+const LOWEST_FLOORS: readonly FloorName[] = ['postgres_insert', 'kafka_produce_batched', 'feed_script'];
+
+/** What one post cannot cost less than, in CPU ms: the path's floors summed, and the lowest ones. */
+export function floorSums({ floors }: CpuFloors) {
+  const sum = (names: readonly FloorName[]) =>
+    cpuTotal(Object.fromEntries(names.map((n) => [n, floors[n].cpu_ms_per_op_total])));
+  return { floors_ms_per_post: sum(PATH_FLOORS), lowest_ms_per_post: sum(LOWEST_FLOORS) };
+}
+
+type PostsRunName = 'direct' | 'gateway' | 'gateway_high';
+
 export interface PostsResults {
   context: RunContext;
   load: { rate: number; high_rate: number; seconds: number; warmup_seconds: number };
-  runs: Record<'direct' | 'gateway' | 'gateway_high', LoadResult>;
-  derived: { gateway_added_p50_ms: number; gateway_ratio_p50: number; sustained_posts_per_s: number };
+  runs: Record<PostsRunName, PostsRun>;
+  floors: CpuFloors;
+  derived: ReturnType<typeof floorSums> & {
+    gateway_added_p50_ms: number;
+    gateway_ratio_p50: number;
+    sustained_posts_per_s: number;
+    /** Each run's CPU per post (everything) ÷ `floors_ms_per_post`. */
+    cpu_vs_floors: Record<PostsRunName, number>;
+  };
 }
 
-export function postsSection({ context, load, runs, derived }: PostsResults): string {
+const cpuMs = (n: number | undefined) => (n === undefined ? '—' : n.toFixed(3));
+
+/** The supervisord programs by the names the tables give them. */
+const COMPONENT_LABELS: Record<string, string> = { mongodb: 'mongodb (FerretDB)' };
+
+/** CPU ms per post by component in each run, beside the floor of the path that bounds that component. */
+function cpuTable({ load, runs, floors, derived }: PostsResults): string {
+  const order: PostsRunName[] = ['direct', 'gateway', 'gateway_high'];
+  const names = [...new Set(order.flatMap((r) => Object.keys(runs[r].cpu_ms_per_post)))].sort();
+  const floorOf = (name: string) =>
+    PATH_FLOORS.map((f) => floors.floors[f].cpu_ms_per_op[name]).find((ms) => ms !== undefined);
+  const rows = names.map((name) => [
+    COMPONENT_LABELS[name] ?? name,
+    ...order.map((r) => cpuMs(runs[r].cpu_ms_per_post[name])),
+    cpuMs(floorOf(name)),
+  ]);
+  rows.push([
+    '**total**',
+    ...order.map((r) => `**${cpuMs(runs[r].cpu_ms_per_post_total)}**`),
+    `**${cpuMs(derived.floors_ms_per_post)}**`,
+  ]);
+  rows.push(['total ÷ floors', ...order.map((r) => `×${derived.cpu_vs_floors[r]}`), '']);
+  const drained = (r: PostsRun) => (r.drain_seconds === null ? 'not within a minute' : `${r.drain_seconds} s`);
+  rows.push(['feed caught up after the load', ...order.map((r) => drained(runs[r])), '']);
+  return markdownTable(
+    [
+      'CPU ms per post',
+      `straight at posts-service, ${load.rate}/s`,
+      `through the gateway, ${load.rate}/s`,
+      `through the gateway, ${load.high_rate}/s`,
+      'floor',
+    ],
+    rows,
+  );
+}
+
+function floorsTable({ floors }: CpuFloors): string {
+  const row = (f: CpuFloor) => [
+    f.operation,
+    f.operations,
+    `${f.seconds} s`,
+    cpuMs(f.cpu_ms_per_op_total),
+    f.components.map((c) => `${COMPONENT_LABELS[c] ?? c} ${cpuMs(f.cpu_ms_per_op[c])}`).join(', '),
+  ];
+  return markdownTable(
+    ['floor', 'operations', 'took', 'CPU ms per operation', 'by component'],
+    Object.values(floors).map(row),
+  );
+}
+
+export function postsSection(r: PostsResults): string {
+  const { context, load, runs, derived } = r;
   const rows: Array<[string, LoadResult]> = [
     ['straight at posts-service', runs.direct],
     ['through the gateway (forward-auth included)', runs.gateway],
     ['through the gateway, higher offered rate', runs.gateway_high],
   ];
+  const idle = cpuTotal(r.floors.background_ms_per_s);
   return renderTemplate('bench/sections/posts.md', {
     ...run(context),
     warmup: load.warmup_seconds,
@@ -100,6 +203,14 @@ export function postsSection({ context, load, runs, derived }: PostsResults): st
     gateway_ratio: derived.gateway_ratio_p50,
     high_rate: load.high_rate,
     sustained: derived.sustained_posts_per_s,
+    cpu_table: cpuTable(r),
+    floors_table: floorsTable(r.floors),
+    rate: load.rate,
+    floors_sum: cpuMs(derived.floors_ms_per_post),
+    lowest_sum: cpuMs(derived.lowest_ms_per_post),
+    gateway_vs_floors: derived.cpu_vs_floors.gateway,
+    idle_ms_per_s: Math.round(idle),
+    idle_per_post: cpuMs(idle / load.rate),
   });
 }
 

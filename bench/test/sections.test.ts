@@ -5,13 +5,14 @@ import {
   authSection,
   failedCell,
   feedSection,
+  floorSums,
   postsScaleSection,
   postsSection,
   suiteSection,
   sweepSection,
 } from '../src/sections.js';
 import { summaryRows } from '../src/summary.js';
-import { load, point, suiteResults } from './fixtures.js';
+import { load, point, postsResults, suiteResults } from './fixtures.js';
 
 const context: RunContext = {
   date: '2026-11-21T08:56:38.022Z',
@@ -35,6 +36,12 @@ describe('failedCell', () => {
     expect(failedCell({ failed_ratio: 0.2372, failed: { network: 3, status_4xx: 0, status_5xx: 600 } })).toBe(
       '23.72 % (600 × 5xx, 3 unanswered)',
     );
+  });
+});
+
+describe('floorSums', () => {
+  it("sums the floors of the mesh's path (FerretDB, one message per produce, the script) and the lowest ones", () => {
+    expect(floorSums(postsResults().floors)).toEqual({ floors_ms_per_post: 1.962, lowest_ms_per_post: 0.207 });
   });
 });
 
@@ -74,15 +81,30 @@ describe('the sections of BENCHMARKS.md', () => {
   });
 
   it('posts: the creates, with what was not started on time, and the rate sustained', () => {
-    const md = postsSection({
-      context,
-      load: { rate: 100, high_rate: 300, seconds: 10, warmup_seconds: 3 },
-      runs: { direct: load(100, 6.54, 29.67), gateway: load(100, 12.16, 72.88), gateway_high: load(300, 216, 383) },
-      derived: { gateway_added_p50_ms: 5.62, gateway_ratio_p50: 1.86, sustained_posts_per_s: 295.3 },
-    });
+    const md = postsSection(postsResults());
     expect(md).toContain('| POST /api/posts | offered | achieved | p50 | p99 | failed | not started on time |');
     expect(md).toContain('| straight at posts-service | 100/s | 100/s | 6.54 ms | 29.67 ms | 0.00 % | 0 |');
     expect(prose(md)).toContain('- Sustained through the gateway at 300/s offered: **295.3 posts/s**.');
+  });
+
+  it('posts: CPU per post by component in each run, beside the floor that bounds it, and the ratio', () => {
+    const md = postsSection(postsResults());
+    expect(md).toContain(
+      '| CPU ms per post | straight at posts-service, 100/s | through the gateway, 100/s | ' +
+        'through the gateway, 300/s | floor |',
+    );
+    expect(md).toContain('| kafka | 0.500 | 0.500 | 0.400 | 0.900 |');
+    expect(md).toContain('| mongodb (FerretDB) | 4.000 | 4.000 | 3.000 | 0.700 |');
+    expect(md).toContain('| traefik | — | 1.000 | 1.000 | — |');
+    expect(md).toContain('| **total** | **6.500** | **8.000** | **6.000** | **2.000** |');
+    expect(md).toContain('| total ÷ floors | ×3.3 | ×4 | ×3 |  |');
+    expect(md).toContain('| feed caught up after the load | 0.4 s | 0.4 s | not within a minute |  |');
+    expect(md).toContain('| Kafka produce, 100 messages per request | 52400 | 4 s | 0.025 | kafka 0.025 |');
+    const text = prose(md);
+    expect(text).toContain('(about 50 ms of CPU per second in all, 0.500 ms per post at 100/s)');
+    expect(text).toContain('One post cannot cost less than **2.000 ms** of CPU');
+    expect(text).toContain('nor less than 0.207 ms with a bare PostgreSQL row');
+    expect(text).toContain('Through the gateway at 100/s a post cost ×4 the first.');
   });
 
   it('feed: create to visible, page reads beside Redis, and size independence', () => {
