@@ -206,17 +206,21 @@ export class PostStore {
 
   /** Places, times and documents for each create, in order: creation order and `created_at` agree within each instance. */
   private async plan(batch: WaitingCreate[]) {
+    // Every place first (the lookups may fail), then the commits begin with nothing left to fail in
+    // between: a commit begun and never settled would hold the outbox checkpoint back for good.
     const next = new Map<string, number>();
     const take = async (sequence: string) => {
       const position = next.get(sequence) ?? (await this.places.nextFree(sequence));
       next.set(sequence, position + 1);
       return position;
     };
-    const planned = [];
-    for (const waiting of batch) {
+    const positions: PositionFields[] = [];
+    for (const { actor } of batch)
+      positions.push(positionFields(actor, await take(GLOBAL_SEQUENCE), await take(authorSequence(actor))));
+    return batch.map((waiting, i) => {
       const { actor, input } = waiting;
+      const position = positions[i]!;
       const id = new ObjectId().toHexString();
-      const position = positionFields(actor, await take(GLOBAL_SEQUENCE), await take(authorSequence(actor)));
       const now = new Date().toISOString();
       const post: Post = { id, author_id: actor, ...input, created_at: now, updated_at: now, version: 1 };
       const commit = this.outbox.begin();
@@ -227,9 +231,8 @@ export class PostStore {
         eventDoc(entry, this.instance),
         toDoc(post, position),
       ];
-      planned.push({ waiting, post, position, commit, entry, docs });
-    }
-    return planned;
+      return { waiting, post, position, commit, entry, docs };
+    });
   }
 
   async get(id: string): Promise<Post> {

@@ -17,9 +17,12 @@ import { PostStore, type CommitTracker } from '../src/store.js';
 // tells the publisher.
 const mongo = new MongoClient(stack.mongodbUrl);
 const db = mongo.db(`posts_test_${process.pid}_${Date.now().toString(36)}`);
-const told = { committed: [] as PostOutboxEntry[], repair: [] as string[], failed: 0, unknown: 0 };
+const told = { begun: 0, committed: [] as PostOutboxEntry[], repair: [] as string[], failed: 0, unknown: 0 };
 const tracker: CommitTracker = {
-  begin: () => ({ committedAt: new Date() }),
+  begin: () => {
+    told.begun++;
+    return { committedAt: new Date() };
+  },
   committed: (_commit, entry, options) => {
     told.committed.push(entry);
     if (options?.repair) told.repair.push(entry.id);
@@ -231,6 +234,23 @@ describe('posts CRUD', () => {
     expect(res.status).toBe(500);
     expect(told.repair).toContain(eventKey(body.id, 2));
     expect((await eventsOf(body.id)).map((e) => e.version)).toEqual([1, 2]);
+  });
+
+  it('begins no commit for a create whose places could not be looked up, so nothing holds the checkpoint back', async () => {
+    const [first, second, third] = ['a', 'b', 'c'].map((x) => `unplaced-${x}-${Date.now()}`);
+    const findOne = Collection.prototype.findOne;
+    // The third author's newest place cannot be looked up; the second and third share one insert.
+    const probe = vi.spyOn(Collection.prototype, 'findOne').mockImplementation(function (this: Collection, ...args) {
+      const [filter] = args as [{ _id?: unknown }];
+      if (String(filter?._id).startsWith(`a:${third}:`)) return Promise.reject(new Error('connection reset'));
+      return (findOne as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+    } as typeof findOne);
+    const results = await Promise.all(
+      [first, second, third].map((author) => as(author, 'POST', '', { title: 'Placed?', content: 'x' })),
+    );
+    probe.mockRestore();
+    expect(results.map((r) => r.status)).toContain(500);
+    expect(told.begun).toBe(told.committed.length + told.failed + told.unknown);
   });
 
   it('finds the newest place once, then a listing looks it up with one probe', async () => {
