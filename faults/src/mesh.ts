@@ -5,7 +5,6 @@
 // (FeedStore), events from the topic and the consumer's lag from
 // feed-service's /stats; nothing here knows how a service stores its data.
 import { readFileSync } from 'node:fs';
-import type { PostEvent } from '@feedmesh/common';
 import { FeedStore } from '@feedmesh/feed-service/feeds';
 import type { PostSnapshot } from '@feedmesh/common';
 import {
@@ -18,6 +17,7 @@ import {
   serviceUrl,
   stack,
   type TopicEnd,
+  type TopicEvent,
 } from '@feedmesh/testkit';
 import { Redis } from 'ioredis';
 import { unpublished, type SeenEvent } from './reconcile.js';
@@ -58,7 +58,14 @@ export async function storedPostIds(authors: string[], token: string): Promise<s
 
 // ---------------------------------------------------------------- the topic
 
-const seen = (e: PostEvent): SeenEvent => ({ eventId: e.id, postId: e.data.id, version: e.data.version, type: e.type });
+const seen = ({ event: e, publishedAt }: TopicEvent): SeenEvent => ({
+  eventId: e.id,
+  postId: e.data.id,
+  version: e.data.version,
+  type: e.type,
+  committedAt: Date.parse(e.time),
+  publishedAt,
+});
 
 /** The events of a run's authors on the posts topic from `from` on, read a little further at each `catchUp`. */
 export function topicLog(from: TopicEnd, authors: Set<string>) {
@@ -68,7 +75,7 @@ export function topicLog(from: TopicEnd, authors: Set<string>) {
     events,
     async catchUp(): Promise<void> {
       const to = await postEventsEnd();
-      for (const e of await postEventsBetween(at, to)) if (authors.has(e.data.author_id)) events.push(seen(e));
+      for (const e of await postEventsBetween(at, to)) if (authors.has(e.event.data.author_id)) events.push(seen(e));
       at = to;
     },
   };

@@ -7,6 +7,9 @@ export interface SeenEvent {
   postId: string;
   version: number;
   type: string;
+  /** When its change was committed (the event's `time`) and when Kafka got it, in ms. */
+  committedAt: number;
+  publishedAt: number;
 }
 
 export interface ReconcileInput {

@@ -19,7 +19,7 @@ import {
 } from '@feedmesh/testkit';
 import { Load, type LoadSummary, type Stream } from './load.js';
 import { feedLists, flushRedis, settle, snapshotFeeds, storedPostIds, supervisedPid, topicLog } from './mesh.js';
-import { failingUntil, reconcile, tally, type Reconciliation, type Tally } from './reconcile.js';
+import { failingUntil, reconcile, tally, type Reconciliation, type SeenEvent, type Tally } from './reconcile.js';
 
 export interface ScenarioResult {
   scenario: string;
@@ -117,8 +117,10 @@ interface RunOptions {
     notes?: string[];
     failingAfter?: Array<{ label: string; at: number; kinds?: string[] }>;
   }>;
-  /** After the load and the counting: scenario work that needs a settled system. */
-  after?: () => Promise<{ timings?: Record<string, number>; checks?: Record<string, boolean>; notes?: string[] }>;
+  /** After the load and the counting: scenario work that needs a settled system (and the run's events on the topic). */
+  after?: (
+    events: readonly SeenEvent[],
+  ) => Promise<{ timings?: Record<string, number>; checks?: Record<string, boolean>; notes?: string[] }>;
   /** Kinds whose failures do not fail the scenario (an outage it causes on purpose); 500s always do. */
   tolerated?: (kind: string, status: string) => boolean;
 }
@@ -154,7 +156,7 @@ async function runScenario(o: RunOptions): Promise<ScenarioResult> {
     events: log.events,
     ...feeds,
   });
-  const after = (await o.after?.()) ?? {};
+  const after = (await o.after?.(log.events)) ?? {};
   const t = tally(load.outcomes);
   const failing = Object.fromEntries(
     (broke.failingAfter ?? []).map((m) => [m.label, failingUntil(load.outcomes, m.at, m.kinds)]),
@@ -232,8 +234,12 @@ async function takeAway(component: string, ms: number): Promise<{ stop: number; 
 
 // ---------------------------------------------------------------- 1. Kafka away for 30 s
 
-const kafka = (): Promise<ScenarioResult> =>
-  runScenario({
+/** How much faster than posts arrive a backlog left by an outage must go out once the broker is back. */
+const DRAIN_FACTOR = 3;
+
+const kafka = (): Promise<ScenarioResult> => {
+  let outage = { from: 0, to: 0 };
+  return runScenario({
     name: 'kafka',
     title: 'Kafka stopped for 30 s mid-writes',
     seconds: 65,
@@ -241,14 +247,34 @@ const kafka = (): Promise<ScenarioResult> =>
     tolerated: () => false,
     fault: async (load) => {
       const stoppedAt = load.now();
+      const from = Date.now();
       const { stop, start } = await takeAway('kafka', 30_000);
+      outage = { from, to: Date.now() };
       // The backlog drains while the load goes on; `settle_after_load` says how long it took past the load's end.
       return {
         timings: { kafka_stop: stop, kafka_away: 30_000, kafka_start_until_topic_ready: start },
         failingAfter: [{ label: 'last_failure_after_stop', at: stoppedAt }],
       };
     },
+    // The backlog: posts committed while Kafka was away. How fast it went out once Kafka was back
+    // (Kafka's own timestamps), against how fast posts kept arriving.
+    after: async (events) => {
+      const backlog = events.filter(
+        (e) => e.type === 'post.created' && e.committedAt >= outage.from && e.committedAt < outage.to,
+      );
+      const lastOut = Math.max(...backlog.map((e) => e.publishedAt));
+      const drainMs = Math.max(1, lastOut - outage.to);
+      const drainPerS = Math.round((backlog.length / drainMs) * 1000);
+      return {
+        timings: { backlog_posts: backlog.length, backlog_drained_after_kafka_back: drainMs },
+        checks: { backlog_drains_3x_faster_than_posts_arrive: drainPerS >= DRAIN_FACTOR * WRITES_PER_S },
+        notes: [
+          `backlog of ${backlog.length} posts out in ${drainMs} ms once Kafka was back: ${drainPerS} posts/s against ${WRITES_PER_S}/s arriving`,
+        ],
+      };
+    },
   });
+};
 
 // ---------------------------------------------------------------- 2. feed-service SIGKILLed
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { failingUntil, reconcile, tally, unpublished, type Outcome } from '../src/reconcile.js';
 
-const created = (postId: string, eventId = `e-${postId}`) => ({ eventId, postId, version: 1, type: 'post.created' });
+const created = (postId: string, eventId = `e-${postId}`) => ({
+  eventId,
+  postId,
+  version: 1,
+  type: 'post.created',
+  committedAt: 0,
+  publishedAt: 0,
+});
 
 describe('reconcile', () => {
   it('counts every stage and finds nothing lost when each acknowledged post arrived everywhere', () => {
@@ -12,7 +19,7 @@ describe('reconcile', () => {
         created('a'),
         created('b'),
         created('c'),
-        { eventId: 'e2', postId: 'a', version: 2, type: 'post.updated' },
+        { eventId: 'e2', postId: 'a', version: 2, type: 'post.updated', committedAt: 0, publishedAt: 0 },
       ],
       userFeeds: [['a'], ['b', 'c']],
       globalFeed: ['c', 'b', 'a'],
@@ -57,7 +64,7 @@ describe('reconcile', () => {
 
 describe('unpublished', () => {
   it('names each acknowledged post, once, that no post.created event carries', () => {
-    const updated = { eventId: 'u', postId: 'b', version: 2, type: 'post.updated' };
+    const updated = { eventId: 'u', postId: 'b', version: 2, type: 'post.updated', committedAt: 0, publishedAt: 0 };
     expect(unpublished(['a', 'b', 'c', 'b'], [created('a'), updated, created('x')])).toEqual(['b', 'c']);
     expect(unpublished(['a'], [created('a')])).toEqual([]);
   });

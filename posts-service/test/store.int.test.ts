@@ -237,16 +237,19 @@ describe('posts CRUD', () => {
   });
 
   it('begins no commit for a create whose places could not be looked up, so nothing holds the checkpoint back', async () => {
-    const [first, second, third] = ['a', 'b', 'c'].map((x) => `unplaced-${x}-${Date.now()}`);
-    const findOne = Collection.prototype.findOne;
+    const authors = ['a', 'b', 'c'].map((x) => `unplaced-${x}-${Date.now()}`);
+    const findOne = Collection.prototype.findOne as (...a: unknown[]) => Promise<unknown>;
     // The third author's newest place cannot be looked up; the second and third share one insert.
-    const probe = vi.spyOn(Collection.prototype, 'findOne').mockImplementation(function (this: Collection, ...args) {
+    const probe = vi.spyOn(Collection.prototype, 'findOne').mockImplementation(function (
+      this: Collection,
+      ...args: unknown[]
+    ) {
       const [filter] = args as [{ _id?: unknown }];
-      if (String(filter?._id).startsWith(`a:${third}:`)) return Promise.reject(new Error('connection reset'));
-      return (findOne as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-    } as typeof findOne);
+      if (String(filter?._id).startsWith(`a:${authors[2]}:`)) return Promise.reject(new Error('connection reset'));
+      return findOne.apply(this, args);
+    } as typeof Collection.prototype.findOne);
     const results = await Promise.all(
-      [first, second, third].map((author) => as(author, 'POST', '', { title: 'Placed?', content: 'x' })),
+      authors.map((author) => as(author, 'POST', '', { title: 'Placed?', content: 'x' })),
     );
     probe.mockRestore();
     expect(results.map((r) => r.status)).toContain(500);

@@ -75,9 +75,15 @@ export async function tapPostEvents(from?: TopicEnd) {
   };
 }
 
+/** An event as read off the topic, with the time Kafka stamped it (its producer's send, in ms). */
+export interface TopicEvent {
+  event: PostEvent;
+  publishedAt: number;
+}
+
 /** Every event between two ends of the posts topic, read with kcat partition by partition (no consumer group). */
-export async function postEventsBetween(from: TopicEnd, to: TopicEnd): Promise<PostEvent[]> {
-  const events: PostEvent[] = [];
+export async function postEventsBetween(from: TopicEnd, to: TopicEnd): Promise<TopicEvent[]> {
+  const events: TopicEvent[] = [];
   for (const { partition, offset } of to) {
     const start = Number(from.find((f) => f.partition === partition)?.offset ?? 0);
     const count = Number(offset) - start;
@@ -85,10 +91,17 @@ export async function postEventsBetween(from: TopicEnd, to: TopicEnd): Promise<P
     const range = ['-p', String(partition), '-o', String(start), '-c', String(count)];
     const { stdout } = await run(
       'kcat',
-      ['-C', '-b', stack.kafkaBrokers, '-t', POSTS_TOPIC, ...range, '-e', '-q', '-f', '%s\\n'],
+      ['-C', '-b', stack.kafkaBrokers, '-t', POSTS_TOPIC, ...range, '-e', '-q', '-f', '%T %s\\n'],
       { maxBuffer: 512 * 1024 * 1024, timeout: 120_000 },
     );
-    for (const line of stdout.split('\n')) if (line) events.push(postEvent.parse(JSON.parse(line)));
+    for (const line of stdout.split('\n')) {
+      if (!line) continue;
+      const space = line.indexOf(' ');
+      events.push({
+        publishedAt: Number(line.slice(0, space)),
+        event: postEvent.parse(JSON.parse(line.slice(space + 1))),
+      });
+    }
   }
   return events;
 }
