@@ -1,5 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError, errorHandler, notFoundHandler } from './errors.js';
 import { gatewayRouters, type RouteSpec } from './gateway.js';
@@ -59,15 +59,7 @@ export function createApp(deps: AppDeps): ServiceApp {
   app.onError(errorHandler(deps.logger));
   app.notFound(notFoundHandler);
   // No route takes more than a small JSON document; cap bodies before anyone reads them.
-  const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  app.use(
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new ApiError(413, 'payload_too_large', `request body exceeds ${maxSize} bytes`);
-      },
-    }),
-  );
+  app.use(bodyCap(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
   app.use(methodNotAllowed(app));
   // The bare copy goes through a plain Hono so it stays out of the document:
   // the gateway only reaches the prefixed one.
@@ -95,6 +87,31 @@ function mount(routes: Route[], assertions: IdentityJwt): OpenAPIHono {
     api.openapi({ ...openApiRoute(op), middleware: [...guards, ...middleware] }, handler, awaited);
   }
   return api;
+}
+
+/**
+ * Refuses a body over `maxSize` bytes with 413. A declared length is all it
+ * needs (Node's parser never reads past it); only a body of unknown length
+ * (chunked) goes through Hono's bodyLimit, which counts the bytes as they
+ * come. Hono's alone would look at `c.req.raw.body` on every request, and on
+ * @hono/node-server that turns its lightweight request into a full Fetch
+ * Request with a stream, for GETs too.
+ */
+function bodyCap(maxSize: number): MiddlewareHandler {
+  const tooLarge = () => {
+    throw new ApiError(413, 'payload_too_large', `request body exceeds ${maxSize} bytes`);
+  };
+  const counted = bodyLimit({ maxSize, onError: tooLarge });
+  return async (c, next) => {
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      if (Number.parseInt(length, 10) > maxSize) tooLarge();
+      return next();
+    }
+    // Without either header an HTTP/1.1 request has no body, and GET and HEAD never have one here.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    return counted(c, next);
+  };
 }
 
 const documentedPaths = (api: OpenAPIHono) =>

@@ -22,7 +22,10 @@ export const MIN_KEY_BYTES = 32;
 /**
  * Identity assertions, signed by auth-service for the gateway and verified by
  * every service, with the services' shared key. `ttlSeconds`: long enough to
- * cross the gateway, short enough to be useless if leaked.
+ * cross the gateway, short enough to be useless if leaked. The assertion of
+ * one identity is signed again only once a third of its lifetime has passed
+ * (each one handed out has two thirds left, 20 of 30 s): forward-auth asks
+ * for one on every request, and the services then verify one string.
  */
 export function identityAssertions(key: string, ttlSeconds = 30): IdentityJwt {
   if (Buffer.byteLength(key) < MIN_KEY_BYTES) throw new Error(`identity key must be at least ${MIN_KEY_BYTES} bytes`);
@@ -31,6 +34,7 @@ export function identityAssertions(key: string, ttlSeconds = 30): IdentityJwt {
     audience: 'feedmesh-services',
     ttlSeconds,
     uniqueId: false,
+    reuseSeconds: Math.max(0, Math.floor(ttlSeconds / 3)),
   });
 }
 

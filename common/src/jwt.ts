@@ -1,10 +1,45 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, webcrypto } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
+
+const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' } as const;
+
+/** Seconds of clock skew allowed between the signer and the verifier. */
+const CLOCK_TOLERANCE = 5;
+
+/**
+ * How many tokens an instance remembers, verified or issued: enough for
+ * every user active within a token's lifetime on one instance, small enough
+ * to be a few MB at most. The oldest are forgotten first.
+ */
+const REMEMBERED = 10_000;
 
 /** Who a token speaks for: the user id (the JWT subject) and the name that travels with it. */
 export interface Identity {
   userId: string;
   username: string;
+}
+
+export interface IdentityJwtOptions {
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+  /** A `jti` (and `nbf`) on every token: each signing gives a token of its own. */
+  uniqueId: boolean;
+  /**
+   * Seconds for which `sign` may hand out again a token it signed for the same
+   * identity instead of signing anew (0: never), so every token given out
+   * has at least `ttlSeconds - reuseSeconds` left. Not with `uniqueId`.
+   */
+  reuseSeconds?: number;
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** A Map that keeps at most `REMEMBERED` entries, forgetting the oldest. */
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key);
+  if (map.size >= REMEMBERED) map.delete(map.keys().next().value as K);
+  map.set(key, value);
 }
 
 /**
@@ -13,16 +48,37 @@ export interface Identity {
  * purpose is refused by another), and every claim set on signing is required
  * on verifying. The access tokens of auth-service and the identity assertions
  * the services trust are two instances of it.
+ *
+ * Every authenticated request verifies one token of each and signs an
+ * assertion, so both sides remember: a token verified once is not verified
+ * again until it expires (verifying the same string again could only give the
+ * same answer, but for the clock, which is checked on every use), and an
+ * assertion may be handed out again for a few seconds.
  */
 export class IdentityJwt {
-  private readonly key: Uint8Array;
+  /**
+   * The secret as a Web Crypto HMAC key, imported once: given raw bytes, jose
+   * imports them again on every sign and verify, which costs more than the
+   * HMAC itself (a few times the CPU per token).
+   */
+  private readonly key: Promise<webcrypto.CryptoKey>;
   private readonly required: string[];
+  /** Tokens that passed `verify`, with what they carry and when they expire (`exp`). */
+  private readonly verified = new Map<string, { identity: Identity; exp: number }>();
+  /** The last token signed for each identity, with its `iat`, while it may be reused. */
+  private readonly issued = new Map<string, { token: string; iat: number }>();
 
   constructor(
     secret: string,
-    private readonly opts: { issuer: string; audience: string; ttlSeconds: number; uniqueId: boolean },
+    private readonly opts: IdentityJwtOptions,
   ) {
-    this.key = new TextEncoder().encode(secret);
+    // Web Crypto refuses an empty HMAC key; say so here rather than in a rejection no one awaits.
+    if (secret.length === 0) throw new Error('a JWT secret must not be empty');
+    if (opts.uniqueId && (opts.reuseSeconds ?? 0) > 0) throw new Error('a token with a unique id is never reused');
+    this.key = webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), HMAC_SHA256, false, [
+      'sign',
+      'verify',
+    ]);
     this.required = opts.uniqueId ? ['sub', 'iat', 'exp', 'nbf', 'jti'] : ['sub', 'iat', 'exp'];
   }
 
@@ -30,29 +86,45 @@ export class IdentityJwt {
     return this.opts.ttlSeconds;
   }
 
-  sign(identity: Identity): Promise<string> {
+  async sign(identity: Identity): Promise<string> {
+    const reuse = this.opts.reuseSeconds ?? 0;
+    const who = JSON.stringify([identity.userId, identity.username]);
+    const now = nowSeconds();
+    const last = reuse > 0 ? this.issued.get(who) : undefined;
+    if (last && now >= last.iat && now - last.iat < reuse) return last.token;
+
     const jwt = new SignJWT({ name: identity.username })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(identity.userId)
       .setIssuer(this.opts.issuer)
       .setAudience(this.opts.audience)
-      .setIssuedAt()
-      .setExpirationTime(`${this.opts.ttlSeconds}s`);
-    if (this.opts.uniqueId) jwt.setJti(randomUUID()).setNotBefore('0s');
-    return jwt.sign(this.key);
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.opts.ttlSeconds);
+    if (this.opts.uniqueId) jwt.setJti(randomUUID()).setNotBefore(now);
+    const token = await jwt.sign(await this.key);
+    if (reuse > 0) remember(this.issued, who, { token, iat: now });
+    return token;
   }
 
   /** Resolves to the identity the token carries; rejects if it is forged, altered, stale or made for another purpose. */
   async verify(token: string): Promise<Identity> {
-    const { payload } = await jwtVerify(token, this.key, {
+    const known = this.verified.get(token);
+    // As jose decides it: expired once `exp` is CLOCK_TOLERANCE seconds past.
+    if (known && nowSeconds() < known.exp + CLOCK_TOLERANCE) return { ...known.identity };
+    if (known) this.verified.delete(token);
+
+    const { payload } = await jwtVerify(token, await this.key, {
       algorithms: ['HS256'],
       issuer: this.opts.issuer,
       audience: this.opts.audience,
       requiredClaims: this.required,
-      clockTolerance: 5,
+      clockTolerance: CLOCK_TOLERANCE,
     });
     if (typeof payload.sub !== 'string' || typeof payload.name !== 'string')
       throw new Error('token lacks its subject or name');
-    return { userId: payload.sub, username: payload.name };
+    const identity = { userId: payload.sub, username: payload.name };
+    // `exp` is a required claim, so jose has checked it is a number.
+    remember(this.verified, token, { identity, exp: payload.exp! });
+    return { ...identity };
   }
 }

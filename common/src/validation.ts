@@ -21,14 +21,16 @@ async function readJsonStrictly(c: Context): Promise<void> {
   if (!JSON_MEDIA_TYPE.test(c.req.header('content-type') ?? '')) {
     throw new ApiError(415, 'unsupported_media_type', 'send the body as application/json');
   }
+  let body: unknown;
   try {
-    JSON.parse(strictUtf8.decode(await c.req.arrayBuffer()));
+    body = JSON.parse(strictUtf8.decode(await c.req.arrayBuffer()));
   } catch (err) {
     if (err instanceof ApiError) throw err;
     throw new ApiError(400, 'invalid_json', 'the body is not valid UTF-8 JSON');
   }
-  // zod-openapi's validator then parses the same bytes (Hono keeps them) for itself:
-  // valid UTF-8 decodes alike either way, and it finds the JSON valid.
+  // zod-openapi's validator, which runs next, reads the body with `c.req.json()`:
+  // hand it this value instead of decoding and parsing the same bytes again.
+  c.req.json = <T>() => Promise.resolve(body as T);
 }
 
 type ValidationResult = { success: true; target: string } | { success: false; target: string; error: z.ZodError };

@@ -127,6 +127,36 @@ describe('a JSON body', () => {
     });
   });
 
+  it('is refused with 413 by its declared length, and read as usual within it', async () => {
+    const send = async (body: string, length: number) =>
+      testApp().request('/api/profile/notes', {
+        method: 'POST',
+        headers: { ...(await signed()), 'content-type': 'application/json', 'content-length': String(length) },
+        body,
+      });
+    const big = JSON.stringify({ title: 'x'.repeat(2000) });
+    expect(await errorOf(await send(big, big.length))).toMatchObject({ status: 413, code: 'payload_too_large' });
+    const small = '{"title":"hi"}';
+    expect(await (await send(small, small.length)).json()).toEqual({ by: 'alice', title: 'hi' });
+  });
+
+  it('is refused with 413 beyond the limit when its length is not declared (chunked)', async () => {
+    const chunks = [Buffer.from('{"title":"'), Buffer.from('x'.repeat(2000)), Buffer.from('"}')];
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    const res = await testApp().request('/api/profile/notes', {
+      method: 'POST',
+      headers: { ...(await signed()), 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(await errorOf(res)).toMatchObject({ status: 413, code: 'payload_too_large' });
+  });
+
   it('is not read before the identity is checked', async () => {
     const res = await testApp().request('/api/profile/notes', { method: 'POST', body: 'not json' });
     expect(await errorOf(res)).toMatchObject({ status: 401, code: 'unauthorized' });

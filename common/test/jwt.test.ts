@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { identityAssertions } from '../src/identity.js';
+import { IdentityJwt } from '../src/jwt.js';
+
+const KEY = 'k'.repeat(32);
+const alice = { userId: '11111111-1111-4111-8111-111111111111', username: 'alice' };
+const accessTokens = () =>
+  new IdentityJwt(KEY, { issuer: 'feedmesh-auth', audience: 'feedmesh', ttlSeconds: 60, uniqueId: true });
+
+// Only Date: Web Crypto and jose's promises must keep running.
+const at = (iso: string) => vi.useFakeTimers({ toFake: ['Date'], now: new Date(iso) });
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('a verified token remembered', () => {
+  it('is accepted again while it is fresh', async () => {
+    const tokens = accessTokens();
+    const token = await tokens.sign(alice);
+    expect(await tokens.verify(token)).toEqual(alice);
+    expect(await tokens.verify(token)).toEqual(alice);
+  });
+
+  it('is refused once it has expired, as on its first check', async () => {
+    at('2026-01-01T00:00:00Z');
+    const tokens = accessTokens();
+    const token = await tokens.sign(alice);
+    expect(await tokens.verify(token)).toEqual(alice);
+    // 60 s of life and 5 s of clock tolerance: still good at 64 s, refused at 65 s.
+    vi.setSystemTime(new Date('2026-01-01T00:01:04Z'));
+    expect(await tokens.verify(token)).toEqual(alice);
+    vi.setSystemTime(new Date('2026-01-01T00:01:05Z'));
+    await expect(tokens.verify(token)).rejects.toThrow();
+  });
+
+  it('gives each caller its own copy of the identity', async () => {
+    const tokens = accessTokens();
+    const token = await tokens.sign(alice);
+    (await tokens.verify(token)).userId = 'mallory';
+    expect(await tokens.verify(token)).toEqual(alice);
+  });
+
+  it('does not make a token with another key or purpose acceptable', async () => {
+    const token = await accessTokens().sign(alice);
+    const assertions = identityAssertions(KEY);
+    await expect(assertions.verify(token)).rejects.toThrow();
+    await expect(assertions.verify(token)).rejects.toThrow();
+  });
+});
+
+describe('an identity assertion reused', () => {
+  it('is the same token for the same identity within a third of its lifetime, then a new one', async () => {
+    at('2026-01-01T00:00:00Z');
+    const assertions = identityAssertions(KEY, 30);
+    const first = await assertions.sign(alice);
+    vi.setSystemTime(new Date('2026-01-01T00:00:09Z'));
+    expect(await assertions.sign(alice)).toBe(first);
+    vi.setSystemTime(new Date('2026-01-01T00:00:10Z'));
+    const second = await assertions.sign(alice);
+    expect(second).not.toBe(first);
+    expect(await assertions.verify(second)).toEqual(alice);
+  });
+
+  it('is never handed out for another identity', async () => {
+    const assertions = identityAssertions(KEY);
+    const forAlice = await assertions.sign(alice);
+    const forBob = await assertions.sign({ userId: alice.userId, username: 'bob' });
+    expect(forBob).not.toBe(forAlice);
+    expect(await assertions.verify(forBob)).toEqual({ userId: alice.userId, username: 'bob' });
+  });
+
+  it('is not a thing for access tokens: each signing has its own jti', async () => {
+    const tokens = accessTokens();
+    expect(await tokens.sign(alice)).not.toBe(await tokens.sign(alice));
+    expect(
+      () => new IdentityJwt(KEY, { issuer: 'i', audience: 'a', ttlSeconds: 60, uniqueId: true, reuseSeconds: 5 }),
+    ).toThrow(/never reused/);
+  });
+});
+
+it('refuses an empty secret when it is made, not on first use', () => {
+  expect(() => new IdentityJwt('', { issuer: 'i', audience: 'a', ttlSeconds: 60, uniqueId: false })).toThrow(/empty/);
+});
