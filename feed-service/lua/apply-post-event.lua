@@ -20,39 +20,70 @@ if version <= seen then
 end
 redis.call('HSET', KEYS[5], id, version)
 
--- Items are JSON objects whose first member is "id", so a plain substring finds one.
-local function find(list, post)
-  local needle = '{"id":"' .. post .. '"'
-  local items = redis.call('LRANGE', list, 0, -1)
-  for i, v in ipairs(items) do
-    if string.sub(v, 1, #needle) == needle then return v end
+local function sortkey(v) return string.match(v, '"sort_key":"([^"]*)"') end
+
+-- Walks a list in chunks from its head, or from its tail, until `visit`
+-- answers something other than nil (false: stop, found nothing). A search
+-- that ends near where it starts reads that end of the list only, not all of
+-- its items: new posts land near the head, the oldest leaves at the tail.
+local CHUNK = 32
+local function scan(list, from_tail, visit)
+  local start = 0
+  while true do
+    local items
+    if from_tail then
+      items = redis.call('LRANGE', list, -start - CHUNK, -start - 1)
+    else
+      items = redis.call('LRANGE', list, start, start + CHUNK - 1)
+    end
+    local first, last, step = 1, #items, 1
+    if from_tail then first, last, step = #items, 1, -1 end
+    for i = first, last, step do
+      local answer = visit(items[i])
+      if answer ~= nil then return answer end
+    end
+    if #items < CHUNK then return false end
+    start = start + CHUNK
   end
-  return nil
 end
 
-local function remove(list, post)
-  local old = find(list, post)
+-- Items are JSON objects whose first member is "id", so a plain prefix finds
+-- one. The list is sorted by sort key, newest first: knowing the post's key,
+-- the search stops where the post would have had to be.
+local function find(list, post, post_key, from_tail)
+  local needle = '{"id":"' .. post .. '"'
+  return scan(list, from_tail, function(v)
+    if string.sub(v, 1, #needle) == needle then return v end
+    if post_key then
+      local k = sortkey(v)
+      if (from_tail and k > post_key) or (not from_tail and k < post_key) then return false end
+    end
+    return nil
+  end)
+end
+
+local function remove(list, post, post_key, from_tail)
+  local old = find(list, post, post_key, from_tail)
   if old then redis.call('LREM', list, 1, old) end
 end
 
-local function sortkey(v) return string.match(v, '"sort_key":"([^"]*)"') end
-
 -- Inserts at its place by sort key; new posts usually belong at the head.
 local function place(list, replace)
-  if replace then remove(list, id) end
+  if replace then remove(list, id, key) end
   local head = redis.call('LINDEX', list, 0)
   if not head or sortkey(head) < key then
     redis.call('LPUSH', list, item)
     return
   end
-  local items = redis.call('LRANGE', list, 0, -1)
-  for _, v in ipairs(items) do
-    if sortkey(v) < key then
-      redis.call('LINSERT', list, 'BEFORE', v, item)
-      return
-    end
+  local before = scan(list, false, function(v)
+    if sortkey(v) < key then return v end
+    return nil
+  end)
+  if before then
+    redis.call('LINSERT', list, 'BEFORE', before, item)
+  else
+    redis.call('RPUSH', list, item)
   end
-  redis.call('RPUSH', list, item)
 end
 
 local function created(list, window, cap)
@@ -66,7 +97,8 @@ local function created(list, window, cap)
     if tail and string.sub(tail, 1, #gone + 8) == '{"id":"' .. gone .. '"' then
       redis.call('RPOP', list)
     else
-      remove(list, gone)
+      -- Not there (deleted) or not last: look from the tail, up to the first newer item.
+      remove(list, gone, evicted, true)
     end
   end
   place(list, false)
@@ -79,7 +111,7 @@ for _, f in ipairs(feeds) do
   elseif kind == 'post.updated' then
     if redis.call('ZSCORE', f[2], key) then place(f[1], true) end
   elseif kind == 'post.deleted' then
-    remove(f[1], id)
+    remove(f[1], id) -- a deletion carries no creation time: the whole list may be read
   end
 end
 

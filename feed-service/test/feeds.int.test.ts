@@ -146,6 +146,33 @@ describe('FeedStore', () => {
     expect(snapshots[2]).toEqual(snapshots[0]);
   });
 
+  it('keeps long feeds (read in chunks, not whole) sorted, capped and edited in place', async () => {
+    // Longer than the script's chunk of 32, out of order, with edits and deletions near both ends.
+    const store = new FeedStore(redis, { global: 100, perUser: 70 }, `feedtest:${process.pid}:${randomUUID()}`);
+    stores.push(store);
+    const posts = Array.from({ length: 150 }, (_, i) => created(i % 2 ? 'bob' : 'ann', `p${i}`));
+    let x = 7;
+    const shuffled = [...posts].sort(() => ((x = (x * 1103515245 + 12345) % 2 ** 31) % 3) - 1);
+    for (const e of shuffled) await store.apply(e);
+    const edits = [posts[149]!, posts[120]!, posts[60]!, posts[51]!].map((e) => updated(e, `${e.data.title}*`));
+    for (const e of edits) await store.apply(e);
+    for (const e of [posts[148]!, posts[75]!, posts[52]!]) await store.apply(deleted(e, 3));
+    for (let i = 150; i < 160; i++) await store.apply(created('ann', `p${i}`)); // evicts past the deleted ones
+
+    const gone = new Set(['p148', 'p75', 'p52']);
+    const edited = new Set(['p149', 'p120', 'p60', 'p51']);
+    const expected = (keep: number, author?: string) =>
+      Array.from({ length: 160 }, (_, i) => 159 - i)
+        .filter((i) => !author || (i < 150 ? (i % 2 ? 'bob' : 'ann') : 'ann') === author)
+        .slice(0, keep)
+        .map((i) => `p${i}`)
+        .filter((t) => !gone.has(t))
+        .map((t) => (edited.has(t) ? `${t}*` : t));
+    expect(await titles(store, store.keys.global())).toEqual(expected(100));
+    expect(await titles(store, store.keys.user('ann'))).toEqual(expected(70, 'ann'));
+    expect(await titles(store, store.keys.user('bob'))).toEqual(expected(70, 'bob'));
+  });
+
   it('serves a page with limit and skip', async () => {
     const store = newStore();
     for (const t of ['a', 'b', 'c', 'd', 'e']) await store.apply(created('ann', t));
