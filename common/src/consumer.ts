@@ -1,4 +1,4 @@
-import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
 import type { EventPublisher } from './kafka.js';
 import type { Logger } from './logger.js';
@@ -12,19 +12,22 @@ import type { TopicManifest } from './manifest.js';
 export type SubscribedTopic = Pick<TopicManifest, 'deadLetter' | 'partitions'> & { name: string };
 
 /**
- * Applies one event. Delivery is at least once (a crash between the effect
- * and the commit, an outbox publishing twice), so a handler must be
- * idempotent; it resolves to `false` when the event changed nothing (a repeat
- * or a stale version), which the consumer reports in one place. A rejection
- * means "try again": the message is retried, never skipped.
+ * Applies one or more events of one partition, in the order given (offset
+ * order), so that a fetched batch costs one call to the store rather than one
+ * per event: consecutive events whose types share a handler come in one call.
+ * Delivery is at least once (a crash between the effect and the commit, an
+ * outbox publishing twice), so a handler must be idempotent; it may resolve
+ * to one result per event, `false` for an event that changed nothing (a
+ * repeat or a stale version), which the consumer reports in one place. A
+ * rejection means "try again": the events are retried, never skipped.
  */
-export type EventHandler<E> = (event: E) => Promise<boolean | void>;
+export type EventHandler<E> = (events: E[]) => Promise<Array<boolean | void> | void>;
 
 /** One handler per event type of a schema: adding a type to the schema without its handler does not compile. */
 type HandlersByType<E extends { type: string }> = { [T in E['type']]: EventHandler<Extract<E, { type: T }>> };
 
-/** A message's event bound to the handler of its type, or why it has none (the dead-letter reason). */
-type Routed = { apply: () => Promise<boolean | void>; type: string } | { reason: string };
+/** A message's event and the handler of its type, or why it has none (the dead-letter reason). */
+type Routed = { event: unknown; handler: EventHandler<unknown>; type: string } | { reason: string };
 
 /** One entry of a consumer's table, its event type erased: what `subscription()` returns. */
 export interface Subscription {
@@ -65,8 +68,7 @@ export function subscription<E extends { type: string }>(spec: {
       if (!handler) return { reason: `type: unknown event type ${JSON.stringify(type)}` };
       const parsed = spec.schema.safeParse(json);
       if (!parsed.success) return { reason: describeIssues(parsed.error.issues) };
-      const event = parsed.data;
-      return { type, apply: () => handler(event) };
+      return { type, event: parsed.data, handler: handler as EventHandler<unknown> };
     },
   };
 }
@@ -89,24 +91,41 @@ export interface EventConsumerOptions {
   onDeadLetter?: (letter: DeadLetter) => Promise<void>;
 }
 
+/** Applied offsets wait this long for others to go with them: one commit for many batches. */
+const COMMIT_INTERVAL_MS = 500;
+/** At most this many events in one handler call, so a replay's large fetches stay bounded calls. */
+const MAX_EVENTS_PER_CALL = 256;
+
+type Offset = { topic: string; partition: number; offset: string };
+type Group = { handler: EventHandler<unknown>; events: unknown[]; messages: KafkaMessage[]; types: string[] };
+
 /**
  * Reads every topic of a table of subscriptions in one consumer group and
  * hands each message to its topic's entry. The guarantees live here, once:
  *
- * - An offset is committed only after its message was handled: kafkajs
- *   commits what `eachMessage` resolved, so a handler that rejects (its store
- *   away) has the message retried, after a backoff, never skipped.
+ * - An offset is committed only after its message was handled: each fetched
+ *   batch of a partition is applied in order, one handler call for each run
+ *   of events that share a handler, and only what a handler resolved moves
+ *   the partition's position. A handler that rejects (its store away) has its
+ *   events retried, after a backoff, never skipped. Commits go out at most
+ *   every COMMIT_INTERVAL_MS, and once more when the consumer stops.
  * - A message that can never be applied (empty, not JSON, not the schema, a
  *   type with no handler) goes to its topic's dead-letter topic with the reason
  *   and its source in headers, and the partition moves on. Publishing it is
  *   part of handling it: if Kafka (or `onDeadLetter`) fails, the message is
  *   retried, so a dead letter too arrives at least once.
- * - One message at a time per partition, so the changes of one key (the
- *   partition key) are applied in order; every partition of every topic at once.
+ * - One batch at a time per partition, applied in offset order, so the
+ *   changes of one key (the partition key) are applied in order; every
+ *   partition of every topic at once.
  */
 export class EventConsumer {
   private readonly consumer: Consumer;
   private readonly byTopic = new Map<string, Subscription>();
+  /** Applied and not yet committed: the next offset to read, by `topic|partition`. */
+  private readonly uncommitted = new Map<string, Offset>();
+  private commitTimer: ReturnType<typeof setTimeout> | undefined;
+  private committing = false;
+  private stopping = false;
 
   constructor(
     kafka: Kafka,
@@ -121,6 +140,16 @@ export class EventConsumer {
       groupId: opts.groupId,
       // Retry for as long as it takes: giving up would mean skipping or crashing, and both lose the partition's order.
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 },
+      // The broker answers a fetch as soon as one event is there (a post is applied within milliseconds of
+      // being published) and holds an empty one for 5 s: an idle consumer asks about once per 5 s.
+      minBytes: 1,
+      maxWaitTimeInMs: 5_000,
+    });
+    // After a rebalance, offsets of partitions now read by another member are theirs to commit.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      for (const [key, { topic, partition }] of this.uncommitted) {
+        if (!payload.memberAssignment[topic]?.includes(partition)) this.uncommitted.delete(key);
+      }
     });
   }
 
@@ -129,32 +158,101 @@ export class EventConsumer {
     await this.consumer.subscribe({ topics: [...this.byTopic.keys()], fromBeginning });
     await this.consumer.run({
       partitionsConsumedConcurrently: this.opts.subscriptions.reduce((n, s) => n + s.topic.partitions, 0),
-      // Commit what is already handled at most twice a second, not in front of every fetch.
-      autoCommitInterval: 500,
-      eachMessage: (payload) => this.handle(payload),
+      // kafkajs's own commit follows every fetched batch: at a steady rate that is a commit per event.
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
     });
   }
 
-  stop(): Promise<void> {
-    return this.consumer.disconnect();
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    // While the consumer still runs (kafkajs takes commits only then); Kafka away must not hold the shutdown.
+    await Promise.race([this.commit(), new Promise((r) => setTimeout(r, 3_000).unref())]);
+    await this.consumer.disconnect();
   }
 
-  private async handle({ topic, partition, message }: EachMessagePayload): Promise<void> {
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
     const entry = this.byTopic.get(topic);
     // kafkajs delivers only the topics subscribed, which are the table's.
     if (!entry) throw new Error(`no subscription for topic ${topic}`);
-    const routed = entry.route(message.value);
-    if ('apply' in routed) {
-      const changed = await routed.apply();
-      if (changed === false) {
+    const done = (offset: string) => {
+      resolveOffset(offset);
+      this.uncommitted.set(`${topic}|${partition}`, { topic, partition, offset: String(BigInt(offset) + 1n) });
+    };
+    let group: Group | undefined;
+    const flush = async () => {
+      if (!group) return;
+      const { handler, events, messages, types } = group;
+      group = undefined;
+      const results = await handler(events);
+      results?.forEach((changed, i) => {
+        if (changed !== false) return;
         this.opts.logger.debug(
-          { topic, partition, offset: message.offset, type: routed.type },
+          { topic, partition, offset: messages[i]?.offset, type: types[i] },
           'event changed nothing (repeated or stale)',
         );
+      });
+      done(messages[messages.length - 1]!.offset);
+    };
+
+    for (const message of batch.messages) {
+      // Stopping, or the position moved (a rebalance, a seek): what is left comes again from there.
+      if (!isRunning() || isStale()) return;
+      const routed = entry.route(message.value);
+      if ('handler' in routed) {
+        if (group && (group.handler !== routed.handler || group.events.length >= MAX_EVENTS_PER_CALL)) await flush();
+        group ??= { handler: routed.handler, events: [], messages: [], types: [] };
+        group.events.push(routed.event);
+        group.messages.push(message);
+        group.types.push(routed.type);
+        continue;
       }
-      return;
+      await flush();
+      await this.deadLetter(entry, { topic, partition, message }, routed.reason);
+      done(message.offset);
     }
-    const { reason } = routed;
+    await flush();
+    await heartbeat();
+    this.scheduleCommit();
+  }
+
+  private scheduleCommit(): void {
+    if (this.stopping || this.commitTimer || this.uncommitted.size === 0) return;
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
+      void this.commit();
+    }, COMMIT_INTERVAL_MS);
+  }
+
+  /** Commits what was applied; a failed commit is tried again with the next one (meanwhile it is only a repeat). */
+  private async commit(): Promise<void> {
+    if (this.committing || this.uncommitted.size === 0) return this.scheduleCommit();
+    const offsets = [...this.uncommitted.values()];
+    this.uncommitted.clear();
+    this.committing = true;
+    try {
+      await this.consumer.commitOffsets(offsets);
+    } catch (err) {
+      for (const o of offsets) {
+        const key = `${o.topic}|${o.partition}`;
+        if (!this.uncommitted.has(key)) this.uncommitted.set(key, o);
+      }
+      this.opts.logger.warn({ err: String(err) }, 'committing offsets failed; trying again with the next commit');
+    } finally {
+      this.committing = false;
+    }
+    this.scheduleCommit();
+  }
+
+  private async deadLetter(
+    entry: Subscription,
+    { topic, partition, message }: { topic: string; partition: number; message: KafkaMessage },
+    reason: string,
+  ): Promise<void> {
     this.opts.logger.warn({ topic, partition, offset: message.offset, reason }, 'dead-lettering an event');
     await this.opts.deadLetters.publish([
       {

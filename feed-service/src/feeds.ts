@@ -4,6 +4,12 @@ import type { Redis } from 'ioredis';
 
 const applyScript = readFileSync(new URL('../lua/apply-post-event.lua', import.meta.url), 'utf8');
 
+/** ioredis types custom commands loosely: the script's command on a pipeline, and what exec gives back. */
+interface ApplyPipeline {
+  applyPostEvent(...args: Array<string | number>): ApplyPipeline;
+  exec(): Promise<Array<[Error | null, unknown]> | null>;
+}
+
 /** One entry of a feed: the post as of its latest applied change, exactly as the events carry it. */
 type FeedItem = PostSnapshot;
 
@@ -44,6 +50,27 @@ export class FeedStore {
 
   /** Applies one event; resolves to false when it was a duplicate or stale. */
   async apply(event: PostEvent): Promise<boolean> {
+    const [applied] = await this.applyAll([event]);
+    return applied === true;
+  }
+
+  /**
+   * Applies events in the order given, in one round trip to Redis (one
+   * script call each, pipelined); resolves to one result per event, false for
+   * a duplicate or stale one. Rejects if any of them failed: the caller
+   * applies them all again, which the versions make harmless.
+   */
+  async applyAll(events: PostEvent[]): Promise<boolean[]> {
+    const pipeline = this.redis.pipeline() as unknown as ApplyPipeline;
+    for (const event of events) pipeline.applyPostEvent(...this.applyArgs(event));
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, applied]) => {
+      if (err) throw err;
+      return applied === 1;
+    });
+  }
+
+  private applyArgs(event: PostEvent): Array<string | number> {
     const { id, author_id } = event.data;
     const snapshot = event.type === 'post.deleted' ? undefined : event.data;
     const sortKey = snapshot ? `${snapshot.created_at}|${id}` : '';
@@ -61,10 +88,7 @@ export class FeedStore {
           version: snapshot.version,
         })
       : '';
-    // ioredis types custom commands loosely; the script returns 0 or 1.
-    const applied = (await (
-      this.redis as unknown as { applyPostEvent: (...args: Array<string | number>) => Promise<number> }
-    ).applyPostEvent(
+    return [
       this.keys.global(),
       this.keys.globalWindow(),
       this.keys.user(author_id),
@@ -79,8 +103,7 @@ export class FeedStore {
       this.caps.global,
       this.caps.perUser,
       event.time,
-    )) as number;
-    return applied === 1;
+    ];
   }
 
   /** One page of a feed: a single LRANGE, so its cost is the page size, not the feed length. */

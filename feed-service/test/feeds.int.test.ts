@@ -154,7 +154,7 @@ describe('FeedStore', () => {
     let x = 7;
     const shuffled = [...posts].sort(() => ((x = (x * 1103515245 + 12345) % 2 ** 31) % 3) - 1);
     for (const e of shuffled) await store.apply(e);
-    const edits = [posts[149]!, posts[120]!, posts[60]!, posts[51]!].map((e) => updated(e, `${e.data.title}*`));
+    const edits = [149, 120, 60, 51].map((i) => updated(posts[i]!, `p${i}*`));
     for (const e of edits) await store.apply(e);
     for (const e of [posts[148]!, posts[75]!, posts[52]!]) await store.apply(deleted(e, 3));
     for (let i = 150; i < 160; i++) await store.apply(created('ann', `p${i}`)); // evicts past the deleted ones
@@ -171,6 +171,15 @@ describe('FeedStore', () => {
     expect(await titles(store, store.keys.global())).toEqual(expected(100));
     expect(await titles(store, store.keys.user('ann'))).toEqual(expected(70, 'ann'));
     expect(await titles(store, store.keys.user('bob'))).toEqual(expected(70, 'bob'));
+  });
+
+  it('applies a batch in order in one call, with one result per event, repeats inside it included', async () => {
+    const store = newStore();
+    const [a, b] = [created('ann', 'a'), created('bob', 'b')];
+    const results = await store.applyAll([a, b, updated(a, 'a*'), a, deleted(b)]);
+    expect(results).toEqual([true, true, true, false, true]);
+    expect(await titles(store, store.keys.global())).toEqual(['a*']);
+    expect(await store.stats()).toMatchObject({ events_applied: 4, duplicates_skipped: 1 });
   });
 
   it('serves a page with limit and skip', async () => {
