@@ -57,22 +57,19 @@ describe.skipIf(!stack.ferretdbPostgresUrl)('FerretDB indexes', () => {
   );
 
   it('has the setup script drop ours the policy does not list, build again one left half built, then change nothing', async () => {
-    const [posts, slots] = [
-      await ferretdbTable(db, DATABASE, 'posts'),
-      await ferretdbTable(db, DATABASE, 'post_slots'),
-    ];
+    const posts = await ferretdbTable(db, DATABASE, 'posts');
     const stray = ginIndexName(posts!, 'title');
-    const broken = ginIndexName(slots!, '_id');
+    const broken = ginIndexName(posts!, 'log');
     await db.query(`CREATE INDEX IF NOT EXISTS "${stray}" ON "${DATABASE}"."${posts}" USING gin ((_jsonb->'title'))`);
     // What a run killed mid-build leaves: an invalid index under our name (a concurrent build that failed).
     const mongo = new MongoClient(stack.mongodbUrl);
-    const probe = mongo.db(DATABASE).collection<{ _id: string; post_id: string }>('post_slots');
+    const probe = mongo.db(DATABASE).collection<{ _id: string; post_id: string }>('posts');
     const twins = [`test-twin:${process.pid}:1`, `test-twin:${process.pid}:2`];
     try {
       await probe.insertMany(twins.map((_id) => ({ _id, post_id: '' })));
       await db.query(`DROP INDEX "${DATABASE}"."${broken}"`);
       await expect(
-        db.query(`CREATE UNIQUE INDEX CONCURRENTLY "${broken}" ON "${DATABASE}"."${slots}" ((_jsonb->'post_id'))`),
+        db.query(`CREATE UNIQUE INDEX CONCURRENTLY "${broken}" ON "${DATABASE}"."${posts}" ((_jsonb->'post_id'))`),
       ).rejects.toThrow();
       expect((await ours()).find((i) => i.name === broken)?.valid).toBe(false);
 
