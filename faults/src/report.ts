@@ -22,7 +22,7 @@ function recoveryCell(r: ScenarioResult): string {
   const parts: Record<string, Array<[string, number | undefined]>> = {
     kafka: [
       ['Kafka back (topic ready) after start', t.kafka_start_until_topic_ready],
-      [`backlog of ${t.backlog_posts ?? '?'} posts out after Kafka was back`, t.backlog_drained_after_kafka_back],
+      [`backlog of ${t.backlog_posts ?? '?'} posts: first to last on the topic`, t.backlog_drain],
       ['outbox drained and feeds caught up after the load', t.settle_after_load],
     ],
     feed: [

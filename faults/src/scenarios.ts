@@ -256,17 +256,23 @@ const kafka = (): Promise<ScenarioResult> => {
         failingAfter: [{ label: 'last_failure_after_stop', at: stoppedAt }],
       };
     },
-    // The backlog: posts committed while Kafka was away. How fast it went out once Kafka was back
-    // (Kafka's own timestamps), against how fast posts kept arriving.
+    // The backlog: posts committed while Kafka was away. How fast it went out once Kafka took writes
+    // again (Kafka's own timestamps), against how fast posts kept arriving.
     after: async (events) => {
+      // Held: committed while Kafka was away and on the topic more than a second later (not those published live
+      // while Kafka was starting). From the first of them on the topic to the last.
       const backlog = events.filter(
-        (e) => e.type === 'post.created' && e.committedAt >= outage.from && e.committedAt < outage.to,
+        (e) =>
+          e.type === 'post.created' &&
+          e.committedAt >= outage.from &&
+          e.committedAt < outage.to &&
+          e.publishedAt - e.committedAt > 1_000,
       );
-      const lastOut = Math.max(...backlog.map((e) => e.publishedAt));
-      const drainMs = Math.max(1, lastOut - outage.to);
+      const out = backlog.map((e) => e.publishedAt);
+      const drainMs = Math.max(1, Math.max(...out) - Math.min(...out));
       const drainPerS = Math.round((backlog.length / drainMs) * 1000);
       return {
-        timings: { backlog_posts: backlog.length, backlog_drained_after_kafka_back: drainMs },
+        timings: { backlog_posts: backlog.length, backlog_drain: drainMs },
         checks: { backlog_drains_3x_faster_than_posts_arrive: drainPerS >= DRAIN_FACTOR * WRITES_PER_S },
         notes: [
           `backlog of ${backlog.length} posts out in ${drainMs} ms once Kafka was back: ${drainPerS} posts/s against ${WRITES_PER_S}/s arriving`,
