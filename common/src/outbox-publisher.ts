@@ -9,8 +9,12 @@ const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
 /** A projection write that failed after its commit is redone only this long after the commit, when its request is surely over. */
 const REPAIR_AFTER_MS = 5_000;
-/** Past its last heartbeat a dying instance may still have had commits landing for this long (a write's own time-out). */
-const COMMIT_SLACK_MS = 30_000;
+/**
+ * How long a write may still land after it began (the producers' store clients time out sooner): past its last
+ * heartbeat a dying instance may still have had commits landing for this long, and a write that threw is looked up
+ * in the log only after it.
+ */
+export const COMMIT_SLACK_MS = 30_000;
 
 /** Leadership as the publisher needs it: a LeaderLock, in production. */
 export type Leadership = Pick<LeaderLock, 'tryAcquire' | 'release'>;
@@ -81,6 +85,8 @@ export class OutboxPublisher<Entry extends OutboxEntry> {
   private housekeeping: Promise<void> | undefined;
   private backoffMs = 0;
   private lastSendAt = 0;
+  /** The latest commit time or checkpoint this process gave out: times never go back below it. */
+  private lastTime = 0;
   private stopped = false;
 
   constructor(private readonly options: OutboxPublisherOptions<Entry>) {}
@@ -95,7 +101,9 @@ export class OutboxPublisher<Entry extends OutboxEntry> {
 
   /** Call right before the write that commits: the checkpoint stays below this commit until it settles. */
   begin(): PendingCommit {
-    const commit = { committedAt: new Date() };
+    // Never below an earlier commit or checkpoint of this process, even if the clock steps back.
+    this.lastTime = Math.max(this.lastTime, Date.now());
+    const commit = { committedAt: new Date(this.lastTime) };
     this.open.add(commit);
     return commit;
   }
@@ -120,7 +128,9 @@ export class OutboxPublisher<Entry extends OutboxEntry> {
   publishedBefore(): Date {
     if (this.predecessor) return this.predecessor.publishedBefore;
     const oldest = this.open.values().next();
-    return oldest.done ? new Date() : oldest.value.committedAt;
+    if (!oldest.done) return oldest.value.committedAt;
+    this.lastTime = Math.max(this.lastTime, Date.now());
+    return new Date(this.lastTime);
   }
 
   /** Entries committed and not yet published, here and now. */
@@ -133,9 +143,12 @@ export class OutboxPublisher<Entry extends OutboxEntry> {
     this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.retry);
+    this.retry = undefined;
     await this.housekeeping;
     await this.sending;
-    if (this.queue.length > 0 && this.backoffMs === 0) await this.send();
+    // One more go at what is held (a linger was pending), unless Kafka was failing: then the checkpoint keeps it.
+    if (this.backoffMs === 0) this.kick();
+    await this.sending;
     await this.saveCheckpoint().catch((err: unknown) => this.warn(err, 'could not write the last checkpoint'));
     await this.options.lock.release();
   }
@@ -245,27 +258,32 @@ export class OutboxPublisher<Entry extends OutboxEntry> {
 
   /** Settles uncertain commits, writes the checkpoint, and as leader recovers dead instances. */
   private async housekeep(): Promise<void> {
-    await this.settleUncertain();
+    // The heartbeat first, whatever else fails: a live instance must never look dead.
     await this.saveCheckpoint();
+    await this.settleUncertain();
     if (!(await this.options.lock.tryAcquire())) return;
     const deadline = Date.now() - this.options.deadAfterMs;
     for (const checkpoint of await this.options.log.checkpoints()) {
       if (checkpoint.instance === this.options.instance || checkpoint.heartbeat.getTime() > deadline) continue;
       await this.recover(checkpoint, new Date(checkpoint.heartbeat.getTime() + COMMIT_SLACK_MS));
-      await this.options.log.removeCheckpoint(checkpoint.instance);
+      // Only the checkpoint read: an instance that came back meanwhile has written a new one, which stays.
+      await this.options.log.removeCheckpoint(checkpoint);
     }
   }
 
-  /** A commit whose write threw: whatever of this process the log holds from that moment goes out again. */
+  /**
+   * A commit whose write threw: whatever of this process the log holds from
+   * that moment goes out again, once the write surely cannot land any more.
+   */
   private async settleUncertain(): Promise<void> {
-    while (this.uncertain[0] && this.uncertain[0].committedAt.getTime() + REPAIR_AFTER_MS < Date.now()) {
-      const commit = this.uncertain[0];
+    const due = this.uncertain.filter((c) => c.committedAt.getTime() + COMMIT_SLACK_MS < Date.now());
+    for (const commit of due) {
       const at = commit.committedAt;
       await this.recover(
         { instance: this.options.instance, publishedBefore: at, heartbeat: at },
         new Date(at.getTime() + 1),
       );
-      this.uncertain.shift();
+      this.uncertain.splice(this.uncertain.indexOf(commit), 1);
       this.open.delete(commit);
     }
   }

@@ -63,5 +63,6 @@ export interface OutboxLog<Entry extends OutboxEntry = OutboxEntry> {
   checkpoints(): Promise<OutboxCheckpoint[]>;
   /** Written only by the instance it names (or removed by the leader once that instance is dead). */
   saveCheckpoint(checkpoint: OutboxCheckpoint): Promise<void>;
-  removeCheckpoint(instance: string): Promise<void>;
+  /** Removes this checkpoint of its instance if it is still the one stored (same heartbeat); a newer one stays. */
+  removeCheckpoint(checkpoint: OutboxCheckpoint): Promise<void>;
 }

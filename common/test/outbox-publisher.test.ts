@@ -45,8 +45,8 @@ class MemoryLog implements OutboxLog {
     this.saved.set(checkpoint.instance, checkpoint);
   }
 
-  async removeCheckpoint(instance: string): Promise<void> {
-    this.saved.delete(instance);
+  async removeCheckpoint(checkpoint: OutboxCheckpoint): Promise<void> {
+    if (this.saved.get(checkpoint.instance)?.heartbeat === checkpoint.heartbeat) this.saved.delete(checkpoint.instance);
   }
 }
 
@@ -163,19 +163,21 @@ describe('the outbox publisher', () => {
     const log = new MemoryLog();
     const kafka = recordingPublisher();
     const p = await publisherOf(log, kafka.publisher);
-    const landed = p.begin();
-    log.add('me', 'landed', 1, landed.committedAt); // the write threw, but the document is there
-    p.unknown(landed);
-    await sleep(2); // a later millisecond: each is looked up at its own commit time
-    const lost = p.begin();
-    p.unknown(lost); // threw, and nothing is there
-    // Looked up only once the write is surely over (5 s), not while it may still land.
-    await sleep(100);
-    expect(kafka.state.published).toHaveLength(0);
-    await until('published', () => kafka.ids().includes('e-landed-1'), 8_000);
-    await until('checkpoint free', () => log.saved.get('me')!.publishedBefore > lost.committedAt);
+    const uncertain = (key: string, agoMs: number, landed: boolean) => {
+      const c = p.begin();
+      Object.assign(c, { committedAt: new Date(Date.now() - agoMs) }); // began this long ago
+      if (landed) log.add('me', key, 1, c.committedAt); // the write threw, but the document is there
+      p.unknown(c);
+      return c;
+    };
+    uncertain('recent', 0, true); // may still be landing: not looked up yet
+    uncertain('landed', 40_000, true); // surely over, and there
+    const lost = uncertain('lost', 39_000, false); // surely over, and nothing there
+    await until('published', () => kafka.ids().includes('e-landed-1'));
+    await until('checkpoint past the lost one', () => log.saved.get('me')!.publishedBefore > lost.committedAt);
+    await sleep(50);
     expect(kafka.ids()).toEqual(['e-landed-1']);
-  }, 10_000);
+  });
 
   it('first publishes what its predecessor of the same instance left after its checkpoint, then anything new', async () => {
     const log = new MemoryLog();
@@ -237,6 +239,45 @@ describe('the outbox publisher', () => {
     p.committed(c, log.add('me', 'p', 2, c.committedAt), { repair: true });
     await until('published', () => kafka.state.published.length === 1);
     expect(order).toEqual(['repair p:2']);
+  });
+
+  it('keeps writing its heartbeat while the rest of its housekeeping fails, so it never looks dead', async () => {
+    const log = new MemoryLog();
+    log.committed = () => ({
+      [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('store away')) }),
+    });
+    const p = await publisherOf(log, recordingPublisher().publisher);
+    const c = p.begin();
+    Object.assign(c, { committedAt: new Date(Date.now() - 60_000) }); // a write that threw long ago
+    p.unknown(c);
+    const first = (await (async () => (await until('a checkpoint', () => log.saved.has('me')), log.saved.get('me')!))())
+      .heartbeat;
+    await until('a later heartbeat', () => log.saved.get('me')!.heartbeat > first);
+  });
+
+  it('gives commits times that never go back, even when the clock does', () => {
+    const log = new MemoryLog();
+    const p = new OutboxPublisher({
+      log,
+      publisher: recordingPublisher().publisher,
+      topic: 't',
+      instance: 'me',
+      lock: held,
+      logger: pino({ level: 'silent' }),
+      checkpointMs: 1_000,
+      deadAfterMs: 1_000,
+      lingerMs: 0,
+    });
+    const first = p.begin();
+    const now = Date.now;
+    Date.now = () => now() - 60_000; // the clock steps back a minute
+    try {
+      expect(p.begin().committedAt.getTime()).toBeGreaterThanOrEqual(first.committedAt.getTime());
+      p.failed(first);
+      expect(p.publishedBefore().getTime()).toBeGreaterThanOrEqual(first.committedAt.getTime());
+    } finally {
+      Date.now = now;
+    }
   });
 
   it('on stop publishes what it holds and writes a last checkpoint', async () => {

@@ -102,7 +102,7 @@ export class PostLog implements OutboxLog<PostOutboxEntry> {
     );
   }
 
-  async removeCheckpoint(instance: string): Promise<void> {
-    await this.checkpointDocs.deleteOne({ _id: instance });
+  async removeCheckpoint(c: OutboxCheckpoint): Promise<void> {
+    await this.checkpointDocs.deleteOne({ _id: c.instance, heartbeat: c.heartbeat });
   }
 }

@@ -294,8 +294,12 @@ export class PostStore {
    * older change alters nothing.
    */
   async repair({ event, position }: PostOutboxEntry): Promise<void> {
-    const current = await this.posts.findOne({ _id: event.data.id }, { projection: { version: 1 } });
-    if (current && current.version >= event.data.version) return;
+    const { id, version } = event.data;
+    const current = await this.posts.findOne({ _id: id }, { projection: { version: 1 } });
+    if (current && current.version >= version) return;
+    // No post and a later change committed: that change (a deletion, or an edit repaired in turn) decides; writing
+    // this older one would bring a deleted post back.
+    if (!current && (await this.events.findOne({ _id: eventKey(id, version + 1) }, { projection: { _id: 1 } }))) return;
     // Every type by name, none by elimination: a new event type does not
     // compile until this says how it leaves the post, rather than being taken
     // for a full snapshot (or a deletion) without anyone deciding it.

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stack } from '@feedmesh/testkit';
 import { COLLECTIONS, LEGACY_COLLECTIONS } from '../src/collections.js';
 import { migrateLegacyCollections } from '../src/migrate.js';
-import { PostLog } from '../src/outbox.js';
+import { logBucket, PostLog } from '../src/outbox.js';
 
 // The move from the layout before one-collection creates, against the real
 // MongoDB-protocol server, in a database of its own (dropped afterwards).
@@ -56,5 +56,41 @@ describe('moving the old layout into posts', () => {
       recovered.push(...chunk.map((e) => e.id));
     expect(recovered).toEqual(['p2:0000000001']);
     expect(checkpoint!.publishedBefore.getTime()).toBeGreaterThanOrEqual(before - 1);
+  });
+
+  it('finishes a move cut short: the events moved before and after share one time, past the same checkpoint', async () => {
+    const other = mongo.db(`${db.databaseName}_cut`);
+    try {
+      const event = (id: string) => ({
+        _id: id,
+        post_id: id.split(':')[0],
+        version: 1,
+        committed_at: new Date('2026-11-30T12:00:00Z'),
+        event: { id: `e-${id}`, type: 'post.created' },
+        pending: true,
+      });
+      await other
+        .collection<ReturnType<typeof event>>(LEGACY_COLLECTIONS.events)
+        .insertMany([event('q1:0000000001'), event('q2:0000000001')]);
+      // What the first run left when it died: its checkpoint, and the first event moved, at the time it fixed.
+      const log = new PostLog(other);
+      const first = new Date(Date.now() - 5_000);
+      await log.saveCheckpoint({ instance: 'inst', publishedBefore: first, heartbeat: first });
+      const at = new Date(first.getTime() + 1);
+      const { pending: _, ...moved } = event('q1:0000000001');
+      await other
+        .collection<typeof moved & { log: string }>(COLLECTIONS.posts)
+        .insertOne({ ...moved, committed_at: at, log: logBucket('inst', at) });
+
+      await migrateLegacyCollections(other, 'inst');
+      // What the publisher will read: from the checkpoint as it now stands.
+      const [checkpoint] = await log.checkpoints();
+      const recovered = [];
+      for await (const chunk of log.committed('inst', checkpoint!.publishedBefore, new Date(Date.now() + 1_000)))
+        recovered.push(...chunk.map((e) => e.id));
+      expect(recovered.sort()).toEqual(['q1:0000000001', 'q2:0000000001']);
+    } finally {
+      await other.dropDatabase();
+    }
   });
 });

@@ -75,7 +75,9 @@ describe('the posts outbox log on MongoDB', () => {
       i1: { instance: 'i1', publishedBefore: b, heartbeat: b },
       i2: { instance: 'i2', publishedBefore: a, heartbeat: b },
     });
-    await log.removeCheckpoint('i1');
+    await log.removeCheckpoint({ instance: 'i1', publishedBefore: a, heartbeat: a }); // not the one stored: stays
+    expect((await log.checkpoints()).map((c) => c.instance).sort()).toEqual(['i1', 'i2']);
+    await log.removeCheckpoint({ instance: 'i1', publishedBefore: b, heartbeat: b });
     expect((await log.checkpoints()).map((c) => c.instance)).toEqual(['i2']);
   });
 });

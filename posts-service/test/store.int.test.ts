@@ -256,6 +256,14 @@ describe('posts CRUD', () => {
     expect(told.begun).toBe(told.committed.length + told.failed + told.unknown);
   });
 
+  it('never brings a deleted post back when an older event of it is repaired late (a recovery)', async () => {
+    const { body } = await as('ann', 'POST', '', { title: 'Gone', content: 'x' });
+    expect((await as('ann', 'DELETE', `/${body.id}`)).status).toBe(204);
+    const created = told.committed.find((e) => e.id === eventKey(body.id, 1))!;
+    await store.repair(created);
+    expect((await as('ann', 'GET', `/${body.id}`)).status).toBe(404);
+  });
+
   it('finds the newest place once, then a listing looks it up with one probe', async () => {
     const author = `probe-${Date.now()}`;
     for (let i = 0; i < 3; i++) await store.create(author, { title: `p${i}`, content: 'x', tags: [] });
