@@ -109,7 +109,14 @@ for _, f in ipairs(feeds) do
   if kind == 'post.created' then
     created(f[1], f[2], f[3])
   elseif kind == 'post.updated' then
-    if redis.call('ZSCORE', f[2], key) then place(f[1], true) end
+    if redis.call('ZSCORE', f[2], key) then
+      place(f[1], true)
+    elseif seen == 0 then
+      -- Nothing of this post applied yet: its creation comes later (another
+      -- instance published it after this edit) and will be skipped as older.
+      -- The edit carries the whole post, so it stands in for the creation.
+      created(f[1], f[2], f[3])
+    end
   elseif kind == 'post.deleted' then
     remove(f[1], id) -- a deletion carries no creation time: the whole list may be read
   end

@@ -89,6 +89,23 @@ describe('FeedStore', () => {
     expect(await titles(store, store.keys.user('ann'))).toEqual(['b', 'a (edited)']);
   });
 
+  it('shows a post whose edit arrives before its creation (two instances publishing), as edited', async () => {
+    const store = newStore();
+    const [a, b] = [created('ann', 'a'), created('ann', 'b')];
+    const edit = updated(a, 'a (edited)');
+    await store.apply(b);
+    expect(await store.apply(edit)).toBe(true);
+    expect(await store.apply(a)).toBe(false); // older than what was applied: skipped
+    expect(await titles(store, store.keys.global())).toEqual(['b', 'a (edited)']);
+    expect(await titles(store, store.keys.user('ann'))).toEqual(['b', 'a (edited)']);
+    // And a deletion that overtakes both leaves nothing behind.
+    const c = created('ann', 'c');
+    await store.apply(deleted(c, 3));
+    await store.apply(updated(c, 'c (edited)'));
+    await store.apply(c);
+    expect(await titles(store, store.keys.global())).toEqual(['b', 'a (edited)']);
+  });
+
   it('removes a deleted post from every feed, and lets no older post slide back in', async () => {
     const store = newStore();
     const events = Array.from({ length: 6 }, (_, i) => created('ann', `p${i}`));
