@@ -163,19 +163,20 @@ export class PostStore {
     while (batch.length > 0) {
       const planned = await this.plan(batch);
       let landed = Infinity;
-      let lost: MongoBulkWriteError | undefined;
+      let refused: MongoBulkWriteError | undefined;
       try {
         await this.all.insertMany(
           planned.flatMap((p) => p.docs),
           { ordered: true },
         );
       } catch (err) {
-        if (!(err instanceof MongoBulkWriteError && isDuplicate(err))) {
+        if (!(err instanceof MongoBulkWriteError)) {
           // What landed is unknown (FerretDB may have inserted a prefix one by one): the log will tell.
           for (const p of planned) this.outbox.unknown(p.commit);
           throw err;
         }
-        lost = err;
+        // Ordered: what landed is the prefix before the first refused document, and nothing after it was tried.
+        refused = err;
         landed = err.insertedCount;
       }
       let offset = 0;
@@ -191,12 +192,13 @@ export class PostStore {
           this.outbox.committed(p.commit, p.entry);
           p.waiting.resolve(p.post);
         } else {
-          // Only a place can be taken already (the event and post ids are new): look again, plan again.
           this.outbox.failed(p.commit);
-          again.push(p.waiting);
+          // A place another instance took first (the event and post ids are new): plan again past it.
+          if (refused && isDuplicate(refused)) again.push(p.waiting);
+          else p.waiting.reject(refused);
         }
       }
-      if (lost) {
+      if (again.length > 0) {
         await this.places.lookAgain(GLOBAL_SEQUENCE);
         for (const author of new Set(again.map((w) => w.actor))) await this.places.lookAgain(authorSequence(author));
       }

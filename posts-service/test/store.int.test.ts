@@ -1,5 +1,5 @@
 import { createApp, IDENTITY_HEADERS, identityAssertions } from '@feedmesh/common';
-import { Collection, MongoClient } from 'mongodb';
+import { Collection, MongoBulkWriteError, MongoClient, type BulkWriteResult } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stack } from '@feedmesh/testkit';
@@ -262,6 +262,33 @@ describe('posts CRUD', () => {
     const created = told.committed.find((e) => e.id === eventKey(body.id, 1))!;
     await store.repair(created);
     expect((await as('ann', 'GET', `/${body.id}`)).status).toBe(404);
+  });
+
+  it('answers the creates of a batch that landed before a document the server refused, and only the rest with its error', async () => {
+    const author = `refused-${Date.now()}`;
+    const insertMany = Collection.prototype.insertMany as (...a: unknown[]) => Promise<unknown>;
+    let calls = 0;
+    const inserts = vi.spyOn(Collection.prototype, 'insertMany').mockImplementation(async function (
+      this: Collection,
+      ...args: unknown[]
+    ) {
+      if (++calls !== 2) return insertMany.apply(this, args);
+      // The second insert carries two creates (eight documents): the first four land, the fifth is refused.
+      const docs = (args[0] as unknown[]).slice(0, 4);
+      await insertMany.apply(this, [docs, args[1]]);
+      throw new MongoBulkWriteError(
+        { message: 'refused', code: 2, writeErrors: [] },
+        { insertedCount: 4 } as unknown as BulkWriteResult,
+      );
+    } as typeof Collection.prototype.insertMany);
+    const before = told.committed.length;
+    const results = await Promise.all(
+      ['one', 'two', 'three'].map((t) => as(author, 'POST', '', { title: t, content: 'x' })),
+    );
+    inserts.mockRestore();
+    expect(results.map((r) => r.status)).toEqual([201, 201, 500]);
+    expect(told.committed.length - before).toBe(2);
+    expect(told.begun).toBe(told.committed.length + told.failed + told.unknown);
   });
 
   it('finds the newest place once, then a listing looks it up with one probe', async () => {
