@@ -276,10 +276,9 @@ describe('posts CRUD', () => {
       // The second insert carries two creates (eight documents): the first four land, the fifth is refused.
       const docs = (args[0] as unknown[]).slice(0, 4);
       await insertMany.apply(this, [docs, args[1]]);
-      throw new MongoBulkWriteError(
-        { message: 'refused', code: 2, writeErrors: [] },
-        { insertedCount: 4 } as unknown as BulkWriteResult,
-      );
+      throw new MongoBulkWriteError({ message: 'refused', code: 2, writeErrors: [] }, {
+        insertedCount: 4,
+      } as unknown as BulkWriteResult);
     } as typeof Collection.prototype.insertMany);
     const before = told.committed.length;
     const results = await Promise.all(
