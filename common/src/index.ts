@@ -19,3 +19,4 @@ export * from './service.js';
 export * from './validation.js';
 export * from './openapi.js';
 export * from './ports.js';
+export * from './remember.js';

@@ -1,5 +1,6 @@
 import { randomUUID, webcrypto } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
+import { remember } from './remember.js';
 
 const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' } as const;
 
@@ -34,13 +35,6 @@ export interface IdentityJwtOptions {
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-/** A Map that keeps at most `REMEMBERED` entries, forgetting the oldest. */
-function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
-  map.delete(key);
-  if (map.size >= REMEMBERED) map.delete(map.keys().next().value as K);
-  map.set(key, value);
-}
 
 /**
  * HS256 JWTs that carry an identity, for one purpose: the algorithm is
@@ -102,7 +96,7 @@ export class IdentityJwt {
       .setExpirationTime(now + this.opts.ttlSeconds);
     if (this.opts.uniqueId) jwt.setJti(randomUUID()).setNotBefore(now);
     const token = await jwt.sign(await this.key);
-    if (reuse > 0) remember(this.issued, who, { token, iat: now });
+    if (reuse > 0) remember(this.issued, who, { token, iat: now }, REMEMBERED);
     return token;
   }
 
@@ -124,7 +118,7 @@ export class IdentityJwt {
       throw new Error('token lacks its subject or name');
     const identity = { userId: payload.sub, username: payload.name };
     // `exp` is a required claim, so jose has checked it is a number.
-    remember(this.verified, token, { identity, exp: payload.exp! });
+    remember(this.verified, token, { identity, exp: payload.exp! }, REMEMBERED);
     return { ...identity };
   }
 }

@@ -64,7 +64,7 @@ interface Queued<Entry> {
 /**
  * Publishes what this process commits to its outbox, as soon as it is
  * committed: one Kafka request carries whatever was committed while the
- * previous one was out (group commit, no linger). Per key the order is the
+ * previous one was out or its linger ran (group commit). Per key the order is the
  * order of `committed` calls. Nothing is written per entry; a checkpoint a
  * second says how far this process's commits are published, and recovery
  * (see outbox.ts) reads the log past a checkpoint. While Kafka is away,
@@ -156,13 +156,7 @@ export class OutboxPublisher<Entry extends OutboxEntry> {
   private kick(): void {
     if (this.sending || this.retry || (this.queue.length === 0 && !this.predecessor)) return;
     const wait = this.lastSendAt + this.options.lingerMs - Date.now();
-    if (wait > 0 && !this.stopped) {
-      this.retry = setTimeout(() => {
-        this.retry = undefined;
-        this.kick();
-      }, wait);
-      return;
-    }
+    if (wait > 0 && !this.stopped) return this.kickIn(wait);
     this.lastSendAt = Date.now();
     this.sending = this.send().finally(() => {
       this.sending = undefined;
@@ -188,12 +182,16 @@ export class OutboxPublisher<Entry extends OutboxEntry> {
     } catch (err) {
       this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, this.backoffMs * 2));
       this.warn(err, 'could not publish; entries are held and tried again', { retryInMs: this.backoffMs });
-      if (this.stopped) return;
-      this.retry = setTimeout(() => {
-        this.retry = undefined;
-        this.kick();
-      }, this.backoffMs);
+      if (!this.stopped) this.kickIn(this.backoffMs);
     }
+  }
+
+  /** Sends later: after a linger, or a backoff. */
+  private kickIn(ms: number): void {
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.kick();
+    }, ms);
   }
 
   /** Entries whose projection write failed are repaired before they go out, once their request is surely over. */

@@ -2,7 +2,7 @@ import { MongoBulkWriteError, type Db } from 'mongodb';
 import { LEGACY_COLLECTIONS } from './collections.js';
 import { logBucket, PostLog, type EventDoc } from './outbox.js';
 import type { PlaceDoc } from './positions.js';
-import { postCollections } from './store.js';
+import { DUPLICATE_KEY, postCollections } from './store.js';
 
 const CHUNK = 1_000;
 
@@ -60,5 +60,5 @@ export async function migrateLegacyCollections(db: Db, instance: string): Promis
 
 function ignoreDuplicates(err: unknown): void {
   const errors = err instanceof MongoBulkWriteError ? [err.writeErrors].flat() : [];
-  if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw err;
+  if (errors.length === 0 || errors.some((e) => e.code !== DUPLICATE_KEY)) throw err;
 }

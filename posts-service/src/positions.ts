@@ -1,3 +1,4 @@
+import { remember } from '@feedmesh/common';
 import type { Collection } from 'mongodb';
 
 /**
@@ -83,12 +84,12 @@ export class Places {
 
   /** Positions below `next` are claimed. */
   claimed(sequence: string, next: number): void {
-    if (next > (this.next.get(sequence) ?? 1)) this.remember(sequence, next);
+    if (next > (this.next.get(sequence) ?? 1)) remember(this.next, sequence, next, REMEMBERED);
   }
 
   /** An insert of `sequence` lost a race: find its end again. */
   async lookAgain(sequence: string): Promise<void> {
-    this.remember(sequence, (await this.top(sequence)) + 1);
+    remember(this.next, sequence, (await this.top(sequence)) + 1, REMEMBERED);
   }
 
   /** The highest claimed position of `sequence` (0 if none): a gallop up from a claimed one, then a bisection. */
@@ -112,11 +113,5 @@ export class Places {
 
   private async exists(sequence: string, position: number): Promise<boolean> {
     return (await this.places.findOne({ _id: `${sequence}:${position}` }, { projection: { _id: 1 } })) !== null;
-  }
-
-  private remember(sequence: string, next: number): void {
-    this.next.delete(sequence); // re-insert: Map order is then least recently used first
-    this.next.set(sequence, next);
-    if (this.next.size > REMEMBERED) this.next.delete(this.next.keys().next().value as string);
   }
 }

@@ -90,7 +90,8 @@ export function postCollections(db: Db) {
 /** The publisher as the store uses it: told of each commit, so it publishes it. */
 export type CommitTracker = Pick<OutboxPublisher<PostOutboxEntry>, 'begin' | 'committed' | 'failed' | 'unknown'>;
 
-const DUPLICATE_KEY = 11000;
+/** The server's code for an insert refused because the `_id` (or another unique key) is taken. */
+export const DUPLICATE_KEY = 11000;
 /** Most creates sent in one insert (four documents each). */
 const MAX_BATCH = 100;
 
