@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { manifest } from '@feedmesh/common';
+import { forwardAuthService, manifest } from '@feedmesh/common';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { repoDir } from '@feedmesh/testkit';
@@ -118,6 +118,13 @@ describe('docker-compose.yml', () => {
         name,
       ).toBe(true);
     }
+  });
+
+  it("has forwardAuth ask the checking service itself, at mesh.json's port and path, never a gateway route", () => {
+    const checker = forwardAuthService();
+    expect(service('traefik').environment?.FEEDMESH_AUTH_VALIDATE_URL).toBe(
+      `http://${checker.name}:${checker.port}${checker.prefix}${checker.forwardAuth}`,
+    );
   });
 
   it('mounts the same gateway and Consul files the native stack uses', () => {

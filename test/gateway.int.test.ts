@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getJson, newUser, stack, type TestUser } from '@feedmesh/testkit';
+import { forwardAuthService } from '@feedmesh/common';
+import { getJson, newUser, serviceUrl, stack, type TestUser } from '@feedmesh/testkit';
 
 const services = [
   { name: 'auth-service', router: 'auth', prefix: '/api/auth', checks: ['postgres'], access: 'public' },
@@ -101,5 +102,31 @@ describe('the gateway routes every service from the Consul catalog', () => {
     expect(body.components.securitySchemes).toEqual({
       bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
     });
+  });
+});
+
+describe("the gateway's forward-auth check", () => {
+  const checker = forwardAuthService();
+  const path = checker.prefix + checker.forwardAuth;
+
+  it('is asked of the checking service at its own address, not through a gateway route', async () => {
+    const { body } = await getJson<{ forwardAuth: { address: string } }>(
+      `${stack.traefikApiUrl}/api/http/middlewares/forward-auth@file`,
+    );
+    expect(body.forwardAuth.address).toBe(`${serviceUrl(checker.name)}${path}`);
+  });
+
+  it('is not reachable through the gateway: a valid token gets the JSON 404 and no identity', async () => {
+    for (const method of ['GET', 'HEAD', 'POST']) {
+      const res = await fetch(`${stack.gatewayUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${user.token}` },
+      });
+      expect(res.status, method).toBe(404);
+      expect(res.headers.get('x-user-id'), method).toBeNull();
+      expect(res.headers.get('x-identity-assertion'), method).toBeNull();
+      if (method !== 'HEAD')
+        expect(await res.json(), method).toEqual({ error: { code: 'not_found', message: 'no route for this path' } });
+    }
   });
 });

@@ -49,6 +49,22 @@ it('consumes, by default, what a rebuild rewinds: its group, on the topics it co
   }
 });
 
+it('names exactly one service that answers the gateway forward-auth check', () => {
+  const { auth, profile } = { auth: manifest.services['auth-service']!, profile: manifest.services['profile-service']! };
+  const withChecks = (a?: string, b?: string) =>
+    manifestSchema.safeParse({
+      ...manifest,
+      services: {
+        ...manifest.services,
+        'auth-service': { ...auth, forwardAuth: a },
+        'profile-service': { ...profile, forwardAuth: b },
+      },
+    }).success;
+  expect(withChecks('/validate', undefined)).toBe(true);
+  expect(withChecks(undefined, undefined)).toBe(false);
+  expect(withChecks('/validate', '/check')).toBe(false);
+});
+
 describe('stack/kafka/mesh-topics.sh list', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mesh-topics-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,4 +1,4 @@
-import { ApiError, IDENTITY_HEADERS, route, type IdentityJwt, type Route } from '@feedmesh/common';
+import { ApiError, forwardAuthService, IDENTITY_HEADERS, route, type IdentityJwt, type Route } from '@feedmesh/common';
 import { Hono } from 'hono';
 import type { Passwords } from './passwords.js';
 import { loginBody, registerBody, tokenResponse, user } from './schemas.js';
@@ -67,8 +67,8 @@ export function authRoutes(deps: AuthRoutesDeps): Route[] {
     route(
       {
         method: 'get',
-        path: '/validate',
-        access: 'token',
+        path: forwardAuthService().forwardAuth,
+        access: 'forwardAuth',
         summary: "The gateway's forward-auth check of a bearer token",
         ok: {
           status: 200,

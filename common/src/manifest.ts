@@ -38,6 +38,11 @@ const serviceSchema = z.strictObject({
    * service replays them on start.
    */
   rebuild: z.strictObject({ script, group: z.string().min(1) }).optional(),
+  /**
+   * The path, under the prefix, of the gateway's forward-auth check, on the one service that answers it.
+   * Traefik calls it straight at the service; no gateway router leads there (see ACCESS.forwardAuth).
+   */
+  forwardAuth: z.string().regex(/^\/[a-z-]+$/).optional(),
 });
 
 const topicSchema = z.strictObject({
@@ -61,6 +66,9 @@ export const manifestSchema = z
     topics: z.record(topicName, topicSchema),
   })
   .superRefine((m, ctx) => {
+    const checkers = Object.entries(m.services).filter(([, s]) => s.forwardAuth !== undefined);
+    if (checkers.length !== 1)
+      ctx.addIssue({ code: 'custom', path: ['services'], message: 'exactly one service answers forwardAuth' });
     for (const [name, service] of Object.entries(m.services)) {
       for (const store of service.stores) {
         if (!(store in m.stores))
@@ -102,6 +110,12 @@ export function serviceManifest(name: string): ServiceManifest & { name: string 
   const service = manifest.services[name];
   if (!service) throw new Error(`mesh.json has no service ${name}`);
   return { name, ...service };
+}
+
+/** The service that answers the gateway's forward-auth check, and the path it answers it on. */
+export function forwardAuthService(): ServiceManifest & { name: string; forwardAuth: string } {
+  const [name, service] = Object.entries(manifest.services).find(([, s]) => s.forwardAuth !== undefined)!;
+  return { name, ...service, forwardAuth: service.forwardAuth! };
 }
 
 /** The topic that carries one family of events (`post` for `post.created`, …). */

@@ -16,8 +16,12 @@ export const ACCESS = {
   credentials: { gateway: 'credentials@file', bearer: false, identity: false, errors: [429] },
   /** A caller with a bearer token: the gateway's forward-auth vouches for it, the service checks the assertion. */
   user: { gateway: 'protected@file', bearer: true, identity: true, errors: [401] },
-  /** Open at the gateway; the handler checks the bearer token itself (forward-auth's own endpoint). */
-  token: { gateway: 'public@file', bearer: true, identity: false, errors: [401] },
+  /**
+   * The gateway's forward-auth check (mesh.json's `forwardAuth`): Traefik calls it straight at the service, and
+   * the handler checks the bearer token itself. Through the gateway the path answers the one 404, so nothing
+   * outside the mesh can probe tokens with it, and no route another service registers can stand in for it.
+   */
+  forwardAuth: { gateway: 'unreachable@file', bearer: true, identity: false, errors: [401] },
 } as const satisfies Record<
   string,
   { gateway: string; bearer: boolean; identity: boolean; errors: readonly ErrorStatus[] }

@@ -47,7 +47,7 @@ describe('the gateway routers of a service, from its operations', () => {
       routers('/api/things', [
         { method: 'post', path: '/login', access: 'credentials' },
         { method: 'post', path: '/register', access: 'credentials' },
-        { method: 'get', path: '/validate', access: 'token' },
+        { method: 'get', path: '/validate', access: 'forwardAuth' },
         { method: 'get', path: '/me', access: 'user' },
         { method: 'get', path: '/{id}', access: 'public' },
       ]),
@@ -57,6 +57,12 @@ describe('the gateway routers of a service, from its operations', () => {
         router: 'things-credentials',
         rule: 'Path(`/api/things/login`) || Path(`/api/things/register`)',
         middlewares: ['credentials@file'],
+        priority: EXACT_PATH_PRIORITY,
+      },
+      {
+        router: 'things-forwardAuth',
+        rule: 'Path(`/api/things/validate`)',
+        middlewares: ['unreachable@file'],
         priority: EXACT_PATH_PRIORITY,
       },
       {
