@@ -8,6 +8,8 @@ export const configSchema = z.object({
   KAFKA_BROKERS: csvList,
   /** Verifies the identity the gateway forwards; shared by all services. */
   IDENTITY_ASSERTION_KEY: identityKeySchema,
+  /** Least time between two inserts of creates, so that under load creates share one (store.ts). */
+  CREATE_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(5),
   /** How often this instance writes its outbox checkpoint (how far its commits are published) and heartbeat. */
   OUTBOX_CHECKPOINT_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   /** Least time between two Kafka requests of the outbox, so that under load events go out together (outbox-publisher.ts). */

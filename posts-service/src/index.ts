@@ -42,7 +42,7 @@ const outbox: OutboxPublisher<PostOutboxEntry> = new OutboxPublisher({
   lingerMs: config.OUTBOX_LINGER_MS,
   deadAfterMs: config.OUTBOX_DEAD_AFTER_MS,
 });
-const store = new PostStore(db, outbox, instance);
+const store = new PostStore(db, outbox, instance, config.CREATE_LINGER_MS);
 
 const app = createApp({
   service: NAME,

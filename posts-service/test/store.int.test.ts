@@ -208,6 +208,25 @@ describe('posts CRUD', () => {
     expect(await new Places(db.collection<PlaceDoc>(COLLECTIONS.posts)).top(`a:${author}`)).toBe(30);
   });
 
+  it('holds a create up to its linger after the last insert began, so creates spaced apart share one, and never holds a lone one', async () => {
+    const author = `linger-${Date.now()}`;
+    const lingering = new PostStore(db, tracker, 'linger-instance', 60);
+    const post = { title: 'l', content: 'x', tags: [] };
+    const started = performance.now();
+    await lingering.create(author, post); // the first after a quiet spell goes at once
+    expect(performance.now() - started).toBeLessThan(60);
+    const inserts = vi.spyOn(Collection.prototype, 'insertMany');
+    const spaced: Promise<unknown>[] = [];
+    for (let i = 0; i < 5; i++) {
+      spaced.push(lingering.create(author, post));
+      await new Promise((resolve) => setTimeout(resolve, 6));
+    }
+    await Promise.all(spaced);
+    // Without the linger each would find no insert out and go alone.
+    expect(inserts.mock.calls.length).toBe(1);
+    inserts.mockRestore();
+  });
+
   it('takes the next place when another instance took one first, leaving no hole and no lost post', async () => {
     const author = `race-${Date.now()}`;
     const rival = new PostStore(db, tracker, 'rival-instance');
