@@ -9,11 +9,11 @@ export const configSchema = z.object({
   /** Verifies the identity the gateway forwards; shared by all services. */
   IDENTITY_ASSERTION_KEY: identityKeySchema,
   /** Least time between two inserts of creates, so that under load creates share one (store.ts). */
-  CREATE_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(5),
+  CREATE_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(20),
   /** How often this instance writes its outbox checkpoint (how far its commits are published) and heartbeat. */
   OUTBOX_CHECKPOINT_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   /** Least time between two Kafka requests of the outbox, so that under load events go out together (outbox-publisher.ts). */
-  OUTBOX_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(5),
+  OUTBOX_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(20),
   /** An instance whose checkpoint is older than this is dead: the leader publishes what it left. */
   OUTBOX_DEAD_AFTER_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(15_000),
 });
