@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { forwardAuthService, manifest } from '@feedmesh/common';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -32,9 +34,25 @@ const stores = Object.keys(manifest.stores);
 const oneShot = new Set(['kafka-init']);
 const service = (name: string) => compose.services[name] ?? {};
 
+/** The secrets the compose file takes from the environment (`${NAME:?...}`), which `stack/mesh compose-env` writes. */
+const composeSecrets = [...new Set([...composeText.matchAll(/\$\{([A-Z][A-Z0-9_]*):\?/g)].map((m) => m[1]!))];
+// An empty env file, so that a developer's own .env beside the compose file is not read.
+const noEnvFile = join(mkdtempSync(join(tmpdir(), 'compose-')), 'empty.env');
+writeFileSync(noEnvFile, '');
+const composeConfig = (env: Record<string, string>) =>
+  execFileSync('docker-compose', ['-f', `${repoDir}docker-compose.yml`, '--env-file', noEnvFile, 'config', '-q'], {
+    stdio: 'pipe',
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+  });
+
 describe('docker-compose.yml', () => {
   it('is valid for docker-compose', () => {
-    execFileSync('docker-compose', ['-f', `${repoDir}docker-compose.yml`, 'config', '-q'], { stdio: 'pipe' });
+    composeConfig(Object.fromEntries(composeSecrets.map((name) => [name, 'x'.repeat(64)])));
+  });
+
+  it('has no secret of its own: Compose refuses to start without those `stack/mesh compose-env` writes', () => {
+    expect(composeSecrets).toEqual(expect.arrayContaining(['IDENTITY_ASSERTION_KEY', 'JWT_SECRET']));
+    expect(() => composeConfig({})).toThrow(/run stack\/mesh compose-env/);
   });
 
   it("runs the whole mesh: gateway, discovery, mesh.json's stores and services, and the topics' one-shot", () => {
@@ -64,9 +82,9 @@ describe('docker-compose.yml', () => {
       for (const [store, { env: variable }] of Object.entries(manifest.stores)) {
         expect(variable in env, `${name} ${variable}`).toBe(s.stores.includes(store));
       }
-      for (const secret of s.secrets) expect(env[secret], `${name} ${secret}`).toBeTruthy();
+      for (const secret of [...s.secrets, 'IDENTITY_ASSERTION_KEY'])
+        expect(env[secret], `${name} ${secret}`).toMatch(new RegExp(`^\\$\\{${secret}:\\?`));
       expect(env.SERVICE_ADDRESS, name).toBe(name);
-      expect(env.IDENTITY_ASSERTION_KEY, name).toBeTruthy();
     }
   });
 

@@ -1,4 +1,4 @@
-import { manifest } from '@feedmesh/common';
+import { manifest, PUBLISHED_KEYS } from '@feedmesh/common';
 import { describe, expect, it } from 'vitest';
 import { spawnService } from '@feedmesh/testkit';
 
@@ -22,5 +22,14 @@ describe.each(Object.entries(required))('%s with a bad environment', (name, vars
     expect(out).toContain(`${name}: invalid configuration`);
     for (const v of [...vars, 'PORT']) expect(out).toMatch(new RegExp(`^  - ${v}: `, 'm'));
     expect(out).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe.each(Object.keys(required))('%s with a key this repository once published', (name) => {
+  it('exits 78 unless the development flag is set', async () => {
+    const [published] = PUBLISHED_KEYS;
+    const svc = spawnService(name, 1, { IDENTITY_ASSERTION_KEY: published!, CONSUL_REGISTER: 'false' });
+    expect(await svc.exited).toBe(78);
+    expect(svc.output()).toMatch(/^ {2}- IDENTITY_ASSERTION_KEY: a key published in this repository/m);
   });
 });

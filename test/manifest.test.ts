@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { manifest, manifestSchema } from '@feedmesh/common';
+import { forwardAuthService, manifest, manifestSchema } from '@feedmesh/common';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoDir } from '@feedmesh/testkit';
 
@@ -49,8 +49,11 @@ it('consumes, by default, what a rebuild rewinds: its group, on the topics it co
   }
 });
 
-it('names exactly one service that answers the gateway forward-auth check', () => {
-  const { auth, profile } = { auth: manifest.services['auth-service']!, profile: manifest.services['profile-service']! };
+it('names at most one service that answers the gateway forward-auth check (this mesh: auth-service)', () => {
+  const { auth, profile } = {
+    auth: manifest.services['auth-service']!,
+    profile: manifest.services['profile-service']!,
+  };
   const withChecks = (a?: string, b?: string) =>
     manifestSchema.safeParse({
       ...manifest,
@@ -61,8 +64,9 @@ it('names exactly one service that answers the gateway forward-auth check', () =
       },
     }).success;
   expect(withChecks('/validate', undefined)).toBe(true);
-  expect(withChecks(undefined, undefined)).toBe(false);
+  expect(withChecks(undefined, undefined)).toBe(true); // a mesh without user routes
   expect(withChecks('/validate', '/check')).toBe(false);
+  expect(forwardAuthService()).toMatchObject({ name: 'auth-service', forwardAuth: '/validate' });
 });
 
 describe('stack/kafka/mesh-topics.sh list', () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -80,7 +80,20 @@ describe('the stack mesh.json describes', () => {
       }
       const secrets = Object.values(manifest.services).flatMap((s) => s.secrets);
       for (const secret of secrets)
-        expect(keys.includes(secret), `${name} ${secret}`).toBe(service.secrets.includes(secret));
+        expect(keys.includes(`${secret}_FILE`), `${name} ${secret}`).toBe(service.secrets.includes(secret));
+    }
+  });
+
+  it("writes no secret's value into stack.env (which `stack/mesh env` prints) or supervisord.conf", () => {
+    const secrets = Object.entries(envFile).filter(([key]) => key.endsWith('_FILE'));
+    expect(secrets.map(([key]) => key)).toEqual(
+      expect.arrayContaining(['JWT_SECRET_FILE', 'IDENTITY_ASSERTION_KEY_FILE']),
+    );
+    const written = [readFileSync(`${run}/stack.env`, 'utf8'), readFileSync(`${run}/conf/supervisord.conf`, 'utf8')];
+    for (const [key, file] of secrets) {
+      const value = readFileSync(file, 'utf8').trim();
+      expect(value.length, key).toBeGreaterThanOrEqual(32);
+      for (const text of written) expect(text.includes(value), key).toBe(false);
     }
   });
 });
@@ -136,8 +149,15 @@ process.exit(process.env.SETUP_FAIL ? 3 : 0);
     expect(env.PORT).toBe('6006');
     expect(env.DATABASE_URL).toMatch(/^postgres:\/\//);
     expect(env.REDIS_URL).toMatch(/^redis:\/\//);
-    expect(env.JWT_SECRET).toBeTruthy();
-    expect(env.IDENTITY_ASSERTION_KEY).toBeTruthy();
+    // Secrets as files of this installation, readable by this user only; never a value in the environment.
+    for (const name of ['JWT_SECRET', 'IDENTITY_ASSERTION_KEY']) {
+      expect(env, name).not.toHaveProperty(name);
+      const file = env[`${name}_FILE`]!;
+      expect(file).toBe(`${root}/.run/secrets/${name}`);
+      expect(statSync(file).mode & 0o777, name).toBe(0o600);
+      expect(readFileSync(file, 'utf8')).toMatch(/^[0-9a-f]{64}$/);
+    }
+    expect(statSync(`${root}/.run/secrets`).mode & 0o777).toBe(0o700);
     expect(env.FERRETDB_POSTGRES_URL).toMatch(/^postgres:\/\//);
     expect(env).not.toHaveProperty('MONGODB_URL');
     expect(env).not.toHaveProperty('KAFKA_BROKERS');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { MIN_KEY_BYTES } from './identity.js';
 
@@ -15,18 +16,70 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 /**
- * Parses `env` with `schema`. On failure throws a ConfigError whose message
- * names every offending variable, so a misconfigured service dies with one
- * readable line per problem instead of a stack trace.
+ * Keys this repository once committed as development defaults. They are
+ * public, so they protect nothing: a service refuses to start with one unless
+ * told explicitly that this is a development setup.
  */
-export function loadConfig<S extends z.ZodType>(service: string, schema: S, env: Env = process.env): z.output<S> {
+export const PUBLISHED_KEYS: ReadonlySet<string> = new Set([
+  'feedmesh-dev-only-jwt-secret-not-for-production',
+  'feedmesh-dev-only-identity-key-not-for-production',
+]);
+/** The explicit development flag that lets a published key through. */
+export const ALLOW_PUBLISHED_KEYS = 'FEEDMESH_ALLOW_PUBLISHED_KEYS';
+
+const FILE_SUFFIX = '_FILE';
+
+/**
+ * `NAME_FILE=<path>` gives NAME, a variable of the schema, the file's content
+ * (trailing newline dropped): Docker's convention for secrets, which keeps
+ * values out of environments, process listings and generated configuration.
+ */
+function readFileVars(names: ReadonlySet<string>, env: Env, problems: string[]): Env {
+  const out: Env = { ...env };
+  for (const [key, path] of Object.entries(env)) {
+    if (!key.endsWith(FILE_SUFFIX) || path === undefined) continue;
+    const name = key.slice(0, -FILE_SUFFIX.length);
+    if (!names.has(name)) continue;
+    if (env[name] !== undefined) {
+      problems.push(`${name}: given both as ${name} and as ${key}`);
+      continue;
+    }
+    try {
+      out[name] = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      problems.push(`${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Parses `env` (NAME_FILE variables read first) with `schema`. On failure
+ * throws a ConfigError whose message names every offending variable, so a
+ * misconfigured service dies with one readable line per problem instead of a
+ * stack trace. A value read from a file is never echoed back.
+ */
+export function loadConfig<S extends z.ZodObject>(service: string, schema: S, given: Env = process.env): z.output<S> {
+  const problems: string[] = [];
+  const env = readFileVars(new Set(Object.keys(schema.shape)), given, problems);
+  if (given[ALLOW_PUBLISHED_KEYS] !== 'true') {
+    for (const [name, value] of Object.entries(env)) {
+      if (value !== undefined && PUBLISHED_KEYS.has(value))
+        problems.push(
+          `${name}: a key published in this repository; use the installation's own (set ${ALLOW_PUBLISHED_KEYS}=true only for development)`,
+        );
+    }
+  }
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  if (result.success && problems.length === 0) return result.data;
+  for (const issue of result.error?.issues ?? []) {
     const name = issue.path.join('.') || '(root)';
-    const got = issue.path.length === 1 ? env[String(issue.path[0])] : undefined;
-    return got === undefined ? `${name}: ${issue.message}` : `${name}: ${issue.message} (got ${JSON.stringify(got)})`;
-  });
+    const key = issue.path.length === 1 ? String(issue.path[0]) : undefined;
+    const got = key === undefined || given[`${key}${FILE_SUFFIX}`] !== undefined ? undefined : env[key];
+    problems.push(
+      got === undefined ? `${name}: ${issue.message}` : `${name}: ${issue.message} (got ${JSON.stringify(got)})`,
+    );
+  }
   throw new ConfigError(service, problems);
 }
 
@@ -71,7 +124,11 @@ export const csvList = z
 export const EXIT_CONFIG = 78;
 
 /** `loadConfig` for `index.ts`: prints the problems and exits instead of throwing. */
-export function loadConfigOrExit<S extends z.ZodType>(service: string, schema: S, env: Env = process.env): z.output<S> {
+export function loadConfigOrExit<S extends z.ZodObject>(
+  service: string,
+  schema: S,
+  env: Env = process.env,
+): z.output<S> {
   try {
     return loadConfig(service, schema, env);
   } catch (err) {

@@ -42,7 +42,10 @@ const serviceSchema = z.strictObject({
    * The path, under the prefix, of the gateway's forward-auth check, on the one service that answers it.
    * Traefik calls it straight at the service; no gateway router leads there (see ACCESS.forwardAuth).
    */
-  forwardAuth: z.string().regex(/^\/[a-z-]+$/).optional(),
+  forwardAuth: z
+    .string()
+    .regex(/^\/[a-z-]+$/)
+    .optional(),
 });
 
 const topicSchema = z.strictObject({
@@ -67,8 +70,9 @@ export const manifestSchema = z
   })
   .superRefine((m, ctx) => {
     const checkers = Object.entries(m.services).filter(([, s]) => s.forwardAuth !== undefined);
-    if (checkers.length !== 1)
-      ctx.addIssue({ code: 'custom', path: ['services'], message: 'exactly one service answers forwardAuth' });
+    // One address for Traefik to ask; a mesh without user routes needs none.
+    if (checkers.length > 1)
+      ctx.addIssue({ code: 'custom', path: ['services'], message: 'at most one service answers forwardAuth' });
     for (const [name, service] of Object.entries(m.services)) {
       for (const store of service.stores) {
         if (!(store in m.stores))
@@ -114,7 +118,9 @@ export function serviceManifest(name: string): ServiceManifest & { name: string 
 
 /** The service that answers the gateway's forward-auth check, and the path it answers it on. */
 export function forwardAuthService(): ServiceManifest & { name: string; forwardAuth: string } {
-  const [name, service] = Object.entries(manifest.services).find(([, s]) => s.forwardAuth !== undefined)!;
+  const found = Object.entries(manifest.services).find(([, s]) => s.forwardAuth !== undefined);
+  if (!found) throw new Error('mesh.json names no service that answers forwardAuth');
+  const [name, service] = found;
   return { name, ...service, forwardAuth: service.forwardAuth! };
 }
 

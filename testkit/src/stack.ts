@@ -25,6 +25,11 @@ export function readEnvFile(path: string): Record<string, string> {
 
 const written = readEnvFile('.run/stack.env');
 const get = (name: string, fallback: string) => process.env[name] ?? written[name] ?? fallback;
+/** A secret of the installation: stack.env says where its file is (NAME_FILE), never its value. */
+const secret = (name: string) => {
+  const file = get(`${name}_FILE`, '');
+  return file && existsSync(file) ? readFileSync(file, 'utf8').trim() : get(name, '');
+};
 
 export const stack = {
   gatewayUrl: get('GATEWAY_URL', 'http://localhost'),
@@ -36,8 +41,8 @@ export const stack = {
   ferretdbPostgresUrl: get('FERRETDB_POSTGRES_URL', ''),
   redisUrl: get('REDIS_URL', 'redis://127.0.0.1:6379'),
   kafkaBrokers: get('KAFKA_BROKERS', '127.0.0.1:9092'),
-  jwtSecret: get('JWT_SECRET', ''),
-  identityKey: get('IDENTITY_ASSERTION_KEY', ''),
+  jwtSecret: secret('JWT_SECRET'),
+  identityKey: secret('IDENTITY_ASSERTION_KEY'),
 };
 
 /**
