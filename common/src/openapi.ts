@@ -43,6 +43,7 @@ export function openApiRoute(op: Operation): RouteConfig {
     method: op.method,
     path: op.path,
     summary: op.summary,
+    ...(access.documented ? {} : { hide: true }),
     ...(access.bearer ? { security: [{ [BEARER_AUTH]: [] }] } : {}),
     request: {
       ...(op.params ? { params: op.params } : {}),

@@ -6,25 +6,27 @@ import type { ErrorStatus } from './openapi.js';
 /**
  * Who may call an operation, and all that follows from it: the middleware
  * chain of its gateway router (api_gateway/dynamic.yml), whether the document
- * puts it under the bearer scheme, whether the service checks the identity
- * the gateway asserted, and the error status that access adds.
+ * (the API as clients reach it through the gateway) shows it and under the
+ * bearer scheme, whether the service checks the identity the gateway
+ * asserted, and the error status that access adds.
  */
 export const ACCESS = {
   /** Anyone. */
-  public: { gateway: 'public@file', bearer: false, identity: false, errors: [] },
+  public: { gateway: 'public@file', documented: true, bearer: false, identity: false, errors: [] },
   /** Anyone, with a per-client rate limit at the gateway: login and register. */
-  credentials: { gateway: 'credentials@file', bearer: false, identity: false, errors: [429] },
+  credentials: { gateway: 'credentials@file', documented: true, bearer: false, identity: false, errors: [429] },
   /** A caller with a bearer token: the gateway's forward-auth vouches for it, the service checks the assertion. */
-  user: { gateway: 'protected@file', bearer: true, identity: true, errors: [401] },
+  user: { gateway: 'protected@file', documented: true, bearer: true, identity: true, errors: [401] },
   /**
    * The gateway's forward-auth check (mesh.json's `forwardAuth`): Traefik calls it straight at the service, and
    * the handler checks the bearer token itself. Through the gateway the path answers the one 404, so nothing
    * outside the mesh can probe tokens with it, and no route another service registers can stand in for it.
+   * So no client can call it, and the document leaves it out.
    */
-  forwardAuth: { gateway: 'unreachable@file', bearer: true, identity: false, errors: [401] },
+  forwardAuth: { gateway: 'unreachable@file', documented: false, bearer: true, identity: false, errors: [401] },
 } as const satisfies Record<
   string,
-  { gateway: string; bearer: boolean; identity: boolean; errors: readonly ErrorStatus[] }
+  { gateway: string; documented: boolean; bearer: boolean; identity: boolean; errors: readonly ErrorStatus[] }
 >;
 
 export type Access = keyof typeof ACCESS;

@@ -51,6 +51,16 @@ function testApp() {
         },
         (c) => c.body(null, 200),
       ),
+      route(
+        {
+          method: 'get',
+          path: '/check',
+          access: 'forwardAuth',
+          summary: 'The gateway asks',
+          ok: { status: 200, description: 'Vouched' },
+        },
+        (c) => c.body(null, 200),
+      ),
     ],
   });
 }
@@ -93,6 +103,13 @@ describe('the OpenAPI document of a service', () => {
 
   it('mounts each operation on its documented method and path', async () => {
     expect((await testApp().request('/api/posts/t1', { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it("leaves out the gateway's forward-auth check, which no client can reach, and still serves it", async () => {
+    const doc = (await (await testApp().request('/api/posts/openapi.json')).json()) as Doc;
+    expect(doc.paths).not.toHaveProperty('/api/posts/check');
+    // Served: without a bearer token its access answers 401, not the 404 of an unknown path.
+    expect((await testApp().request('/api/posts/check')).status).toBe(401);
   });
 });
 
