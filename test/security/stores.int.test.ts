@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { manifest, withPassword } from '@feedmesh/common';
-import { secret, stack } from '@feedmesh/testkit';
+import { mesh, secret, stack } from '@feedmesh/testkit';
 
 // Issue 13, finding 4, as an attacker on the same host tries it: each store
 // refuses a client without credentials, and each service's own credentials
@@ -33,7 +33,7 @@ describe('Redis', () => {
   afterAll(() => clients.forEach((c) => c.disconnect()));
   const feed = () => connect(as(stack.redisUrl, user('feed-service'), passwordOf('feed-service', 'redis')));
 
-  it('answers NOAUTH without a password (the default user is off)', async () => {
+  it('answers NOAUTH without a password (the default user has one)', async () => {
     // A bare connection, as any local process opens one (a client library would say HELLO first).
     const { hostname, port } = new URL(stack.redisUrl);
     const socket = createConnection({ host: hostname, port: Number(port) });
@@ -50,11 +50,24 @@ describe('Redis', () => {
     ]);
   });
 
-  it('refuses a wrong password, for the admin user and for the default one', async () => {
+  it('refuses a wrong password, for the admin user and for a service', async () => {
     await expect(connect(as(stack.redisUrl, new URL(stack.redisUrl).username, 'x'.repeat(64))).ping()).rejects.toThrow(
       /WRONGPASS/,
     );
-    await expect(connect(as(stack.redisUrl, 'default', 'feedmesh')).ping()).rejects.toThrow(/WRONGPASS/);
+    await expect(connect(as(stack.redisUrl, user('feed-service'), 'feedmesh')).ping()).rejects.toThrow(/WRONGPASS/);
+  });
+
+  it('keeps the feeds across a restart (the AOF replays as the admin user)', async () => {
+    const admin = connect(stack.redisUrl);
+    await admin.set('feed:restart-probe', 'kept');
+    // A script's writes reach the AOF as MULTI/EXEC, which a restart replays.
+    await feed().eval("return redis.call('HSET', KEYS[1], 'restart_probe', '1')", 1, 'feed:stats');
+    await mesh('restart', 'redis');
+    const after = connect(stack.redisUrl);
+    expect(await after.get('feed:restart-probe')).toBe('kept');
+    expect(await after.hget('feed:stats', 'restart_probe')).toBe('1');
+    await after.del('feed:restart-probe');
+    await after.hdel('feed:stats', 'restart_probe');
   });
 
   it("lets feed-service's user at its own keys with its own commands only", async () => {
