@@ -89,6 +89,13 @@ export interface EventConsumerOptions {
   logger: Logger;
   /** Runs after a message reached its dead-letter topic and before its offset may be committed (a counter, say). */
   onDeadLetter?: (letter: DeadLetter) => Promise<void>;
+  /**
+   * Least time between the starts of two batches of a partition. The broker answers a fetch as soon as one
+   * event is there, and each fetch costs the broker and this process about the same whatever it carries (about
+   * 1 ms of broker CPU here); waiting this long after a batch lets the next fetch carry what arrived meanwhile.
+   * It delays an event by at most this much, and only while events keep coming.
+   */
+  lingerMs?: number;
 }
 
 /** Applied offsets wait this long for others to go with them: one commit for many batches. */
@@ -126,6 +133,8 @@ export class EventConsumer {
   private commitTimer: ReturnType<typeof setTimeout> | undefined;
   private committing = false;
   private stopping = false;
+  /** When the last batch of each partition (`topic|partition`) began. */
+  private readonly batchStarts = new Map<string, number>();
 
   constructor(
     kafka: Kafka,
@@ -174,7 +183,16 @@ export class EventConsumer {
     await this.consumer.disconnect();
   }
 
-  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const key = `${payload.batch.topic}|${payload.batch.partition}`;
+    const wait = (this.batchStarts.get(key) ?? -Infinity) + (this.opts.lingerMs ?? 0) - Date.now();
+    // kafkajs fetches again only after the batch it handed out is handled, so waiting here is the linger.
+    if (wait > 0 && !this.stopping) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.batchStarts.set(key, Date.now());
+    await this.applyBatch(payload);
+  }
+
+  private async applyBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const entry = this.byTopic.get(topic);
     // kafkajs delivers only the topics subscribed, which are the table's.

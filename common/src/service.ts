@@ -49,7 +49,7 @@ export async function runService(opts: RunServiceOptions): Promise<RunningServic
   const id = opts.app.instance;
   logger.info({ id, host: config.HOST, port }, 'listening');
 
-  const agent = new ConsulAgent(config.CONSUL_URL);
+  const agent = new ConsulAgent({ url: config.CONSUL_URL, token: config.CONSUL_TOKEN });
   const registration = config.CONSUL_REGISTER
     ? keepRegistered(
         agent,

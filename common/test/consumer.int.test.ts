@@ -85,4 +85,39 @@ describe('EventConsumer on Kafka', () => {
     await second.stop();
     expect(handled).toEqual([0, 1, 2, 3, 4, 5]);
   });
+
+  it('with a linger, lets events that keep coming share a fetch and a handler call, while a lone one goes at once', async () => {
+    const calls: number[][] = [];
+    const lingering = (lingerMs: number) =>
+      new EventConsumer(kafka, {
+        groupId: `${topic}-linger-${lingerMs}`,
+        logger,
+        deadLetters: publisher,
+        lingerMs,
+        subscriptions: [
+          subscription({
+            topic: { name: topic, deadLetter, partitions: 1 },
+            schema: counted,
+            handlers: { counted: async (events) => void calls.push(events.map((e) => e.seq)) },
+          }),
+        ],
+      });
+    const consumer = lingering(300);
+    await consumer.start(false);
+    await new Promise((r) => setTimeout(r, 1_000)); // joined, at the end of the topic
+    const t0 = performance.now();
+    await publisher.publish([{ topic, key: 'one-key', value: { type: 'counted', seq: 100 } }]);
+    await eventually(async () => calls.flat().includes(100), 10_000);
+    expect(performance.now() - t0).toBeLessThan(250); // the first after a quiet spell waits for nothing
+    // Five more, 20 ms apart: without the linger each is a fetch and a call of its own.
+    for (let seq = 101; seq <= 105; seq++) {
+      await publisher.publish([{ topic, key: 'one-key', value: { type: 'counted', seq } }]);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await eventually(async () => calls.flat().includes(105), 10_000);
+    await consumer.stop();
+    const after = calls.filter((c) => c.some((seq) => seq > 100));
+    expect(after.flat()).toEqual([101, 102, 103, 104, 105]);
+    expect(after.length).toBeLessThanOrEqual(2);
+  });
 });

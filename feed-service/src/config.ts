@@ -16,6 +16,8 @@ export const configSchema = z.object({
   /** Verifies the identity the gateway forwards; shared by all services. */
   IDENTITY_ASSERTION_KEY: identityKeySchema,
   CONSUMER_GROUP: z.string().min(1).default(rebuild.group),
+  /** Least time between two batches of a partition, so that under load a fetch carries several events (consumer.ts in common). */
+  CONSUMER_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(20),
   /** Topic and Redis key prefix: other values let a second feed (a benchmark's) run beside the live one. */
   FEED_TOPIC: z.string().min(1).default(topicFor('post').name),
   FEED_KEY_PREFIX: z.string().min(1).default(FEED_DEFAULTS.prefix),

@@ -10,10 +10,18 @@ import { feedSubscriptions, type FeedTopics } from './subscriptions.js';
  */
 export function feedConsumer(
   kafka: Kafka,
-  deps: { store: FeedStore; topics: FeedTopics; deadLetters: EventPublisher; logger: Logger; groupId: string },
+  deps: {
+    store: FeedStore;
+    topics: FeedTopics;
+    deadLetters: EventPublisher;
+    logger: Logger;
+    groupId: string;
+    lingerMs?: number;
+  },
 ): EventConsumer {
   return new EventConsumer(kafka, {
     groupId: deps.groupId,
+    lingerMs: deps.lingerMs,
     subscriptions: feedSubscriptions(deps.store, deps.topics),
     deadLetters: deps.deadLetters,
     logger: deps.logger,

@@ -39,6 +39,7 @@ const consumer = feedConsumer(kafka.kafka, {
   deadLetters: kafka.publisher,
   logger: logger.child({ component: 'consumer' }),
   groupId: config.CONSUMER_GROUP,
+  lingerMs: config.CONSUMER_LINGER_MS,
 });
 
 const app = createApp({

@@ -3,7 +3,7 @@
 // another deployment (and `stack/mesh bench`/`faults` export them anyway).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { serviceManifest, withPassword } from '@feedmesh/common';
+import { serviceManifest, withPassword, type ConsulEndpoint } from '@feedmesh/common';
 
 /** The repository root, two levels up from this file in `src/` and in `dist/` alike. */
 export const repoDir = fileURLToPath(new URL('../../', import.meta.url));
@@ -48,7 +48,22 @@ export const stack = {
   kafkaBrokers: get('KAFKA_BROKERS', '127.0.0.1:9092'),
   jwtSecret: secret('JWT_SECRET'),
   identityKey: secret('IDENTITY_ASSERTION_KEY'),
+  /** Consul's management token: tests and tools read the catalog and register probes of their own with it. */
+  consulToken: secret('CONSUL_MANAGEMENT_TOKEN'),
 };
+
+/** The stack's Consul as its management token sees it. */
+export const consul: ConsulEndpoint = { url: stack.consulUrl, token: stack.consulToken || undefined };
+/** The `X-Consul-Token` header of the management token, for calls of Consul's API by hand. */
+export const consulHeaders: Record<string, string> = stack.consulToken ? { 'x-consul-token': stack.consulToken } : {};
+
+/**
+ * The Consul token of one service (`CONSUL_TOKEN_AUTH_SERVICE` for
+ * auth-service, as stack/mesh names it): it may register that name only.
+ */
+export function consulServiceToken(name: string): string {
+  return secret(`CONSUL_TOKEN_${name.replace(/-/g, '_').toUpperCase()}`);
+}
 
 /**
  * One service itself, bypassing the gateway: `AUTH_URL` for auth-service and
