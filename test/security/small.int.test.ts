@@ -60,8 +60,9 @@ function rawExchange(url: URL, parts: string[], gapMs = 0, patienceMs = 20_000):
     socket.on('close', finish);
     socket.on('error', () => undefined);
     const send = (i: number) => {
-      if (i >= parts.length || socket.destroyed) return;
-      socket.write(parts[i]);
+      const part = parts[i];
+      if (part === undefined || socket.destroyed) return;
+      socket.write(part);
       timer = setTimeout(() => send(i + 1), gapMs);
     };
     socket.once('connect', () => send(0));
