@@ -82,6 +82,17 @@ describe('docker-compose.yml', () => {
       for (const [store, { env: variable }] of Object.entries(manifest.stores)) {
         expect(variable in env, `${name} ${variable}`).toBe(s.stores.includes(store));
       }
+      // A store with users: the service's own, in the URL, and its password from .env.
+      for (const store of s.stores) {
+        const { env: variable, password } = manifest.stores[store]!;
+        if (!password) continue;
+        const user = name.replace(/-/g, '_');
+        expect(new URL(env[variable] ?? 'x:').username, `${name} ${variable}`).toBe(user);
+        expect(env[password], `${name} ${password}`).toBe(
+          `\${${user.toUpperCase()}_${password}:?run stack/mesh compose-env}`,
+        );
+        expect(composeSecrets, `${name} ${password}`).toContain(`${user.toUpperCase()}_${password}`);
+      }
       for (const secret of [...s.secrets, 'IDENTITY_ASSERTION_KEY'])
         expect(env[secret], `${name} ${secret}`).toMatch(new RegExp(`^\\$\\{${secret}:\\?`));
       expect(env.SERVICE_ADDRESS, name).toBe(name);

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const configSchema = z.object({
   ...serviceConfigShape(serviceManifest('auth-service')),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  /** This service's own PostgreSQL role's password (DATABASE_PASSWORD_FILE); the role is in the URL. */
+  DATABASE_PASSWORD: z.string().min(1).optional(),
   /** Signs the access tokens handed to clients. */
   JWT_SECRET: secretSchema('the access-token signing secret'),
   /** Signs the short-lived identity assertions the gateway forwards to services; shared by all services. */

@@ -6,6 +6,7 @@ import {
   loadConfigOrExit,
   openPostgres,
   runService,
+  withPassword,
 } from '@feedmesh/common';
 import { configSchema } from './config.js';
 import { MIGRATIONS } from './migrations.js';
@@ -19,7 +20,7 @@ const config = loadConfigOrExit(NAME, configSchema);
 const logger = createLogger(NAME, config.LOG_LEVEL);
 
 const db = await openPostgres({
-  url: config.DATABASE_URL,
+  url: withPassword(config.DATABASE_URL, config.DATABASE_PASSWORD),
   logger,
   migrations: MIGRATIONS,
 });

@@ -100,7 +100,7 @@ async function createToVisible(seconds: number) {
 
 // 2. page reads -------------------------------------------------------------
 async function redisFloor() {
-  const { hostname, port } = new URL(redisUrl);
+  const { hostname, port, username, password } = new URL(redisUrl);
   // The read feed-service does for a page of the global feed, on the key it keeps it under (the client never connects).
   const unconnected = new Redis(redisUrl, { lazyConnect: true });
   const command = ['LRANGE', new FeedStore(unconnected).keys.global(), '0', '19'];
@@ -111,6 +111,8 @@ async function redisFloor() {
     hostname,
     '-p',
     port || '6379',
+    // The tests' own user (redis-benchmark takes no password file; this run is short and local).
+    ...(password ? ['--user', decodeURIComponent(username), '-a', decodeURIComponent(password)] : []),
     '-n',
     '50000',
     '-c',

@@ -148,3 +148,15 @@ export const secretSchema = (what: string) =>
 
 /** IDENTITY_ASSERTION_KEY, which every service needs to verify the identity the gateway forwards. */
 export const identityKeySchema = secretSchema('the identity assertion key');
+
+/**
+ * A store's address with the password given apart (NAME_FILE) put in, in
+ * memory only: the URL written to configuration names the user and never
+ * carries the secret. Without a password the URL is used as it is.
+ */
+export function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  const parsed = new URL(url);
+  parsed.password = password;
+  return parsed.href;
+}

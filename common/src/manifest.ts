@@ -16,6 +16,12 @@ const script = z.string().regex(/^dist\/[a-z0-9-]+\.js$/);
 const storeSchema = z.strictObject({
   /** The variable that carries the store's address to a service that uses it. */
   env: envName,
+  /**
+   * For a store with a user per service: the variable that carries the service's own password
+   * (as NAME_FILE). The user is named after the service (PostgreSQL: dashes as underscores);
+   * the password is the installation's secret `<SERVICE>_<NAME>` (FEED_SERVICE_REDIS_PASSWORD).
+   */
+  password: envName.optional(),
 });
 
 const serviceSchema = z.strictObject({

@@ -10,6 +10,8 @@ if (!rebuild) throw new Error('mesh.json: feed-service declares no rebuild');
 export const configSchema = z.object({
   ...serviceConfigShape(self),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  /** This service's own Redis user's password (REDIS_PASSWORD_FILE); the user is in the URL. */
+  REDIS_PASSWORD: z.string().min(1).optional(),
   KAFKA_BROKERS: csvList,
   /** Verifies the identity the gateway forwards; shared by all services. */
   IDENTITY_ASSERTION_KEY: identityKeySchema,

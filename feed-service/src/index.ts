@@ -6,6 +6,7 @@ import {
   loadConfigOrExit,
   runService,
   serviceKafka,
+  withPassword,
 } from '@feedmesh/common';
 import { Redis } from 'ioredis';
 import { configSchema } from './config.js';
@@ -19,7 +20,10 @@ const config = loadConfigOrExit(NAME, configSchema);
 const logger = createLogger(NAME, config.LOG_LEVEL);
 
 // Fail commands fast while Redis is away instead of queueing them behind a reconnect.
-const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+const redis = new Redis(withPassword(config.REDIS_URL, config.REDIS_PASSWORD), {
+  maxRetriesPerRequest: 1,
+  enableOfflineQueue: false,
+});
 redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
 const store = new FeedStore(
   redis,

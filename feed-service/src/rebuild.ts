@@ -3,7 +3,7 @@
 // With feed-service stopped, it wipes the feed keys and rewinds the
 // consumer group to the start of every topic in its subscription table; the
 // service then replays the whole log on start. Nothing but Redis and Kafka is read.
-import { createKafka, createLogger, loadConfigOrExit } from '@feedmesh/common';
+import { createKafka, createLogger, loadConfigOrExit, withPassword } from '@feedmesh/common';
 import { Redis } from 'ioredis';
 import { configSchema } from './config.js';
 import { FeedStore } from './feeds.js';
@@ -23,7 +23,7 @@ if (state && !['Empty', 'Dead'].includes(state)) {
   process.exit(2);
 }
 
-const redis = new Redis(config.REDIS_URL);
+const redis = new Redis(withPassword(config.REDIS_URL, config.REDIS_PASSWORD));
 const store = new FeedStore(redis, undefined, config.FEED_KEY_PREFIX);
 const removed = await store.wipe();
 // The topics the service reads, from the same table, so a topic added there is replayed too.

@@ -3,7 +3,7 @@
 // another deployment (and `stack/mesh bench`/`faults` export them anyway).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { serviceManifest, type ConsulEndpoint } from '@feedmesh/common';
+import { serviceManifest, withPassword, type ConsulEndpoint } from '@feedmesh/common';
 
 /** The repository root, two levels up from this file in `src/` and in `dist/` alike. */
 export const repoDir = fileURLToPath(new URL('../../', import.meta.url));
@@ -26,20 +26,25 @@ export function readEnvFile(path: string): Record<string, string> {
 const written = readEnvFile('.run/stack.env');
 const get = (name: string, fallback: string) => process.env[name] ?? written[name] ?? fallback;
 /** A secret of the installation: stack.env says where its file is (NAME_FILE), never its value. */
-const secret = (name: string) => {
+export const secret = (name: string) => {
   const file = get(`${name}_FILE`, '');
   return file && existsSync(file) ? readFileSync(file, 'utf8').trim() : get(name, '');
+};
+/** A store's address as its admin user, which tests use: stack.env names the user, the password is a secret. */
+const asAdmin = (url: string, passwordSecret: string) => {
+  const password = secret(passwordSecret);
+  return url && password ? withPassword(url, password) : url;
 };
 
 export const stack = {
   gatewayUrl: get('GATEWAY_URL', 'http://localhost'),
   traefikApiUrl: get('TRAEFIK_API_URL', 'http://127.0.0.1:8080'),
   consulUrl: get('CONSUL_URL', 'http://127.0.0.1:8500'),
-  databaseUrl: get('DATABASE_URL', ''),
+  databaseUrl: asAdmin(get('DATABASE_URL', ''), 'ADMIN_DATABASE_PASSWORD'),
   mongodbUrl: get('MONGODB_URL', 'mongodb://127.0.0.1:27017/'),
   /** Where FerretDB keeps its documents (native stack only). */
-  ferretdbPostgresUrl: get('FERRETDB_POSTGRES_URL', ''),
-  redisUrl: get('REDIS_URL', 'redis://127.0.0.1:6379'),
+  ferretdbPostgresUrl: asAdmin(get('FERRETDB_POSTGRES_URL', ''), 'ADMIN_DATABASE_PASSWORD'),
+  redisUrl: asAdmin(get('REDIS_URL', 'redis://127.0.0.1:6379'), 'ADMIN_REDIS_PASSWORD'),
   kafkaBrokers: get('KAFKA_BROKERS', '127.0.0.1:9092'),
   jwtSecret: secret('JWT_SECRET'),
   identityKey: secret('IDENTITY_ASSERTION_KEY'),

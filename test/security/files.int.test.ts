@@ -1,0 +1,31 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoDir } from '@feedmesh/testkit';
+
+// Issue 13, finding 5: what the native stack writes under .run/ with
+// credentials or personal data (logs carry emails, in PostgreSQL's
+// duplicate-key errors) is readable by the user that runs it only.
+const run = `${repoDir}.run`;
+const mode = (path: string) => statSync(path).mode & 0o777;
+const files = (dir: string) => readdirSync(dir).map((name) => join(dir, name));
+
+describe('.run/', () => {
+  it('keeps conf, logs and secrets in directories of mode 0700', () => {
+    for (const dir of ['conf', 'logs', 'secrets']) expect(mode(`${run}/${dir}`), dir).toBe(0o700);
+  });
+
+  it('writes the configuration with store users (Redis ACL, FerretDB password file) and supervisord.conf as 0600', () => {
+    const conf = files(`${run}/conf`).filter((f) => statSync(f).isFile());
+    expect(conf.map((f) => f.slice(run.length + 1))).toEqual(
+      expect.arrayContaining(['conf/supervisord.conf', 'conf/redis-users.acl']),
+    );
+    for (const file of conf) expect(mode(file), file).toBe(0o600);
+  });
+
+  it('lets no other user read a log or a secret', () => {
+    const logs = files(`${run}/logs`).filter((f) => statSync(f).isFile());
+    expect(logs.length).toBeGreaterThan(0);
+    for (const file of [...logs, ...files(`${run}/secrets`)]) expect(mode(file) & 0o077, file).toBe(0);
+  });
+});
