@@ -1,8 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConsulAgent, identityAssertions, pathPrefix } from '@feedmesh/common';
+import { ConsulAgent, pathPrefix } from '@feedmesh/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, getJson, newUser, serviceUrl, stack, type TestUser, throughGateway } from '@feedmesh/testkit';
+import {
+  eventually,
+  getJson,
+  newUser,
+  serviceUrl,
+  stack,
+  stackAssertions,
+  type TestUser,
+  throughGateway,
+} from '@feedmesh/testkit';
 
 // A backend of the test's own, registered in the real Consul behind the real
 // gateway middlewares, that answers with exactly the headers it received.
@@ -82,7 +91,7 @@ describe('identity at the edge', () => {
       const asserted = Object.fromEntries(got.map(([n, v]) => [n.toLowerCase(), v]));
       expect(asserted['x-user-id'], name).toBe(alice.id);
       expect(asserted['x-username'], name).toBe(alice.username);
-      const verified = await identityAssertions(stack.identityKey).verify(asserted['x-identity-assertion']!);
+      const verified = await (await stackAssertions()).verify(asserted['x-identity-assertion']!);
       expect(verified.userId).toBe(alice.id);
     }
   });

@@ -2,6 +2,7 @@ import {
   createApp,
   createLogger,
   identityAssertions,
+  identityKeyRing,
   instanceId,
   loadConfigOrExit,
   openPostgres,
@@ -24,7 +25,8 @@ const db = await openPostgres({
   migrations: MIGRATIONS,
 });
 
-const assertions = identityAssertions(config.IDENTITY_ASSERTION_KEY);
+const ring = await identityKeyRing(config.IDENTITY_SIGNING_KEY, config.IDENTITY_PREVIOUS_KEYS);
+const assertions = identityAssertions(ring.keys);
 const app = createApp({
   service: NAME,
   logger,
@@ -36,6 +38,7 @@ const app = createApp({
     passwords: await Passwords.create(),
     tokens: accessTokens(config.JWT_SECRET, config.TOKEN_TTL_SECONDS),
     assertions,
+    jwks: ring.jwks,
   }),
   internal: errorPages,
 });

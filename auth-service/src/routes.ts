@@ -1,7 +1,8 @@
 import { ApiError, forwardAuthService, IDENTITY_HEADERS, route, type IdentityJwt, type Route } from '@feedmesh/common';
 import { Hono } from 'hono';
+import type { JSONWebKeySet } from 'jose';
 import type { Passwords } from './passwords.js';
-import { loginBody, registerBody, tokenResponse, user } from './schemas.js';
+import { jwks, loginBody, registerBody, tokenResponse, user } from './schemas.js';
 import { DuplicateUserError, type UsersRepository } from './users.js';
 
 export interface AuthRoutesDeps {
@@ -11,6 +12,8 @@ export interface AuthRoutesDeps {
   tokens: IdentityJwt;
   /** The identity assertions handed to the gateway for every request it lets through. */
   assertions: IdentityJwt;
+  /** The public keys that verify them (current and previous), served to every service. */
+  jwks: JSONWebKeySet;
 }
 
 const invalidCredentials = () => new ApiError(401, 'unauthorized', 'email or password is incorrect');
@@ -90,6 +93,23 @@ export function authRoutes(deps: AuthRoutesDeps): Route[] {
         c.header(IDENTITY_HEADERS.username, identity.username);
         c.header(IDENTITY_HEADERS.assertion, await deps.assertions.sign(identity));
         return c.body(null, 200);
+      },
+    ),
+
+    // Public keys are public: the services fetch them at this instance's own
+    // address (IDENTITY_JWKS_URL), the gateway serves them like any public route.
+    route(
+      {
+        method: 'get',
+        path: forwardAuthService().identityKeys,
+        access: 'public',
+        summary: 'The public keys (JWKS) that verify identity assertions',
+        ok: { status: 200, description: 'Ed25519 keys, the signing one first', schema: jwks },
+      },
+      (c) => {
+        // Short: a rotation reaches caches soon; verifiers also fetch at once for a kid they do not know.
+        c.header('Cache-Control', 'public, max-age=60');
+        return c.json(deps.jwks);
       },
     ),
 

@@ -1,4 +1,4 @@
-import { createApp, IDENTITY_HEADERS, identityAssertions, migrate } from '@feedmesh/common';
+import { createApp, IDENTITY_HEADERS, identityAssertions, identityKeyRing, migrate } from '@feedmesh/common';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ import { UsersRepository } from '../src/users.js';
 // The real app against the stack's real PostgreSQL, driven in-process.
 const logger = pino({ level: 'silent' });
 const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
-const assertions = identityAssertions('i'.repeat(32));
+const ring = await identityKeyRing('1'.repeat(64));
+const assertions = identityAssertions(ring.keys);
 const tokens = accessTokens('t'.repeat(32), 24 * 3600);
 let app: ReturnType<typeof createApp>;
 
@@ -24,7 +25,13 @@ beforeAll(async () => {
     instance: 'test',
     checks: { postgres: () => db.query('select 1') },
     assertions,
-    routes: authRoutes({ users: new UsersRepository(db), passwords: await Passwords.create(), tokens, assertions }),
+    routes: authRoutes({
+      users: new UsersRepository(db),
+      passwords: await Passwords.create(),
+      tokens,
+      assertions,
+      jwks: ring.jwks,
+    }),
     internal: errorPages,
   });
 });

@@ -1,9 +1,9 @@
-import { identityKeySchema, serviceConfigShape, serviceManifest } from '@feedmesh/common';
+import { identityJwksUrlSchema, serviceConfigShape, serviceManifest } from '@feedmesh/common';
 import { z } from 'zod';
 
 export const configSchema = z.object({
   ...serviceConfigShape(serviceManifest('profile-service')),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
-  /** Verifies the identity the gateway forwards; shared by all services. */
-  IDENTITY_ASSERTION_KEY: identityKeySchema,
+  /** Where the public keys that verify the identity the gateway forwards are (auth-service's JWKS). */
+  IDENTITY_JWKS_URL: identityJwksUrlSchema,
 });

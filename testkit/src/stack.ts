@@ -3,7 +3,13 @@
 // another deployment (and `stack/mesh bench`/`faults` export them anyway).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { serviceManifest } from '@feedmesh/common';
+import {
+  forwardAuthService,
+  identityAssertions,
+  identityKeyRing,
+  serviceManifest,
+  type IdentityJwt,
+} from '@feedmesh/common';
 
 /** The repository root, two levels up from this file in `src/` and in `dist/` alike. */
 export const repoDir = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,8 +48,20 @@ export const stack = {
   redisUrl: get('REDIS_URL', 'redis://127.0.0.1:6379'),
   kafkaBrokers: get('KAFKA_BROKERS', '127.0.0.1:9092'),
   jwtSecret: secret('JWT_SECRET'),
-  identityKey: secret('IDENTITY_ASSERTION_KEY'),
+  /** auth-service's Ed25519 seed: tests that act as auth-service sign assertions with it. */
+  identitySigningKey: secret('IDENTITY_SIGNING_KEY'),
 };
+
+/** Where the services fetch auth-service's public keys: its own address, as stack/mesh gives them. */
+export function identityJwksUrl(): string {
+  const { name, prefix, identityKeys } = forwardAuthService();
+  return `${serviceUrl(name)}${prefix}${identityKeys}`;
+}
+
+/** Assertions signed as auth-service signs them, with the stack's own key. */
+export async function stackAssertions(ttlSeconds?: number): Promise<IdentityJwt> {
+  return identityAssertions((await identityKeyRing(stack.identitySigningKey)).keys, ttlSeconds);
+}
 
 /**
  * One service itself, bypassing the gateway: `AUTH_URL` for auth-service and
@@ -63,6 +81,7 @@ export function serviceEnv(): Record<string, string> {
     REDIS_URL: stack.redisUrl,
     KAFKA_BROKERS: stack.kafkaBrokers,
     JWT_SECRET: stack.jwtSecret,
-    IDENTITY_ASSERTION_KEY: stack.identityKey,
+    IDENTITY_SIGNING_KEY: stack.identitySigningKey,
+    IDENTITY_JWKS_URL: identityJwksUrl(),
   };
 }
