@@ -22,6 +22,12 @@ export const registerBody = z.strictObject({
   password,
 });
 
+export const passwordChangeBody = z.strictObject({
+  // As at login: no minimum, so an old short password gets the generic 401.
+  current_password: z.string().min(1).max(256),
+  new_password: password,
+});
+
 export const loginBody = z.strictObject({
   email,
   // No minimum here: an old short password must get the generic 401, not a hint.

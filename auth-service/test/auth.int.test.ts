@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stack } from '@feedmesh/testkit';
 import { Passwords } from '../src/passwords.js';
 import { MIGRATIONS } from '../src/migrations.js';
+import { RevocationStore, Revocations } from '../src/revocations.js';
 import { authRoutes, errorPages } from '../src/routes.js';
 import { accessTokens } from '../src/tokens.js';
 import { UsersRepository } from '../src/users.js';
@@ -16,9 +17,11 @@ const ring = await identityKeyRing('1'.repeat(64));
 const assertions = identityAssertions(ring.keys);
 const tokens = accessTokens('t'.repeat(32), 24 * 3600);
 let app: ReturnType<typeof createApp>;
+const revocations = new RevocationStore(db, new Revocations(), { url: stack.databaseUrl, logger });
 
 beforeAll(async () => {
   await migrate({ databaseUrl: stack.databaseUrl, ...MIGRATIONS, logger });
+  await revocations.start();
   app = createApp({
     service: 'auth-service',
     logger,
@@ -31,11 +34,15 @@ beforeAll(async () => {
       tokens,
       assertions,
       jwks: ring.jwks,
+      revocations,
     }),
     internal: errorPages,
   });
 });
-afterAll(() => db.end());
+afterAll(async () => {
+  await revocations.close();
+  await db.end();
+});
 
 const run = `${process.pid}${Date.now().toString(36)}`;
 let n = 0;

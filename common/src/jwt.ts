@@ -47,6 +47,17 @@ export interface Identity {
   username: string;
 }
 
+/** A token that passed `verifyToken`: who it speaks for, and what revocation looks at. */
+export interface VerifiedToken {
+  identity: Identity;
+  /** Its `exp`, in seconds. */
+  exp: number;
+  /** Its `jti`, on tokens with a unique id. */
+  jti?: string;
+  /** Its `gen` claim: the user's token generation when it was signed (0 if it has none). */
+  generation: number;
+}
+
 export interface IdentityJwtOptions {
   issuer: string;
   audience: string;
@@ -79,7 +90,7 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 export class IdentityJwt {
   private readonly required: string[];
   /** Tokens that passed `verify`, with what they carry and when they expire (`exp`). */
-  private readonly verified = new Map<string, { identity: Identity; exp: number }>();
+  private readonly verified = new Map<string, VerifiedToken>();
   /** The last token signed for each identity, with its `iat`, while it may be reused. */
   private readonly issued = new Map<string, { token: string; iat: number }>();
 
@@ -98,7 +109,8 @@ export class IdentityJwt {
     return this.opts.ttlSeconds;
   }
 
-  async sign(identity: Identity): Promise<string> {
+  /** `generation`, if above 0, goes into the token as `gen` (see VerifiedToken). */
+  async sign(identity: Identity, generation = 0): Promise<string> {
     const reuse = this.opts.reuseSeconds ?? 0;
     const who = JSON.stringify([identity.userId, identity.username]);
     const now = nowSeconds();
@@ -107,7 +119,7 @@ export class IdentityJwt {
 
     if (!this.keys.signing) throw new Error('these keys only verify');
     const { key, kid } = await this.keys.signing;
-    const jwt = new SignJWT({ name: identity.username })
+    const jwt = new SignJWT(generation > 0 ? { name: identity.username, gen: generation } : { name: identity.username })
       .setProtectedHeader(
         kid === undefined ? { alg: this.keys.alg, typ: 'JWT' } : { alg: this.keys.alg, typ: 'JWT', kid },
       )
@@ -124,9 +136,14 @@ export class IdentityJwt {
 
   /** Resolves to the identity the token carries; rejects if it is forged, altered, stale or made for another purpose. */
   async verify(token: string): Promise<Identity> {
+    return (await this.verifyToken(token)).identity;
+  }
+
+  /** `verify`, with the claims revocation looks at. */
+  async verifyToken(token: string): Promise<VerifiedToken> {
     const known = this.verified.get(token);
     // As jose decides it: expired once `exp` is CLOCK_TOLERANCE seconds past.
-    if (known && nowSeconds() < known.exp + CLOCK_TOLERANCE) return { ...known.identity };
+    if (known && nowSeconds() < known.exp + CLOCK_TOLERANCE) return { ...known, identity: { ...known.identity } };
     if (known) this.verified.delete(token);
 
     const options = {
@@ -143,9 +160,16 @@ export class IdentityJwt {
         : await jwtVerify(token, await verifying, options);
     if (typeof payload.sub !== 'string' || typeof payload.name !== 'string')
       throw new Error('token lacks its subject or name');
-    const identity = { userId: payload.sub, username: payload.name };
+    const generation = payload.gen ?? 0;
+    if (typeof generation !== 'number' || !Number.isInteger(generation)) throw new Error('token has a bad gen');
     // `exp` is a required claim, so jose has checked it is a number.
-    remember(this.verified, token, { identity, exp: payload.exp! }, REMEMBERED);
-    return { ...identity };
+    const verified: VerifiedToken = {
+      identity: { userId: payload.sub, username: payload.name },
+      exp: payload.exp!,
+      ...(typeof payload.jti === 'string' ? { jti: payload.jti } : {}),
+      generation,
+    };
+    remember(this.verified, token, verified, REMEMBERED);
+    return { ...verified, identity: { ...verified.identity } };
   }
 }

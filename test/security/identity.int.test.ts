@@ -192,3 +192,86 @@ describe('a rotation of the signing key', () => {
     expect(await profileAccepts(profileAfter, await sign(oldKeys, 'e'))).toBe(false);
   });
 });
+
+describe('logout and password change', () => {
+  const started: SpawnedService[] = [];
+  afterAll(async () => {
+    for (const svc of started.splice(0))
+      if (svc.proc.exitCode === null && svc.proc.signalCode === null) {
+        svc.proc.kill('SIGTERM');
+        await svc.exited;
+      }
+  });
+  const { prefix, forwardAuth } = forwardAuthService();
+  const me = (token: string) =>
+    fetch(`${stack.gatewayUrl}${prefix}/me`, { headers: { authorization: `Bearer ${token}` } });
+  const validateAt = (base: string, token: string) =>
+    fetch(`${base}${prefix}${forwardAuth}`, { headers: { authorization: `Bearer ${token}` } });
+  const login = async (email: string, password: string) => {
+    const res = await fetch(`${stack.gatewayUrl}${prefix}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    return { status: res.status, token: res.ok ? ((await res.json()) as { access_token: string }).access_token : '' };
+  };
+
+  it('revokes the token: 401 at the gateway and at every auth-service instance within a second; again 204', async () => {
+    const bob = await newUser('idsec_logout');
+    // A second instance, as another machine would run it: it learns of the logout from PostgreSQL alone.
+    const other = spawnService('auth-service', await freePort(), { CONSUL_REGISTER: 'false' });
+    started.push(other);
+    await eventually(async () => (await fetch(`${other.url}/health/live`)).ok, 20_000, 100, 'auth-service up');
+    expect((await me(bob.token)).status).toBe(200);
+    expect((await validateAt(other.url, bob.token)).status).toBe(200);
+
+    const out = await fetch(`${stack.gatewayUrl}${prefix}/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bob.token}` },
+    });
+    expect(out.status).toBe(204);
+    const gone = await eventually(async () => (await me(bob.token)).status === 401, 1_000, 20, 'gateway 401');
+    const goneThere = await eventually(
+      async () => (await validateAt(other.url, bob.token)).status === 401,
+      1_000,
+      20,
+      'other instance 401',
+    );
+    expect(gone.ms + goneThere.ms).toBeLessThan(1_000);
+    const again = await fetch(`${stack.gatewayUrl}${prefix}/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bob.token}` },
+    });
+    expect(again.status).toBe(204);
+  });
+
+  it('refuses a logout without a valid token', async () => {
+    const res = await fetch(`${stack.gatewayUrl}${prefix}/logout`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer a.b.c' },
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it("revokes all of the user's older tokens on a password change, and only the new password logs in", async () => {
+    const carol = await newUser('idsec_pw');
+    const second = await login(carol.email, carol.password);
+    expect(second.status).toBe(200);
+    const change = (token: string, current: string) =>
+      fetch(`${stack.gatewayUrl}${prefix}/password`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ current_password: current, new_password: 'a brand new passphrase' }),
+      });
+    expect((await change(carol.token, 'not the password')).status).toBe(401);
+    expect((await me(carol.token)).status).toBe(200);
+
+    expect((await change(carol.token, carol.password)).status).toBe(204);
+    for (const token of [carol.token, second.token])
+      await eventually(async () => (await me(token)).status === 401, 1_000, 20, 'older token refused');
+    expect((await login(carol.email, carol.password)).status).toBe(401);
+    const fresh = await login(carol.email, 'a brand new passphrase');
+    expect(fresh.status).toBe(200);
+    expect((await me(fresh.token)).status).toBe(200);
+  });
+});
