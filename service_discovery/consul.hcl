@@ -31,3 +31,18 @@ log_json  = true
 # Nobody outside this machine ever joins; keep the agent quiet and small.
 disable_update_check = true
 enable_script_checks = false
+
+# ACLs, default deny: without a token nothing can be read or registered, so
+# no local process can put a route into the gateway. The tokens and what each
+# may do are made by stack/consul/mesh-acl.sh from mesh.json (one per
+# service, for its own name only; a read-only one for Traefik; one for this
+# agent). The management and agent tokens' secrets are given in a second
+# config file of the deployment (.run/conf/consul-tokens.json natively,
+# CONSUL_LOCAL_CONFIG in docker-compose.yml), never here.
+acl {
+  enabled        = true
+  default_policy = "deny"
+  # Off: the agent's token is given in configuration on every start, so one
+  # set through the API must not linger and win over it.
+  enable_token_persistence = false
+}

@@ -31,7 +31,7 @@ const compose = parse(composeText, { merge: true }) as {
 const services = Object.entries(compose.services);
 const meshServices = Object.entries(manifest.services);
 const stores = Object.keys(manifest.stores);
-const oneShot = new Set(['kafka-init']);
+const oneShot = new Set(['kafka-init', 'consul-init']);
 const service = (name: string) => compose.services[name] ?? {};
 
 /** The secrets the compose file takes from the environment (`${NAME:?...}`), which `stack/mesh compose-env` writes. */
@@ -57,7 +57,7 @@ describe('docker-compose.yml', () => {
 
   it("runs the whole mesh: gateway, discovery, mesh.json's stores and services, and the topics' one-shot", () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      [...meshServices.map(([name]) => name), ...stores, 'consul', 'traefik', 'kafka-init'].sort(),
+      [...meshServices.map(([name]) => name), ...stores, 'consul', 'traefik', 'kafka-init', 'consul-init'].sort(),
     );
   });
 
@@ -102,7 +102,32 @@ describe('docker-compose.yml', () => {
         hasTopics ? 'service_completed_successfully' : undefined,
       );
       expect(deps.consul?.condition, `${name} -> consul`).toBe('service_healthy');
+      expect(deps['consul-init']?.condition, `${name} -> consul-init`).toBe('service_completed_successfully');
     }
+  });
+
+  it("runs Consul with ACLs: the agent's tokens, consul-init's policies from mesh.json, a token for each", () => {
+    const token = (name: string) => new RegExp(`^\\$\\{${name}:\\?`);
+    const consulToken = (name: string) => `CONSUL_TOKEN_${name.replace(/-/g, '_').toUpperCase()}`;
+    const local = service('consul').environment?.CONSUL_LOCAL_CONFIG ?? '';
+    expect(local).toContain('"initial_management": "${CONSUL_MANAGEMENT_TOKEN:?');
+    expect(local).toContain('"agent": "${CONSUL_TOKEN_AGENT:?');
+    const init = service('consul-init');
+    expect(init.image).toBe(service('consul').image);
+    expect(init.volumes).toEqual(
+      expect.arrayContaining([
+        './stack/consul/mesh-acl.sh:/feedmesh/mesh-acl.sh:ro',
+        './mesh.json:/feedmesh/mesh.json:ro',
+      ]),
+    );
+    expect(init.entrypoint).toEqual(['sh', '/feedmesh/mesh-acl.sh', '/feedmesh/mesh.json']);
+    expect(init.environment?.CONSUL_HTTP_TOKEN).toMatch(token('CONSUL_MANAGEMENT_TOKEN'));
+    for (const name of ['agent', 'traefik', ...meshServices.map(([n]) => n)])
+      expect(init.environment?.[consulToken(name)], name).toMatch(token(consulToken(name)));
+    for (const [name] of meshServices)
+      expect(service(name).environment?.CONSUL_TOKEN, name).toMatch(token(consulToken(name)));
+    expect(service('traefik').environment?.CONSUL_HTTP_TOKEN).toMatch(token(consulToken('traefik')));
+    expect(service('traefik').depends_on?.['consul-init']?.condition).toBe('service_completed_successfully');
   });
 
   it("creates mesh.json's topics with the native stack's script, and names none itself", () => {

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '@feedmesh/common';
-import { deregister, eventually, routedUrls, stack } from '@feedmesh/testkit';
+import { freePort, GATEWAY_TAG } from '@feedmesh/common';
+import { consulHeaders, deregister, eventually, routedUrls, stack } from '@feedmesh/testkit';
 
 // The gateway's retry (retry-unsent in api_gateway/dynamic.yml, in every
 // chain): a request no byte of which reached a backend is sent again, to
@@ -33,12 +33,14 @@ async function register(name: string, port: number, healthUrl: string) {
   const id = `${name}-${port}`;
   const res = await fetch(`${stack.consulUrl}/v1/agent/service/register`, {
     method: 'PUT',
+    headers: consulHeaders,
     body: JSON.stringify({
       ID: id,
       Name: name,
       Address: '127.0.0.1',
       Port: port,
       Tags: [
+        GATEWAY_TAG,
         'traefik.enable=true',
         `traefik.http.routers.${name}.rule=PathPrefix(\`/${name}\`)`,
         `traefik.http.routers.${name}.entrypoints=web`,

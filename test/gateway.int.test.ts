@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { forwardAuthService } from '@feedmesh/common';
-import { getJson, newUser, serviceUrl, stack, type TestUser } from '@feedmesh/testkit';
+import { consulHeaders, getJson, newUser, serviceUrl, stack, type TestUser } from '@feedmesh/testkit';
 
 const services = [
   { name: 'auth-service', router: 'auth', prefix: '/api/auth', checks: ['postgres'], access: 'public' },
@@ -53,7 +53,10 @@ describe('the gateway routes every service from the Consul catalog', () => {
 
   it('lists every service as passing in Consul', async () => {
     for (const s of services) {
-      const { body } = await getJson<unknown[]>(`${stack.consulUrl}/v1/health/service/${s.name}?passing=true`);
+      const { body } = await getJson<unknown[]>(
+        `${stack.consulUrl}/v1/health/service/${s.name}?passing=true`,
+        consulHeaders,
+      );
       expect(body.length, `${s.name} passing instances`).toBeGreaterThan(0);
     }
   });

@@ -132,12 +132,17 @@ describe('text that is not UTF-8, or not storable', () => {
     await expectError(await raw('POST', '/api/posts', json(alice), body), 400, 'invalid_json');
   });
 
-  it('answers 400 invalid_json to a body in UTF-16', async () => {
+  it('answers 400 invalid_json to a body in UTF-16 sent as JSON', async () => {
+    const body = Buffer.from('{"title":"t","content":"c"}', 'utf16le');
+    await expectError(await raw('POST', '/api/posts', json(alice), body), 400, 'invalid_json');
+  });
+
+  it('answers 415 to a body declared in UTF-16 (JSON is UTF-8 only)', async () => {
     const body = Buffer.from('{"title":"t","content":"c"}', 'utf16le');
     await expectError(
       await raw('POST', '/api/posts', { ...bearer(alice), 'content-type': 'application/json; charset=utf-16' }, body),
-      400,
-      'invalid_json',
+      415,
+      'unsupported_media_type',
     );
   });
 

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConsulAgent, pathPrefix } from '@feedmesh/common';
+import { ConsulAgent, GATEWAY_TAG, pathPrefix } from '@feedmesh/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  consul as consulEndpoint,
   eventually,
   getJson,
   newUser,
@@ -16,7 +17,7 @@ import {
 // A backend of the test's own, registered in the real Consul behind the real
 // gateway middlewares, that answers with exactly the headers it received.
 const tag = `echo${process.pid}`;
-const consul = new ConsulAgent(stack.consulUrl);
+const consul = new ConsulAgent(consulEndpoint);
 let echo: Server;
 let alice: TestUser;
 
@@ -40,6 +41,7 @@ beforeAll(async () => {
     port,
     checkPath: '/',
     tags: [
+      GATEWAY_TAG,
       'traefik.enable=true',
       `traefik.http.routers.${tag}-public.rule=${pathPrefix(`/${tag}/public`)}`,
       `traefik.http.routers.${tag}-public.middlewares=public@file`,

@@ -150,8 +150,9 @@ process.exit(process.env.SETUP_FAIL ? 3 : 0);
     expect(env.DATABASE_URL).toMatch(/^postgres:\/\//);
     expect(env.REDIS_URL).toMatch(/^redis:\/\//);
     // Secrets as files of this installation, readable by this user only; never a value in the environment.
-    // Its own secrets only: none is shared by every service.
-    expect(Object.keys(env).filter((k) => k.endsWith('_FILE'))).toEqual(['JWT_SECRET_FILE']);
+    // No identity key is shared by every service any more: only auth-service (mesh.json) signs assertions.
+    for (const name of ['IDENTITY_ASSERTION_KEY_FILE', 'IDENTITY_SIGNING_KEY_FILE'])
+      expect(env).not.toHaveProperty(name);
     for (const name of ['JWT_SECRET']) {
       expect(env, name).not.toHaveProperty(name);
       const file = env[`${name}_FILE`]!;

@@ -28,7 +28,9 @@ export interface AuthRoutesDeps {
 }
 
 const invalidCredentials = () => new ApiError(401, 'unauthorized', 'email or password is incorrect');
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+// The scheme name is case-insensitive (RFC 7235 §2.1; login says `"token_type":"bearer"`),
+// one or more spaces before the token; the token itself is case-sensitive.
+const BEARER = /^bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
 
 /** The request's bearer token, verified (revoked or not); else 401 with the challenge of RFC 6750. */
 async function bearerToken(c: Context, tokens: IdentityJwt): Promise<VerifiedToken> {

@@ -1,3 +1,4 @@
+import { visibleText } from '@feedmesh/common';
 import { z } from 'zod';
 
 /** Addresses compare case-insensitively everywhere, so they are stored lower-cased. */
@@ -9,8 +10,11 @@ const email = z
   // What is accepted after trimming and lower-casing, for clients and fuzzers.
   .meta({ pattern: z.regexes.email.source });
 
-/** Long enough to resist guessing, bounded so hashing cost stays bounded. */
-const password = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
+/**
+ * Long enough to resist guessing, bounded so hashing cost stays bounded, and
+ * not eight spaces (nor only invisible characters). Kept as typed, never trimmed.
+ */
+const password = visibleText(256).min(8, 'must be at least 8 characters');
 
 export const registerBody = z.strictObject({
   email,

@@ -1,5 +1,5 @@
 import { ConsulAgent, type ServiceRegistration } from '@feedmesh/common';
-import { eventually, stack } from '@feedmesh/testkit';
+import { consul as consulEndpoint, eventually, stack } from '@feedmesh/testkit';
 
 /**
  * Puts an instance of the benchmark's own into the stack's Consul catalog,
@@ -16,7 +16,8 @@ export async function withBenchRoute<T>(
   probes: Array<{ url: string; headers?: Record<string, string> }>,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const consul = new ConsulAgent(stack.consulUrl);
+  // As the stack's management token: a benchmark's own name is none of the services' tokens'.
+  const consul = new ConsulAgent(consulEndpoint);
   await consul.register({ checkInterval: '5s', checkTimeout: '5s', ...reg });
   try {
     const answers = async ({ url, headers }: (typeof probes)[number]) =>

@@ -98,6 +98,8 @@ export function serviceConfigShape(defaults: { port: number }) {
     /** Address Consul (and so Traefik) uses to reach this instance. */
     SERVICE_ADDRESS: z.string().min(1).default('127.0.0.1'),
     CONSUL_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8500'),
+    /** This service's Consul ACL token (or CONSUL_TOKEN_FILE): it may register only this service's name. */
+    CONSUL_TOKEN: z.string().min(1).optional(),
     CONSUL_REGISTER: z.stringbool().default(true),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     /** Time between leaving Consul and closing the listener, so the gateway stops sending first. */

@@ -15,17 +15,31 @@ export interface ServiceRegistration {
   deregisterCriticalAfter?: string;
 }
 
-/** One call to Consul's HTTP API, with a JSON body if given and a bounded wait. */
+/**
+ * Where Consul's HTTP API is and the ACL token to show it. Consul runs with
+ * ACLs on and default deny: a call without a token may read nothing and
+ * register nothing; a service's token may register only its own name
+ * (service_discovery/README.md).
+ */
+export interface ConsulEndpoint {
+  url: string;
+  token?: string;
+}
+
+/** One call to Consul's HTTP API, with its token, a JSON body if given and a bounded wait. */
 function consulRequest(
-  baseUrl: string,
+  consul: ConsulEndpoint,
   method: string,
   path: string,
   body?: unknown,
   timeoutMs = 3_000,
 ): Promise<Response> {
-  return fetch(new URL(path, baseUrl), {
+  const headers: Record<string, string> = {};
+  if (consul.token) headers['x-consul-token'] = consul.token;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return fetch(new URL(path, consul.url), {
     method,
-    headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });
@@ -34,12 +48,12 @@ function consulRequest(
 /** A thin client for the few agent endpoints a service needs. */
 export class ConsulAgent {
   constructor(
-    private readonly baseUrl: string,
+    private readonly consul: ConsulEndpoint,
     private readonly timeoutMs = 3_000,
   ) {}
 
   private call(method: string, path: string, body?: unknown): Promise<Response> {
-    return consulRequest(this.baseUrl, method, path, body, this.timeoutMs);
+    return consulRequest(this.consul, method, path, body, this.timeoutMs);
   }
 
   async register(reg: ServiceRegistration): Promise<void> {
@@ -124,7 +138,7 @@ export class LeaderLock {
   private confirmedAt = 0;
 
   constructor(
-    private readonly baseUrl: string,
+    private readonly consul: ConsulEndpoint,
     private readonly key: string,
     private readonly name: string,
     private readonly ttlSeconds = 10,
@@ -135,7 +149,7 @@ export class LeaderLock {
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
-    const res = await consulRequest(this.baseUrl, method, path, body);
+    const res = await consulRequest(this.consul, method, path, body);
     if (!res.ok) throw new Error(`consul ${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json();
   }

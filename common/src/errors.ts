@@ -8,12 +8,16 @@ import type { Logger } from './logger.js';
 export const ERROR_CODES = [
   'validation_failed',
   'invalid_json',
+  /** HTTP that is not well-formed, refused by the server's parser before any route. */
+  'bad_request',
   'unauthorized',
   'forbidden',
   'not_found',
   'method_not_allowed',
   'conflict',
   'payload_too_large',
+  'headers_too_large',
+  'request_timeout',
   'unsupported_media_type',
   'rate_limited',
   'unavailable',

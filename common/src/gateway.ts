@@ -12,13 +12,22 @@ export interface RouteSpec {
 }
 
 /**
+ * The tag every entry the gateway may route carries. Traefik's consulCatalog
+ * provider is constrained to it (`constraints` in api_gateway/traefik.yml,
+ * which a test holds to this value), so an entry of the catalog registered by
+ * anything else — another tool sharing the Consul, a token meant for other
+ * work — gets no router even with `traefik.enable=true`.
+ */
+export const GATEWAY_TAG = 'feedmesh.gateway=true';
+
+/**
  * Consul tags that make Traefik's consulCatalog provider create these
  * routers. Their service is implicit: Traefik names it after the Consul
  * service (e.g. `auth-service@consulcatalog`) and fills it with every passing
  * instance.
  */
 export function traefikTags(routes: RouteSpec[]): string[] {
-  const tags = ['traefik.enable=true'];
+  const tags = [GATEWAY_TAG, 'traefik.enable=true'];
   for (const route of routes) {
     const r = `traefik.http.routers.${route.router}`;
     tags.push(`${r}.rule=${route.rule}`, `${r}.entrypoints=web`);

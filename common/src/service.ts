@@ -5,6 +5,7 @@ import type { ServiceApp } from './app.js';
 import type { ServiceConfig } from './config.js';
 import { ConsulAgent, keepRegistered } from './consul.js';
 import { traefikTags } from './gateway.js';
+import { answerClientError, HTTP_SERVER_OPTIONS } from './http-server.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -42,14 +43,18 @@ export interface RunningService {
 export async function runService(opts: RunServiceOptions): Promise<RunningService> {
   const { config, logger } = opts;
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: opts.app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+    const s = serve(
+      { fetch: opts.app.fetch, port: config.PORT, hostname: config.HOST, serverOptions: HTTP_SERVER_OPTIONS },
+      () => resolve(s),
+    );
     s.once('error', reject);
+    s.on('clientError', answerClientError);
   });
   const port = (server.address() as AddressInfo).port;
   const id = opts.app.instance;
   logger.info({ id, host: config.HOST, port }, 'listening');
 
-  const agent = new ConsulAgent(config.CONSUL_URL);
+  const agent = new ConsulAgent({ url: config.CONSUL_URL, token: config.CONSUL_TOKEN });
   const registration = config.CONSUL_REGISTER
     ? keepRegistered(
         agent,

@@ -9,17 +9,31 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 // (which runs after this one) accepts them, so that every 415 reads the same:
 // no `+json` relatives, no space before `;`, each parameter `name=value`.
 const JSON_MEDIA_TYPE = /^application\/json(;\s*[a-z0-9-]+=[^;]+)*$/i;
+const CHARSET = /;\s*charset=([^;]*)/i;
 
 /**
  * Reads a JSON request body strictly, before zod-openapi validates it: 415
- * unless it is declared as JSON, 400 for bytes that are not UTF-8 or not
+ * unless it is declared as JSON, in UTF-8 and not encoded, 400 for bytes that are not UTF-8 or not
  * JSON. Hono's own reading would decode invalid UTF-8 into replacement
  * characters, accept any `+json` type and answer a generic 400 for bad JSON.
  * (Size is capped earlier, by the body limit of the app.)
  */
 async function readJsonStrictly(c: Context): Promise<void> {
-  if (!JSON_MEDIA_TYPE.test(c.req.header('content-type') ?? '')) {
+  const type = c.req.header('content-type') ?? '';
+  if (!JSON_MEDIA_TYPE.test(type)) {
     throw new ApiError(415, 'unsupported_media_type', 'send the body as application/json');
+  }
+  // JSON is UTF-8 (RFC 8259 §8.1): a body declared in another charset would be
+  // read as what it is not, so it is refused rather than guessed at.
+  const charset = CHARSET.exec(type)?.[1]?.replace(/^"(.*)"$/, '$1');
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    throw new ApiError(415, 'unsupported_media_type', 'send the body as application/json in UTF-8');
+  }
+  // No service decodes a compressed body: its bytes are not JSON, and it is
+  // not the client's JSON that is wrong (RFC 9110 §15.5.16: 415).
+  const encoding = c.req.header('content-encoding');
+  if (encoding !== undefined && !/^\s*identity\s*$/i.test(encoding)) {
+    throw new ApiError(415, 'unsupported_media_type', 'send the body without a content-encoding');
   }
   let body: unknown;
   try {
@@ -100,18 +114,51 @@ const WELL_FORMED = 'must be well-formed Unicode (no lone surrogates)';
 // regex engine reading the documented pattern agrees on what is blank.
 const WHITESPACE =
   '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff\\u001c-\\u001f';
-const NON_BLANK = new RegExp(`^[^\\u0000]*[^\\u0000${WHITESPACE}][^\\u0000]*$`);
+// Characters that show nothing (Unicode's Default_Ignorable_Code_Point in the
+// BMP: zero-width spaces and joiners, bidi embeddings, overrides and isolates,
+// fillers, variation selectors); a title made only of them looks empty, or
+// reorders what is displayed around it.
+const INVISIBLE =
+  '\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\uffa0\\ufff0-\\ufff8';
+// eslint-disable-next-line no-misleading-character-class -- a class of single code points: joiners and variation selectors among them are each meant on their own
+const NON_BLANK = new RegExp(`^[^\\u0000]*[^\\u0000${WHITESPACE}${INVISIBLE}][^\\u0000]*$`);
+// The same outside the BMP too (the tag characters U+E0000–E0FFF, …), which a
+// portable pattern cannot spell; checked after the documented pattern.
+const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cc}]/u;
+const visible = (s: string) => VISIBLE.test(s);
+const NOT_BLANK = 'must not be blank or contain NUL characters';
 
 /**
- * `text()` that must not be blank, stored trimmed. Length is checked before
+ * `visibleText()`, stored trimmed. Length is checked before
  * trimming, so the documented limits hold for what the client sends.
  */
 export function trimmedText(max: number) {
+  return visibleText(max).trim();
+}
+
+/**
+ * `text()` with at least one visible character: not only whitespace, nor only
+ * invisible or bidi-control characters. Kept as sent.
+ */
+export function visibleText(max: number) {
   // One pattern (the document keeps only the first): not blank, and no NUL.
   return z
     .string()
     .max(max)
-    .regex(NON_BLANK, 'must not be blank or contain NUL characters')
-    .refine(wellFormed, WELL_FORMED)
-    .trim();
+    .regex(NON_BLANK, { message: NOT_BLANK, abort: true })
+    .refine(visible, NOT_BLANK)
+    .refine(wellFormed, WELL_FORMED);
+}
+
+const UUID_ANY_CASE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * User ids are UUIDs in their canonical, lower-case form: PostgreSQL's output,
+ * hence what tokens, events, feed keys and posts' `author_id` carry. A UUID
+ * written in upper or mixed case names the same user (RFC 9562 §4), so every
+ * service lower-cases it before looking anything up; any other string is left
+ * as it is (it names nobody either way).
+ */
+export function canonicalUserId(id: string): string {
+  return UUID_ANY_CASE.test(id) ? id.toLowerCase() : id;
 }

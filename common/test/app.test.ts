@@ -97,6 +97,36 @@ describe('a JSON body', () => {
     expect((await post('{"title":"t"}', 'application/json; charset=utf-8')).status).toBe(201);
   });
 
+  it.each(['charset=utf-16', 'charset="utf-16le"', 'charset=iso-8859-1', 'charset=', 'foo=1; charset=UTF-32'])(
+    'is refused with 415 when declared in another charset (%s)',
+    async (param) => {
+      const res = await post('{"title":"t"}', `application/json; ${param}`);
+      expect(await errorOf(res)).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+    },
+  );
+
+  it.each(['charset=UTF-8', 'charset="utf-8"', 'charset=utf8'])('is accepted declared as UTF-8 (%s)', async (param) => {
+    expect((await post('{"title":"t"}', `application/json; ${param}`)).status).toBe(201);
+  });
+
+  it.each(['gzip', 'br', 'deflate', 'identity, gzip'])('is refused with 415 under Content-Encoding %s', async (enc) => {
+    const res = await testApp().request('/api/profile/notes', {
+      method: 'POST',
+      headers: { ...(await signed()), 'content-type': 'application/json', 'content-encoding': enc },
+      body: '{"title":"t"}',
+    });
+    expect(await errorOf(res)).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+  });
+
+  it('is accepted under Content-Encoding identity', async () => {
+    const res = await testApp().request('/api/profile/notes', {
+      method: 'POST',
+      headers: { ...(await signed()), 'content-type': 'application/json', 'content-encoding': 'identity' },
+      body: '{"title":"t"}',
+    });
+    expect(res.status).toBe(201);
+  });
+
   it.each([
     ['malformed JSON', Buffer.from('{"title":')],
     ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x74, 0x69, 0x74, 0x6c, 0x65, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d])],

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, getJson, stack } from '@feedmesh/testkit';
+import { consul, consulHeaders, eventually, getJson, stack } from '@feedmesh/testkit';
 import { ServiceApp } from '../src/app.js';
 import { ConsulAgent, keepRegistered, type ServiceRegistration } from '../src/consul.js';
 import { pathPrefix } from '../src/gateway.js';
@@ -11,7 +11,8 @@ import { serviceConfigShape } from '../src/config.js';
 import { z } from 'zod';
 
 const logger = pino({ level: 'silent' });
-const agent = new ConsulAgent(stack.consulUrl);
+// As the stack's management token: the test's own names are none of the services' tokens'.
+const agent = new ConsulAgent(consul);
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0)) await fn();
@@ -23,15 +24,22 @@ interface CatalogEntry {
   ServicePort: number;
 }
 const catalog = async (name: string) =>
-  (await getJson<CatalogEntry[]>(`${stack.consulUrl}/v1/catalog/service/${name}`)).body;
+  (await getJson<CatalogEntry[]>(`${stack.consulUrl}/v1/catalog/service/${name}`, consulHeaders)).body;
 const checkStatus = async (id: string) => {
-  const { body } = await getJson<Array<{ ServiceID: string; Status: string }>>(`${stack.consulUrl}/v1/agent/checks`);
+  const { body } = await getJson<Array<{ ServiceID: string; Status: string }>>(
+    `${stack.consulUrl}/v1/agent/checks`,
+    consulHeaders,
+  );
   return Object.values(body).find((c) => c.ServiceID === id)?.Status;
 };
 
 // Port 0: the OS picks a free one, and the registration uses what was bound.
 const config = {
-  ...z.object(serviceConfigShape({ port: 1 })).parse({ CONSUL_URL: stack.consulUrl, SHUTDOWN_DELAY_MS: '0' }),
+  ...z.object(serviceConfigShape({ port: 1 })).parse({
+    CONSUL_URL: stack.consulUrl,
+    CONSUL_TOKEN: stack.consulToken || undefined,
+    SHUTDOWN_DELAY_MS: '0',
+  }),
   PORT: 0,
 };
 
@@ -127,7 +135,7 @@ describe('registration in the real Consul', () => {
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const upstream = await fetch(new URL(req.url ?? '/', stack.consulUrl), {
         method: req.method,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...consulHeaders },
         body: chunks.length ? Buffer.concat(chunks) : undefined,
       });
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
@@ -137,7 +145,7 @@ describe('registration in the real Consul', () => {
     const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
     const name = `it-retry-${process.pid}`;
     const reg: ServiceRegistration = { name, id: `${name}-1`, address: '127.0.0.1', port: 9, tags: [], checkPath: '/' };
-    const keeper = keepRegistered(new ConsulAgent(frontUrl, 500), reg, logger, 200);
+    const keeper = keepRegistered(new ConsulAgent({ url: frontUrl }, 500), reg, logger, 200);
     cleanup.push(async () => {
       keeper.stop();
       await agent.deregister(reg.id);

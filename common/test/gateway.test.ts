@@ -1,11 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EXACT_PATH_PRIORITY, gatewayRouters, traefikTags, type Routed } from '../src/gateway.js';
+import { EXACT_PATH_PRIORITY, GATEWAY_TAG, gatewayRouters, traefikTags, type Routed } from '../src/gateway.js';
 
 describe('traefikTags', () => {
   it('opts the service in and declares each router on the web entry point', () => {
     expect(
       traefikTags([{ router: 'posts', rule: 'PathPrefix(`/api/posts`)', middlewares: ['protected@file'] }]),
     ).toEqual([
+      GATEWAY_TAG,
       'traefik.enable=true',
       'traefik.http.routers.posts.rule=PathPrefix(`/api/posts`)',
       'traefik.http.routers.posts.entrypoints=web',
@@ -17,6 +19,12 @@ describe('traefikTags', () => {
     expect(traefikTags([{ router: 'me', rule: 'Path(`/api/auth/me`)', priority: 7 }])).toContain(
       'traefik.http.routers.me.priority=7',
     );
+  });
+
+  it('carries the one tag the gateway is constrained to (api_gateway/traefik.yml)', () => {
+    const traefik = readFileSync(new URL('../../api_gateway/traefik.yml', import.meta.url), 'utf8');
+    const constraints = [...traefik.matchAll(/^\s*constraints:\s*(.+)$/gm)].map((m) => m[1]);
+    expect(constraints).toEqual([`"Tag(\`${GATEWAY_TAG}\`)"`]);
   });
 });
 

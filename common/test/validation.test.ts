@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { queryInt, text, trimmedText } from '../src/validation.js';
+import { canonicalUserId, queryInt, text, trimmedText, visibleText } from '../src/validation.js';
 
 describe('queryInt', () => {
   const query = z.strictObject({ limit: queryInt(1, 100, 20) });
@@ -36,7 +36,38 @@ describe('trimmedText', () => {
     expect(trimmedText(5).parse(' ab ')).toBe('ab');
   });
 
-  it.each(['', '   ', '\ufeff', '\u001c', '\u0085\u00a0', 'a\u0000', '123456'])('refuses %j', (s) => {
+  it.each(['', '   ', '\ufeff', '\u001c', '\u0085\u00a0', '\u200b\u202e', 'a\u0000', '123456'])('refuses %j', (s) => {
     expect(trimmedText(5).safeParse(s).success).toBe(false);
+  });
+});
+
+describe('visibleText', () => {
+  it('keeps the string as sent, surrounding whitespace included', () => {
+    expect(visibleText(20).parse('  a\n  b ')).toBe('  a\n  b ');
+  });
+
+  it.each([
+    ['eight spaces', '        '],
+    ['tabs and newlines', '\t\n\r\n'],
+    ['zero-width characters', '\u200b\u200c\u200d\u2060'],
+    ['bidi overrides and isolates', '\u202e\u202d\u2066\u2069'],
+    ['a soft hyphen and a Hangul filler', '\u00ad\u3164'],
+    ['tag characters outside the BMP', '\u{e0041}\u{e0042}'],
+  ])('refuses %s', (_, s) => {
+    expect(visibleText(20).safeParse(s).success).toBe(false);
+  });
+
+  it('keeps a visible character among invisible ones', () => {
+    expect(visibleText(20).parse('\u202ea\u202c')).toBe('\u202ea\u202c');
+  });
+});
+
+describe('canonicalUserId', () => {
+  it('lower-cases a UUID written in any case', () => {
+    expect(canonicalUserId('0B6E3C8A-1F2D-4E5B-9A7C-ABCDEF012345')).toBe('0b6e3c8a-1f2d-4e5b-9a7c-abcdef012345');
+  });
+
+  it.each(['Alice', 'x', '0B6E3C8A1F2D4E5B9A7CABCDEF012345'])('leaves %j, which is no UUID, as it is', (s) => {
+    expect(canonicalUserId(s)).toBe(s);
   });
 });

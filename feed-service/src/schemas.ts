@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { postSnapshot, queryInt } from '@feedmesh/common';
+import { canonicalUserId, postSnapshot, queryInt } from '@feedmesh/common';
 
 /** Paging of every feed: `limit` 1–100 (default 20), `skip` inside the kept window. */
 export const pageQuery = z.strictObject({
@@ -11,7 +11,8 @@ const userIdParam = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z0-9_-]+$/);
+  .regex(/^[A-Za-z0-9_-]+$/)
+  .transform(canonicalUserId);
 
 const feedItem = postSnapshot.meta({ id: 'FeedItem' });
 

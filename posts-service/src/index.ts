@@ -37,7 +37,11 @@ const outbox: OutboxPublisher<PostOutboxEntry> = new OutboxPublisher({
   topic: POSTS_TOPIC,
   publisher: kafka.publisher,
   instance,
-  lock: new LeaderLock(config.CONSUL_URL, `feedmesh/${NAME}/outbox-recovery`, instance),
+  lock: new LeaderLock(
+    { url: config.CONSUL_URL, token: config.CONSUL_TOKEN },
+    `feedmesh/${NAME}/outbox-recovery`,
+    instance,
+  ),
   logger: logger.child({ component: 'outbox' }),
   checkpointMs: config.OUTBOX_CHECKPOINT_MS,
   lingerMs: config.OUTBOX_LINGER_MS,

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { postSnapshot, queryInt, text, trimmedText } from '@feedmesh/common';
+import { canonicalUserId, postSnapshot, queryInt, text, trimmedText, visibleText } from '@feedmesh/common';
 import { cursorParam, cursorValue } from './cursor.js';
 
 // Every field is a plain string where a string belongs: an object such as
 // {"$gt": ""} is a 400 here and can never reach a query.
 const title = trimmedText(200);
-const content = text().min(1).max(10_000);
+// Not only whitespace or invisible characters; kept as written (indentation is content).
+const content = visibleText(10_000);
 const tags = z
   .array(trimmedText(32))
   .max(10)
@@ -22,7 +23,7 @@ export const listPostsQuery = z.strictObject({
   limit: queryInt(1, 100, 20),
   // An offset costs reading every page before it; deeper pages follow `next` (as `before`), which costs nothing extra.
   skip: queryInt(0, 1_000, 0),
-  author_id: text().min(1).max(64).optional(),
+  author_id: text().min(1).max(64).transform(canonicalUserId).optional(),
   /** The `next` of the previous page, as it was given. */
   before: cursorParam.optional(),
 });

@@ -1,4 +1,4 @@
-import { text, trimmedText } from '@feedmesh/common';
+import { canonicalUserId, text, trimmedText } from '@feedmesh/common';
 import { z } from 'zod';
 
 // Only http(s) links: a javascript: or data: URL in a profile would be handed
@@ -42,7 +42,7 @@ export const updateProfileBody = z
 export type CreateProfile = z.output<typeof createProfileBody>;
 export type UpdateProfile = z.output<typeof updateProfileBody>;
 
-const userIdParam = z.uuid();
+const userIdParam = z.uuid().transform(canonicalUserId);
 
 export const profile = z
   .object({

@@ -9,15 +9,19 @@ SECRETS_DIR="$RUN_DIR/secrets"
 
 # random_secret: 32 random bytes, hex (safe in URLs and config files).
 random_secret() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
+# random_uuid: a random (version 4) UUID, 122 random bits: Consul takes only
+# UUIDs as the secret of an ACL token.
+random_uuid() { cat /proc/sys/kernel/random/uuid; }
 
-# secret_file NAME: the path of secret NAME, created if missing.
+# secret_file NAME [MAKER]: the path of secret NAME, created if missing by
+# MAKER (random_secret unless told).
 secret_file() {
   local path="$SECRETS_DIR/$1"
   if [[ ! -s $path ]]; then
     (
       umask 077
       mkdir -p "$SECRETS_DIR"
-      random_secret >"$path.tmp"
+      "${2:-random_secret}" >"$path.tmp"
       mv "$path.tmp" "$path"
     )
   fi

@@ -2,7 +2,7 @@
 // service and their checks, and the servers the gateway balances it over.
 import { manifest } from '@feedmesh/common';
 import { getJson } from './http.js';
-import { stack } from './stack.js';
+import { consulHeaders, stack } from './stack.js';
 
 interface HealthEntry {
   Service: { ID: string; Meta?: Record<string, string> };
@@ -19,7 +19,7 @@ export interface Instance {
 
 /** The Consul instances of one service (by name) and their check status. */
 export async function instances(service: string): Promise<Instance[]> {
-  const { body } = await getJson<HealthEntry[]>(`${stack.consulUrl}/v1/health/service/${service}`);
+  const { body } = await getJson<HealthEntry[]>(`${stack.consulUrl}/v1/health/service/${service}`, consulHeaders);
   return (body ?? []).map((e) => {
     const own = e.Checks.filter((c) => c.ServiceID === e.Service.ID);
     const passing = own.every((c) => c.Status === 'passing');
@@ -53,6 +53,7 @@ export async function allRouted(): Promise<boolean> {
 export async function deregister(id: string): Promise<void> {
   const res = await fetch(`${stack.consulUrl}/v1/agent/service/deregister/${encodeURIComponent(id)}`, {
     method: 'PUT',
+    headers: consulHeaders,
   });
   await res.body?.cancel();
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { instanceId, serviceManifest } from '@feedmesh/common';
-import { repoDir, serviceEnv } from './stack.js';
+import { consulServiceToken, repoDir, serviceEnv } from './stack.js';
 
 export interface SpawnedService {
   name: string;
@@ -23,8 +23,17 @@ export interface SpawnedService {
 export function spawnService(name: string, port: number, env: Record<string, string> = {}): SpawnedService {
   serviceManifest(name);
   let output = '';
+  const token = consulServiceToken(name);
   const proc = spawn(process.execPath, [`${repoDir}${name}/dist/index.js`], {
-    env: { PATH: process.env.PATH ?? '', ...serviceEnv(), PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...serviceEnv(),
+      // Its own Consul token, as the supervised instances have: it may register its name only.
+      ...(token ? { CONSUL_TOKEN: token } : {}),
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout?.on('data', (d) => (output += String(d)));

@@ -8,6 +8,7 @@ import {
   identityAssertions,
   identityKeyRing,
   serviceManifest,
+  type ConsulEndpoint,
   type IdentityJwt,
 } from '@feedmesh/common';
 
@@ -50,7 +51,22 @@ export const stack = {
   jwtSecret: secret('JWT_SECRET'),
   /** auth-service's Ed25519 seed: tests that act as auth-service sign assertions with it. */
   identitySigningKey: secret('IDENTITY_SIGNING_KEY'),
+  /** Consul's management token: tests and tools read the catalog and register probes of their own with it. */
+  consulToken: secret('CONSUL_MANAGEMENT_TOKEN'),
 };
+
+/** The stack's Consul as its management token sees it. */
+export const consul: ConsulEndpoint = { url: stack.consulUrl, token: stack.consulToken || undefined };
+/** The `X-Consul-Token` header of the management token, for calls of Consul's API by hand. */
+export const consulHeaders: Record<string, string> = stack.consulToken ? { 'x-consul-token': stack.consulToken } : {};
+
+/**
+ * The Consul token of one service (`CONSUL_TOKEN_AUTH_SERVICE` for
+ * auth-service, as stack/mesh names it): it may register that name only.
+ */
+export function consulServiceToken(name: string): string {
+  return secret(`CONSUL_TOKEN_${name.replace(/-/g, '_').toUpperCase()}`);
+}
 
 /** Where the services fetch auth-service's public keys: its own address, as stack/mesh gives them. */
 export function identityJwksUrl(): string {
