@@ -51,7 +51,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('has no secret of its own: Compose refuses to start without those `stack/mesh compose-env` writes', () => {
-    expect(composeSecrets).toEqual(expect.arrayContaining(['IDENTITY_ASSERTION_KEY', 'JWT_SECRET']));
+    expect(composeSecrets).toEqual(expect.arrayContaining(['IDENTITY_SIGNING_KEY', 'JWT_SECRET']));
     expect(() => composeConfig({})).toThrow(/run stack\/mesh compose-env/);
   });
 
@@ -93,8 +93,13 @@ describe('docker-compose.yml', () => {
         );
         expect(composeSecrets, `${name} ${password}`).toContain(`${user.toUpperCase()}_${password}`);
       }
-      for (const secret of [...s.secrets, 'IDENTITY_ASSERTION_KEY'])
-        expect(env[secret], `${name} ${secret}`).toMatch(new RegExp(`^\\$\\{${secret}:\\?`));
+      for (const secret of composeSecrets)
+        if (s.secrets.includes(secret))
+          expect(env[secret], `${name} ${secret}`).toMatch(new RegExp(`^\\$\\{${secret}:\\?`));
+        // No shared secret: only auth-service can sign identity assertions.
+        else expect(env[secret], `${name} ${secret}`).toBeUndefined();
+      const { name: signer, port, prefix, identityKeys } = forwardAuthService();
+      expect(env.IDENTITY_JWKS_URL, name).toBe(`http://${signer}:${port}${prefix}${identityKeys}`);
       expect(env.SERVICE_ADDRESS, name).toBe(name);
     }
   });

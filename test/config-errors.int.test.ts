@@ -5,13 +5,19 @@ import { spawnService } from '@feedmesh/testkit';
 // Each built service, started with a broken environment, must refuse to start
 // with a readable list of problems and the EX_CONFIG status, never a stack trace.
 // What it requires is what mesh.json gives it: its stores' addresses and its
-// secrets, and the identity key every service verifies with.
+// secrets, and, but for auth-service which signs them, where the public keys
+// that verify identity assertions are.
 const required = Object.fromEntries(
   Object.entries(manifest.services).map(([name, s]) => [
     name,
-    [...s.stores.map((store) => manifest.stores[store]!.env), ...s.secrets, 'IDENTITY_ASSERTION_KEY'],
+    [
+      ...s.stores.map((store) => manifest.stores[store]!.env),
+      ...s.secrets,
+      ...(s.forwardAuth ? [] : ['IDENTITY_JWKS_URL']),
+    ],
   ]),
 );
+const withSecrets = Object.entries(manifest.services).flatMap(([name, s]) => s.secrets.map((secret) => [name, secret]));
 
 describe.each(Object.entries(required))('%s with a bad environment', (name, vars) => {
   it('exits 78 naming every missing or invalid variable', async () => {
@@ -25,11 +31,11 @@ describe.each(Object.entries(required))('%s with a bad environment', (name, vars
   });
 });
 
-describe.each(Object.keys(required))('%s with a key this repository once published', (name) => {
+describe.each(withSecrets)('%s with a key this repository once published as %s', (name, secret) => {
   it('exits 78 unless the development flag is set', async () => {
     const [published] = PUBLISHED_KEYS;
-    const svc = spawnService(name, 1, { IDENTITY_ASSERTION_KEY: published!, CONSUL_REGISTER: 'false' });
+    const svc = spawnService(name, 1, { [secret!]: published!, CONSUL_REGISTER: 'false' });
     expect(await svc.exited).toBe(78);
-    expect(svc.output()).toMatch(/^ {2}- IDENTITY_ASSERTION_KEY: a key published in this repository/m);
+    expect(svc.output()).toMatch(new RegExp(`^ {2}- ${secret}: a key published in this repository`, 'm'));
   });
 });

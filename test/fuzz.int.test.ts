@@ -14,6 +14,11 @@ import { getJson, newUser, repoDir, stack, type TestUser } from '@feedmesh/testk
 // printed so a failure can be replayed (FUZZ_SEED=<seed>).
 const EXAMPLES_PER_OPERATION = Number(process.env.FUZZ_EXAMPLES ?? 6);
 const PREFIXES = ['/api/auth', '/api/profile', '/api/posts', '/api/activity-stream'];
+/**
+ * Left out: logging out with the run's one token would end the run's session, and every later
+ * operation would get a 401 (test/security/identity.int.test.ts covers logout).
+ */
+const NOT_FUZZED = [{ method: 'POST', path: '/api/auth/logout' }];
 
 interface Report {
   running_time: number;
@@ -51,6 +56,7 @@ function fuzz(prefix: string): Promise<{ report: Report; output: string }> {
     stack.gatewayUrl,
     '--header',
     `Authorization: Bearer ${user.token}`,
+    ...NOT_FUZZED.filter(({ path }) => path.startsWith(`${prefix}/`)).flatMap(({ path }) => ['--exclude-path', path]),
     '--checks',
     'all',
     '--max-examples',
@@ -88,7 +94,8 @@ describe('property-based fuzzing of every OpenAPI document through the gateway',
     async (prefix) => {
       const doc = await getJson<{ paths: Record<string, object> }>(`${stack.gatewayUrl}${prefix}/openapi.json`);
       expect(doc.status).toBe(200);
-      const documented = Object.values(doc.body.paths).reduce((n, ops) => n + Object.keys(ops).length, 0);
+      const skipped = NOT_FUZZED.filter(({ path }) => path in doc.body.paths).length;
+      const documented = Object.values(doc.body.paths).reduce((n, ops) => n + Object.keys(ops).length, 0) - skipped;
 
       const { report, output } = await fuzz(prefix);
       const { operations, test_cases: cases } = report;

@@ -1,8 +1,9 @@
 import { request } from 'node:http';
-import { identityAssertions, type IdentityJwt } from '@feedmesh/common';
+import { randomBytes } from 'node:crypto';
+import { identityAssertions, identityKeyRing, type IdentityJwt } from '@feedmesh/common';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from './support/errors.js';
-import { newUser, stack, type TestUser } from '@feedmesh/testkit';
+import { newUser, stack, stackAssertions, type TestUser } from '@feedmesh/testkit';
 import { badTokens } from './support/tokens.js';
 
 // Hostile input through the gateway, by kind of attack. Every refusal is
@@ -404,7 +405,7 @@ describe('spoofed identity headers on the real services', () => {
     }));
 
   it("act as the token's holder, even with another user's genuinely signed assertion", async () => {
-    const headers = await spoofed(bob, identityAssertions(stack.identityKey));
+    const headers = await spoofed(bob, await stackAssertions());
     const res = await fetch(`${stack.gatewayUrl}/api/posts`, {
       method: 'POST',
       headers: { ...json(alice), ...headers },
@@ -417,8 +418,11 @@ describe('spoofed identity headers on the real services', () => {
   });
 
   it.each([
-    ['a forged assertion', () => spoofed(bob, identityAssertions('an-attackers-own-key-of-32-bytes-or-more'))],
-    ["bob's genuinely signed assertion", () => spoofed(bob, identityAssertions(stack.identityKey))],
+    [
+      'a forged assertion',
+      async () => spoofed(bob, identityAssertions((await identityKeyRing(randomBytes(32).toString('hex'))).keys)),
+    ],
+    ["bob's genuinely signed assertion", async () => spoofed(bob, await stackAssertions())],
   ])('get 401 without a token, with %s', async (_, make) => {
     const headers = await make();
     for (const [method, path] of [

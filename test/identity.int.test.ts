@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConsulAgent, GATEWAY_TAG, identityAssertions, pathPrefix } from '@feedmesh/common';
+import { ConsulAgent, GATEWAY_TAG, pathPrefix } from '@feedmesh/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   consul as consulEndpoint,
@@ -9,6 +9,7 @@ import {
   newUser,
   serviceUrl,
   stack,
+  stackAssertions,
   type TestUser,
   throughGateway,
 } from '@feedmesh/testkit';
@@ -92,7 +93,7 @@ describe('identity at the edge', () => {
       const asserted = Object.fromEntries(got.map(([n, v]) => [n.toLowerCase(), v]));
       expect(asserted['x-user-id'], name).toBe(alice.id);
       expect(asserted['x-username'], name).toBe(alice.username);
-      const verified = await identityAssertions(stack.identityKey).verify(asserted['x-identity-assertion']!);
+      const verified = await (await stackAssertions()).verify(asserted['x-identity-assertion']!);
       expect(verified.userId).toBe(alice.id);
     }
   });

@@ -87,7 +87,7 @@ describe('the stack mesh.json describes', () => {
   it("writes no secret's value into stack.env (which `stack/mesh env` prints) or supervisord.conf", () => {
     const secrets = Object.entries(envFile).filter(([key]) => key.endsWith('_FILE'));
     expect(secrets.map(([key]) => key)).toEqual(
-      expect.arrayContaining(['JWT_SECRET_FILE', 'IDENTITY_ASSERTION_KEY_FILE']),
+      expect.arrayContaining(['JWT_SECRET_FILE', 'IDENTITY_SIGNING_KEY_FILE']),
     );
     const written = [readFileSync(`${run}/stack.env`, 'utf8'), readFileSync(`${run}/conf/supervisord.conf`, 'utf8')];
     for (const [key, file] of secrets) {
@@ -150,7 +150,10 @@ process.exit(process.env.SETUP_FAIL ? 3 : 0);
     expect(env.DATABASE_URL).toMatch(/^postgres:\/\//);
     expect(env.REDIS_URL).toMatch(/^redis:\/\//);
     // Secrets as files of this installation, readable by this user only; never a value in the environment.
-    for (const name of ['JWT_SECRET', 'IDENTITY_ASSERTION_KEY']) {
+    // No identity key is shared by every service any more: only auth-service (mesh.json) signs assertions.
+    for (const name of ['IDENTITY_ASSERTION_KEY_FILE', 'IDENTITY_SIGNING_KEY_FILE'])
+      expect(env).not.toHaveProperty(name);
+    for (const name of ['JWT_SECRET']) {
       expect(env, name).not.toHaveProperty(name);
       const file = env[`${name}_FILE`]!;
       expect(file).toBe(`${root}/.run/secrets/${name}`);

@@ -1,4 +1,4 @@
-import { identityKeySchema, secretSchema, serviceConfigShape, serviceManifest } from '@feedmesh/common';
+import { csvList, identitySigningKeySchema, secretSchema, serviceConfigShape, serviceManifest } from '@feedmesh/common';
 import { z } from 'zod';
 
 export const configSchema = z.object({
@@ -8,8 +8,13 @@ export const configSchema = z.object({
   DATABASE_PASSWORD: z.string().min(1).optional(),
   /** Signs the access tokens handed to clients. */
   JWT_SECRET: secretSchema('the access-token signing secret'),
-  /** Signs the short-lived identity assertions the gateway forwards to services; shared by all services. */
-  IDENTITY_ASSERTION_KEY: identityKeySchema,
+  /** Signs the short-lived identity assertions the gateway forwards to services; auth-service's alone. */
+  IDENTITY_SIGNING_KEY: identitySigningKeySchema,
+  /**
+   * Keys that signed before a rotation, comma-separated: no longer used to sign, still served in the
+   * JWKS so that assertions they signed verify until they expire (30 s).
+   */
+  IDENTITY_PREVIOUS_KEYS: csvList.pipe(z.array(identitySigningKeySchema)).optional(),
   TOKEN_TTL_SECONDS: z.coerce
     .number()
     .int()

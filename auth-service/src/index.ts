@@ -2,6 +2,7 @@ import {
   createApp,
   createLogger,
   identityAssertions,
+  identityKeyRing,
   instanceId,
   loadConfigOrExit,
   openPostgres,
@@ -11,6 +12,7 @@ import {
 import { configSchema } from './config.js';
 import { MIGRATIONS } from './migrations.js';
 import { Passwords } from './passwords.js';
+import { RevocationStore, Revocations } from './revocations.js';
 import { authRoutes, errorPages } from './routes.js';
 import { accessTokens } from './tokens.js';
 import { UsersRepository } from './users.js';
@@ -25,7 +27,12 @@ const db = await openPostgres({
   migrations: MIGRATIONS,
 });
 
-const assertions = identityAssertions(config.IDENTITY_ASSERTION_KEY);
+// Loaded before the app serves, so no revoked token passes in the first moments.
+const revocations = new RevocationStore(db, new Revocations(), { url: config.DATABASE_URL, logger });
+await revocations.start();
+
+const ring = await identityKeyRing(config.IDENTITY_SIGNING_KEY, config.IDENTITY_PREVIOUS_KEYS);
+const assertions = identityAssertions(ring.keys);
 const app = createApp({
   service: NAME,
   logger,
@@ -37,7 +44,9 @@ const app = createApp({
     passwords: await Passwords.create(),
     tokens: accessTokens(config.JWT_SECRET, config.TOKEN_TTL_SECONDS),
     assertions,
+    jwks: ring.jwks,
+    revocations,
   }),
   internal: errorPages,
 });
-await runService({ app, config, logger, close: [() => db.end()] });
+await runService({ app, config, logger, close: [() => revocations.close(), () => db.end()] });

@@ -1,7 +1,17 @@
-import { ApiError, forwardAuthService, IDENTITY_HEADERS, route, type IdentityJwt, type Route } from '@feedmesh/common';
-import { Hono } from 'hono';
+import {
+  ApiError,
+  forwardAuthService,
+  IDENTITY_HEADERS,
+  route,
+  type IdentityJwt,
+  type Route,
+  type VerifiedToken,
+} from '@feedmesh/common';
+import { Hono, type Context } from 'hono';
+import type { JSONWebKeySet } from 'jose';
 import type { Passwords } from './passwords.js';
-import { loginBody, registerBody, tokenResponse, user } from './schemas.js';
+import type { RevocationStore } from './revocations.js';
+import { jwks, loginBody, passwordChangeBody, registerBody, tokenResponse, user } from './schemas.js';
 import { DuplicateUserError, type UsersRepository } from './users.js';
 
 export interface AuthRoutesDeps {
@@ -11,6 +21,10 @@ export interface AuthRoutesDeps {
   tokens: IdentityJwt;
   /** The identity assertions handed to the gateway for every request it lets through. */
   assertions: IdentityJwt;
+  /** The public keys that verify them (current and previous), served to every service. */
+  jwks: JSONWebKeySet;
+  /** Revoked tokens (logout) and users' token generations (password changes), in memory, kept current. */
+  revocations: RevocationStore;
 }
 
 const invalidCredentials = () => new ApiError(401, 'unauthorized', 'email or password is incorrect');
@@ -18,7 +32,30 @@ const invalidCredentials = () => new ApiError(401, 'unauthorized', 'email or pas
 // one or more spaces before the token; the token itself is case-sensitive.
 const BEARER = /^bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
 
+/** The request's bearer token, verified (revoked or not); else 401 with the challenge of RFC 6750. */
+async function bearerToken(c: Context, tokens: IdentityJwt): Promise<VerifiedToken> {
+  const token = BEARER.exec(c.req.header('authorization') ?? '')?.[1];
+  if (!token) {
+    c.header('WWW-Authenticate', 'Bearer');
+    throw new ApiError(401, 'unauthorized', 'a bearer token is required');
+  }
+  return tokens.verifyToken(token).catch(() => {
+    c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+    throw new ApiError(401, 'unauthorized', 'the token is invalid or expired');
+  });
+}
+
 export function authRoutes(deps: AuthRoutesDeps): Route[] {
+  /** The bearer token, verified and not revoked: checked in memory, never a database round trip. */
+  const liveToken = async (c: Context) => {
+    const verified = await bearerToken(c, deps.tokens);
+    const { identity, jti, generation } = verified;
+    if (deps.revocations.state.revoked({ userId: identity.userId, jti, generation })) {
+      c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+      throw new ApiError(401, 'unauthorized', 'the token has been revoked');
+    }
+    return verified;
+  };
   return [
     route(
       {
@@ -59,7 +96,10 @@ export function authRoutes(deps: AuthRoutesDeps): Route[] {
         const found = await deps.users.findCredentials(body.email);
         // Unknown email and wrong password take the same path and the same time.
         if (!(await deps.passwords.verify(found?.password_hash, body.password)) || !found) throw invalidCredentials();
-        const access_token = await deps.tokens.sign({ userId: found.id, username: found.username });
+        const access_token = await deps.tokens.sign(
+          { userId: found.id, username: found.username },
+          found.token_generation,
+        );
         return c.json({ access_token, token_type: 'bearer', expires_in: deps.tokens.ttlSeconds });
       },
     ),
@@ -79,19 +119,72 @@ export function authRoutes(deps: AuthRoutesDeps): Route[] {
         },
       },
       async (c) => {
-        const token = BEARER.exec(c.req.header('authorization') ?? '')?.[1];
-        if (!token) {
-          c.header('WWW-Authenticate', 'Bearer');
-          throw new ApiError(401, 'unauthorized', 'a bearer token is required');
-        }
-        const identity = await deps.tokens.verify(token).catch(() => {
-          c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
-          throw new ApiError(401, 'unauthorized', 'the token is invalid or expired');
-        });
+        const { identity } = await liveToken(c);
         c.header(IDENTITY_HEADERS.userId, identity.userId);
         c.header(IDENTITY_HEADERS.username, identity.username);
         c.header(IDENTITY_HEADERS.assertion, await deps.assertions.sign(identity));
         return c.body(null, 200);
+      },
+    ),
+
+    // Public, not `user`: a token already revoked still logs out (204 again), where
+    // forward-auth would answer 401. The handler checks the token itself.
+    route(
+      {
+        method: 'post',
+        path: '/logout',
+        access: 'public',
+        summary: 'Revoke the bearer token presented (idempotent)',
+        ok: {
+          status: 204,
+          description:
+            'Revoked: every auth-service instance refuses it within a second; identity assertions already issued for it live out their 30 s',
+        },
+        errors: [401],
+      },
+      async (c) => {
+        const { jti, exp } = await bearerToken(c, deps.tokens);
+        if (jti === undefined) throw new ApiError(401, 'unauthorized', 'the token is invalid or expired');
+        await deps.revocations.revokeToken(jti, exp);
+        return c.body(null, 204);
+      },
+    ),
+
+    route(
+      {
+        method: 'put',
+        path: '/password',
+        access: 'credentials',
+        summary: "Change the caller's password (bearer token and current password); revokes every token signed before",
+        body: passwordChangeBody,
+        ok: { status: 204, description: 'Changed; every earlier token of the account is refused from now on' },
+        errors: [401],
+      },
+      async (c) => {
+        const { identity } = await liveToken(c);
+        const body = c.req.valid('json');
+        const found = await deps.users.findCredentialsById(identity.userId);
+        if (!(await deps.passwords.verify(found?.password_hash, body.current_password)) || !found)
+          throw new ApiError(401, 'unauthorized', 'the current password is incorrect');
+        await deps.revocations.changePassword(found.id, await deps.passwords.hash(body.new_password));
+        return c.body(null, 204);
+      },
+    ),
+
+    // Public keys are public: the services fetch them at this instance's own
+    // address (IDENTITY_JWKS_URL), the gateway serves them like any public route.
+    route(
+      {
+        method: 'get',
+        path: forwardAuthService().identityKeys,
+        access: 'public',
+        summary: 'The public keys (JWKS) that verify identity assertions',
+        ok: { status: 200, description: 'Ed25519 keys, the signing one first', schema: jwks },
+      },
+      (c) => {
+        // Short: a rotation reaches caches soon; verifiers also fetch at once for a kid they do not know.
+        c.header('Cache-Control', 'public, max-age=60');
+        return c.json(deps.jwks);
       },
     ),
 

@@ -26,6 +26,12 @@ export const registerBody = z.strictObject({
   password,
 });
 
+export const passwordChangeBody = z.strictObject({
+  // As at login: no minimum, so an old short password gets the generic 401.
+  current_password: z.string().min(1).max(256),
+  new_password: password,
+});
+
 export const loginBody = z.strictObject({
   email,
   // No minimum here: an old short password must get the generic 401, not a hint.
@@ -41,3 +47,19 @@ export type User = z.output<typeof user>;
 export const tokenResponse = z
   .object({ access_token: z.string(), token_type: z.literal('bearer'), expires_in: z.number().int().positive() })
   .meta({ id: 'Token' });
+
+/** RFC 7517's key set, as served: Ed25519 public keys (RFC 8037), each named by its thumbprint. */
+export const jwks = z
+  .object({
+    keys: z.array(
+      z.object({
+        kty: z.literal('OKP'),
+        crv: z.literal('Ed25519'),
+        x: z.string(),
+        kid: z.string(),
+        alg: z.literal('EdDSA'),
+        use: z.literal('sig'),
+      }),
+    ),
+  })
+  .meta({ id: 'JsonWebKeySet' });

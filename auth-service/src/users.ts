@@ -2,7 +2,7 @@ import { isoColumn } from '@feedmesh/common';
 import type pg from 'pg';
 import type { User } from './schemas.js';
 
-type UserRow = User & { password_hash: string };
+type UserRow = User & { password_hash: string; token_generation: number };
 
 /** Which unique field a registration collided on. */
 export class DuplicateUserError extends Error {
@@ -33,8 +33,16 @@ export class UsersRepository {
 
   async findCredentials(email: string): Promise<UserRow | undefined> {
     const { rows } = await this.db.query<UserRow>(
-      `SELECT ${PUBLIC_COLUMNS}, password_hash FROM users WHERE email = $1`,
+      `SELECT ${PUBLIC_COLUMNS}, password_hash, token_generation FROM users WHERE email = $1`,
       [email],
+    );
+    return rows[0];
+  }
+
+  async findCredentialsById(id: string): Promise<UserRow | undefined> {
+    const { rows } = await this.db.query<UserRow>(
+      `SELECT ${PUBLIC_COLUMNS}, password_hash, token_generation FROM users WHERE id = $1`,
+      [id],
     );
     return rows[0];
   }

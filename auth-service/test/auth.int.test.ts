@@ -1,10 +1,11 @@
-import { createApp, IDENTITY_HEADERS, identityAssertions, migrate } from '@feedmesh/common';
+import { createApp, IDENTITY_HEADERS, identityAssertions, identityKeyRing, migrate } from '@feedmesh/common';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stack } from '@feedmesh/testkit';
 import { Passwords } from '../src/passwords.js';
 import { MIGRATIONS } from '../src/migrations.js';
+import { RevocationStore, Revocations } from '../src/revocations.js';
 import { authRoutes, errorPages } from '../src/routes.js';
 import { accessTokens } from '../src/tokens.js';
 import { UsersRepository } from '../src/users.js';
@@ -12,23 +13,36 @@ import { UsersRepository } from '../src/users.js';
 // The real app against the stack's real PostgreSQL, driven in-process.
 const logger = pino({ level: 'silent' });
 const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
-const assertions = identityAssertions('i'.repeat(32));
+const ring = await identityKeyRing('1'.repeat(64));
+const assertions = identityAssertions(ring.keys);
 const tokens = accessTokens('t'.repeat(32), 24 * 3600);
 let app: ReturnType<typeof createApp>;
+const revocations = new RevocationStore(db, new Revocations(), { url: stack.databaseUrl, logger });
 
 beforeAll(async () => {
   await migrate({ databaseUrl: stack.databaseUrl, ...MIGRATIONS, logger });
+  await revocations.start();
   app = createApp({
     service: 'auth-service',
     logger,
     instance: 'test',
     checks: { postgres: () => db.query('select 1') },
     assertions,
-    routes: authRoutes({ users: new UsersRepository(db), passwords: await Passwords.create(), tokens, assertions }),
+    routes: authRoutes({
+      users: new UsersRepository(db),
+      passwords: await Passwords.create(),
+      tokens,
+      assertions,
+      jwks: ring.jwks,
+      revocations,
+    }),
     internal: errorPages,
   });
 });
-afterAll(() => db.end());
+afterAll(async () => {
+  await revocations.close();
+  await db.end();
+});
 
 const run = `${process.pid}${Date.now().toString(36)}`;
 let n = 0;

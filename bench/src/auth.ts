@@ -3,7 +3,7 @@
 //   the price of forward-auth: the same authenticated GET through the gateway
 //   on a router with the `protected` chain and on one with the `public` chain,
 //   beside the same GET without the gateway.
-import { pathPrefix } from '@feedmesh/common';
+import { GATEWAY_TAG, pathPrefix } from '@feedmesh/common';
 import { newUser, runContext, serviceUrl, stack } from '@feedmesh/testkit';
 import { MEASURE_SECONDS as SECONDS, measure, WARMUP_SECONDS } from './k6.js';
 import { publish } from './report.js';
@@ -29,6 +29,8 @@ const route = {
   port: Number(authAddress.port),
   checkPath: '/health/live',
   tags: [
+    // The gateway routes only what carries the mesh's tag (api_gateway/traefik.yml's constraints).
+    GATEWAY_TAG,
     'traefik.enable=true',
     'traefik.http.middlewares.bench-live.replacepath.path=/health/live',
     `traefik.http.routers.bench-plain.rule=${pathPrefix('/bench/plain')}`,

@@ -2,7 +2,7 @@
 // up to BENCH_SCALE_POSTS posts (once; later runs reuse them), then measures
 // GET /api/posts newest first, deep, and by author, at a fixed rate, beside a
 // single-post read of the same run as the floor.
-import { IDENTITY_HEADERS, identityAssertions } from '@feedmesh/common';
+import { IDENTITY_HEADERS } from '@feedmesh/common';
 import { toCursor } from '@feedmesh/posts-service/cursor';
 import {
   authorSequence,
@@ -15,7 +15,7 @@ import {
   type PlaceDoc,
 } from '@feedmesh/posts-service/positions';
 import { postCollections, toDoc, type PostDoc } from '@feedmesh/posts-service/store';
-import { newUser, runContext, serviceUrl, stack } from '@feedmesh/testkit';
+import { newUser, runContext, serviceUrl, stack, stackAssertions } from '@feedmesh/testkit';
 import { MongoClient, ObjectId } from 'mongodb';
 import { measure, type LoadResult } from './k6.js';
 import { publish } from './report.js';
@@ -100,7 +100,9 @@ const gateway = stack.gatewayUrl;
 const userId = 'bench-scale-reader';
 const direct = {
   [IDENTITY_HEADERS.userId]: userId,
-  [IDENTITY_HEADERS.assertion]: await identityAssertions(stack.identityKey, 600).sign({
+  [IDENTITY_HEADERS.assertion]: await (
+    await stackAssertions(600)
+  ).sign({
     userId,
     username: userId,
   }),

@@ -4,8 +4,8 @@
 // gateway at a higher offered rate to see what it sustains. Each measured
 // run reads CPU by component around it; before the loads, on the quiet
 // stack, the CPU floors of a post (cpu-floors.ts) are measured beside them.
-import { IDENTITY_HEADERS, identityAssertions, serviceManifest } from '@feedmesh/common';
-import { eventually, newUser, runContext, serviceUrl, stack, withCpu } from '@feedmesh/testkit';
+import { IDENTITY_HEADERS, serviceManifest } from '@feedmesh/common';
+import { eventually, newUser, runContext, serviceUrl, stack, stackAssertions, withCpu } from '@feedmesh/testkit';
 import { cpuFloors, POST_INPUT } from './cpu-floors.js';
 import { k6, MEASURE_SECONDS as SECONDS, round3, WARMUP_SECONDS, type LoadResult } from './k6.js';
 import { publish } from './report.js';
@@ -20,7 +20,9 @@ const user = await newUser('bench_posts');
 const body = JSON.stringify(POST_INPUT);
 const json = { 'content-type': 'application/json' };
 // Straight at the service there is no gateway to vouch for the caller: sign the assertion it would have added.
-const assertion = await identityAssertions(stack.identityKey, 300).sign({
+const assertion = await (
+  await stackAssertions(300)
+).sign({
   userId: user.id,
   username: user.username,
 });

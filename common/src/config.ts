@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { MIN_KEY_BYTES } from './identity.js';
+import { ED25519_SEED_HEX } from './identity-keys.js';
 
 /** Thrown when the environment does not satisfy a service's config schema. */
 export class ConfigError extends Error {
@@ -146,9 +147,6 @@ export const secretSchema = (what: string) =>
     .string({ error: `required: ${what}` })
     .refine((s) => Buffer.byteLength(s) >= MIN_KEY_BYTES, `${what} must be at least ${MIN_KEY_BYTES} bytes`);
 
-/** IDENTITY_ASSERTION_KEY, which every service needs to verify the identity the gateway forwards. */
-export const identityKeySchema = secretSchema('the identity assertion key');
-
 /**
  * A store's address with the password given apart (NAME_FILE) put in, in
  * memory only: the URL written to configuration names the user and never
@@ -160,3 +158,16 @@ export function withPassword(url: string, password: string | undefined): string 
   parsed.password = password;
   return parsed.href;
 }
+
+/** IDENTITY_SIGNING_KEY (auth-service only): the Ed25519 seed, 32 bytes as hex, as `secret_file` makes them. */
+export const identitySigningKeySchema = z
+  .string({ error: 'required: the identity signing key' })
+  .regex(ED25519_SEED_HEX, 'the identity signing key must be 32 bytes as 64 lowercase hex digits');
+
+/**
+ * IDENTITY_JWKS_URL: where a service fetches the public keys that verify the
+ * identity the gateway forwards; auth-service at its own address, like
+ * Traefik's forward-auth (a gateway route can be claimed by whatever
+ * registers in Consul, and the keys vouch for every request).
+ */
+export const identityJwksUrlSchema = z.url({ protocol: /^https?$/, error: 'required: the URL of the identity keys' });

@@ -1,12 +1,14 @@
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from './errors.js';
-import { IdentityJwt, type Identity } from './jwt.js';
+import { IdentityJwt, type Identity, type JwtKeys } from './jwt.js';
 
 /**
  * Headers the gateway sets on a request after forward-auth accepted its token.
  * The user id alone proves nothing (anyone who reaches a service port can
- * send it), so the auth service adds a short-lived assertion signed with a key
- * only the services share, and every service checks the two agree.
+ * send it), so the auth service adds a short-lived assertion signed with its
+ * private Ed25519 key, and every service checks the two agree with the public
+ * keys auth-service serves (`identity-keys.ts`): a compromised service can
+ * verify identities but not mint them.
  */
 export const IDENTITY_HEADERS = {
   userId: 'x-user-id',
@@ -16,20 +18,21 @@ export const IDENTITY_HEADERS = {
 
 export type IdentityVariables = { identity: Identity };
 
-/** Minimum length of the shared key, in bytes: HS256 wants at least 256 bits. */
+/** Minimum length of an HMAC secret, in bytes: HS256 wants at least 256 bits. */
 export const MIN_KEY_BYTES = 32;
 
 /**
- * Identity assertions, signed by auth-service for the gateway and verified by
- * every service, with the services' shared key. `ttlSeconds`: long enough to
+ * Identity assertions, signed by auth-service for the gateway (keys from
+ * `identityKeyRing`) and verified by every service (`remoteIdentityKeys`):
+ * EdDSA only, so an HS256 assertion, whatever its key, is refused. `ttlSeconds`: long enough to
  * cross the gateway, short enough to be useless if leaked. The assertion of
  * one identity is signed again only once a third of its lifetime has passed
  * (each one handed out has two thirds left, 20 of 30 s): forward-auth asks
  * for one on every request, and the services then verify one string.
  */
-export function identityAssertions(key: string, ttlSeconds = 30): IdentityJwt {
-  if (Buffer.byteLength(key) < MIN_KEY_BYTES) throw new Error(`identity key must be at least ${MIN_KEY_BYTES} bytes`);
-  return new IdentityJwt(key, {
+export function identityAssertions(keys: JwtKeys, ttlSeconds = 30): IdentityJwt {
+  if (keys.alg !== 'EdDSA') throw new Error('identity assertions are EdDSA');
+  return new IdentityJwt(keys, {
     issuer: 'feedmesh-gateway-auth',
     audience: 'feedmesh-services',
     ttlSeconds,

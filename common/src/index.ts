@@ -7,6 +7,7 @@ export * from './events.js';
 export * from './gateway.js';
 export * from './health.js';
 export * from './identity.js';
+export * from './identity-keys.js';
 export * from './jwt.js';
 export * from './kafka.js';
 export * from './logger.js';

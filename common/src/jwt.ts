@@ -1,8 +1,35 @@
 import { randomUUID, webcrypto } from 'node:crypto';
-import { jwtVerify, SignJWT } from 'jose';
+import { jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { remember } from './remember.js';
 
 const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' } as const;
+
+/**
+ * What an IdentityJwt signs and verifies with: the one algorithm it accepts,
+ * the key (or, for a key set, the function that picks one by the token's
+ * `kid`) it verifies with, and, only where tokens are made, the key it signs
+ * with.
+ */
+export interface JwtKeys {
+  alg: 'HS256' | 'EdDSA';
+  verifying: Promise<webcrypto.CryptoKey> | JWTVerifyGetKey;
+  signing?: Promise<{ key: webcrypto.CryptoKey; kid?: string }>;
+}
+
+/**
+ * One HMAC secret that both signs and verifies, imported once as a Web Crypto
+ * key: given raw bytes, jose imports them again on every sign and verify,
+ * which costs more than the HMAC itself (a few times the CPU per token).
+ */
+export function hmacKeys(secret: string): JwtKeys {
+  // Web Crypto refuses an empty HMAC key; say so here rather than in a rejection no one awaits.
+  if (secret.length === 0) throw new Error('a JWT secret must not be empty');
+  const key = webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), HMAC_SHA256, false, [
+    'sign',
+    'verify',
+  ]);
+  return { alg: 'HS256', verifying: key, signing: key.then((k) => ({ key: k })) };
+}
 
 /** Seconds of clock skew allowed between the signer and the verifier. */
 const CLOCK_TOLERANCE = 5;
@@ -18,6 +45,17 @@ const REMEMBERED = 10_000;
 export interface Identity {
   userId: string;
   username: string;
+}
+
+/** A token that passed `verifyToken`: who it speaks for, and what revocation looks at. */
+export interface VerifiedToken {
+  identity: Identity;
+  /** Its `exp`, in seconds. */
+  exp: number;
+  /** Its `jti`, on tokens with a unique id. */
+  jti?: string;
+  /** Its `gen` claim: the user's token generation when it was signed (0 if it has none). */
+  generation: number;
 }
 
 export interface IdentityJwtOptions {
@@ -37,8 +75,8 @@ export interface IdentityJwtOptions {
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
- * HS256 JWTs that carry an identity, for one purpose: the algorithm is
- * pinned, issuer and audience are fixed per instance (so a token made for one
+ * JWTs that carry an identity, for one purpose: the algorithm is
+ * pinned (HS256 for access tokens, EdDSA for identity assertions), issuer and audience are fixed per instance (so a token made for one
  * purpose is refused by another), and every claim set on signing is required
  * on verifying. The access tokens of auth-service and the identity assertions
  * the services trust are two instances of it.
@@ -50,29 +88,20 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
  * assertion may be handed out again for a few seconds.
  */
 export class IdentityJwt {
-  /**
-   * The secret as a Web Crypto HMAC key, imported once: given raw bytes, jose
-   * imports them again on every sign and verify, which costs more than the
-   * HMAC itself (a few times the CPU per token).
-   */
-  private readonly key: Promise<webcrypto.CryptoKey>;
   private readonly required: string[];
   /** Tokens that passed `verify`, with what they carry and when they expire (`exp`). */
-  private readonly verified = new Map<string, { identity: Identity; exp: number }>();
+  private readonly verified = new Map<string, VerifiedToken>();
   /** The last token signed for each identity, with its `iat`, while it may be reused. */
   private readonly issued = new Map<string, { token: string; iat: number }>();
 
   constructor(
-    secret: string,
+    private readonly keys: JwtKeys,
     private readonly opts: IdentityJwtOptions,
   ) {
-    // Web Crypto refuses an empty HMAC key; say so here rather than in a rejection no one awaits.
-    if (secret.length === 0) throw new Error('a JWT secret must not be empty');
     if (opts.uniqueId && (opts.reuseSeconds ?? 0) > 0) throw new Error('a token with a unique id is never reused');
-    this.key = webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), HMAC_SHA256, false, [
-      'sign',
-      'verify',
-    ]);
+    // Never an unhandled rejection: a bad key surfaces on the first sign or verify.
+    if (!(typeof keys.verifying === 'function')) keys.verifying.catch(() => undefined);
+    keys.signing?.catch(() => undefined);
     this.required = opts.uniqueId ? ['sub', 'iat', 'exp', 'nbf', 'jti'] : ['sub', 'iat', 'exp'];
   }
 
@@ -80,45 +109,67 @@ export class IdentityJwt {
     return this.opts.ttlSeconds;
   }
 
-  async sign(identity: Identity): Promise<string> {
+  /** `generation`, if above 0, goes into the token as `gen` (see VerifiedToken). */
+  async sign(identity: Identity, generation = 0): Promise<string> {
     const reuse = this.opts.reuseSeconds ?? 0;
     const who = JSON.stringify([identity.userId, identity.username]);
     const now = nowSeconds();
     const last = reuse > 0 ? this.issued.get(who) : undefined;
     if (last && now >= last.iat && now - last.iat < reuse) return last.token;
 
-    const jwt = new SignJWT({ name: identity.username })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    if (!this.keys.signing) throw new Error('these keys only verify');
+    const { key, kid } = await this.keys.signing;
+    const jwt = new SignJWT(generation > 0 ? { name: identity.username, gen: generation } : { name: identity.username })
+      .setProtectedHeader(
+        kid === undefined ? { alg: this.keys.alg, typ: 'JWT' } : { alg: this.keys.alg, typ: 'JWT', kid },
+      )
       .setSubject(identity.userId)
       .setIssuer(this.opts.issuer)
       .setAudience(this.opts.audience)
       .setIssuedAt(now)
       .setExpirationTime(now + this.opts.ttlSeconds);
     if (this.opts.uniqueId) jwt.setJti(randomUUID()).setNotBefore(now);
-    const token = await jwt.sign(await this.key);
+    const token = await jwt.sign(key);
     if (reuse > 0) remember(this.issued, who, { token, iat: now }, REMEMBERED);
     return token;
   }
 
   /** Resolves to the identity the token carries; rejects if it is forged, altered, stale or made for another purpose. */
   async verify(token: string): Promise<Identity> {
+    return (await this.verifyToken(token)).identity;
+  }
+
+  /** `verify`, with the claims revocation looks at. */
+  async verifyToken(token: string): Promise<VerifiedToken> {
     const known = this.verified.get(token);
     // As jose decides it: expired once `exp` is CLOCK_TOLERANCE seconds past.
-    if (known && nowSeconds() < known.exp + CLOCK_TOLERANCE) return { ...known.identity };
+    if (known && nowSeconds() < known.exp + CLOCK_TOLERANCE) return { ...known, identity: { ...known.identity } };
     if (known) this.verified.delete(token);
 
-    const { payload } = await jwtVerify(token, await this.key, {
-      algorithms: ['HS256'],
+    const options = {
+      algorithms: [this.keys.alg],
       issuer: this.opts.issuer,
       audience: this.opts.audience,
       requiredClaims: this.required,
       clockTolerance: CLOCK_TOLERANCE,
-    });
+    };
+    const { verifying } = this.keys;
+    const { payload } =
+      typeof verifying === 'function'
+        ? await jwtVerify(token, verifying, options)
+        : await jwtVerify(token, await verifying, options);
     if (typeof payload.sub !== 'string' || typeof payload.name !== 'string')
       throw new Error('token lacks its subject or name');
-    const identity = { userId: payload.sub, username: payload.name };
+    const generation = payload.gen ?? 0;
+    if (typeof generation !== 'number' || !Number.isInteger(generation)) throw new Error('token has a bad gen');
     // `exp` is a required claim, so jose has checked it is a number.
-    remember(this.verified, token, { identity, exp: payload.exp! }, REMEMBERED);
-    return { ...identity };
+    const verified: VerifiedToken = {
+      identity: { userId: payload.sub, username: payload.name },
+      exp: payload.exp!,
+      ...(typeof payload.jti === 'string' ? { jti: payload.jti } : {}),
+      generation,
+    };
+    remember(this.verified, token, verified, REMEMBERED);
+    return { ...verified, identity: { ...verified.identity } };
   }
 }

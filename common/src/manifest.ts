@@ -52,6 +52,14 @@ const serviceSchema = z.strictObject({
     .string()
     .regex(/^\/[a-z-]+$/)
     .optional(),
+  /**
+   * The path, under the prefix, of the public keys (JWKS) that verify the identity assertions this
+   * service signs, on the forward-auth service. Services fetch it at the service's own address.
+   */
+  identityKeys: z
+    .string()
+    .regex(/^(\/[a-z.-]+)+\.json$/)
+    .optional(),
 });
 
 const topicSchema = z.strictObject({
@@ -123,11 +131,13 @@ export function serviceManifest(name: string): ServiceManifest & { name: string 
 }
 
 /** The service that answers the gateway's forward-auth check, and the path it answers it on. */
-export function forwardAuthService(): ServiceManifest & { name: string; forwardAuth: string } {
+export function forwardAuthService(): ServiceManifest & { name: string; forwardAuth: string; identityKeys: string } {
   const found = Object.entries(manifest.services).find(([, s]) => s.forwardAuth !== undefined);
   if (!found) throw new Error('mesh.json names no service that answers forwardAuth');
   const [name, service] = found;
-  return { name, ...service, forwardAuth: service.forwardAuth! };
+  if (service.identityKeys === undefined)
+    throw new Error(`mesh.json: ${name} answers forwardAuth without identityKeys`);
+  return { name, ...service, forwardAuth: service.forwardAuth!, identityKeys: service.identityKeys };
 }
 
 /** The topic that carries one family of events (`post` for `post.created`, …). */

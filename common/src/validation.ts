@@ -116,10 +116,11 @@ const WHITESPACE =
   '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff\\u001c-\\u001f';
 // Characters that show nothing (Unicode's Default_Ignorable_Code_Point in the
 // BMP: zero-width spaces and joiners, bidi embeddings, overrides and isolates,
-// fillers, variation selectors); a title made only of them looks empty, or
+// fillers, variation selectors; and the control characters, C0 and C1, as
+// VISIBLE below counts them); a title made only of them looks empty, or
 // reorders what is displayed around it.
 const INVISIBLE =
-  '\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\uffa0\\ufff0-\\ufff8';
+  '\\u0001-\\u0008\\u000e-\\u001b\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\uffa0\\ufff0-\\ufff8';
 // eslint-disable-next-line no-misleading-character-class -- a class of single code points: joiners and variation selectors among them are each meant on their own
 const NON_BLANK = new RegExp(`^[^\\u0000]*[^\\u0000${WHITESPACE}${INVISIBLE}][^\\u0000]*$`);
 // The same outside the BMP too (the tag characters U+E0000–E0FFF, …), which a

@@ -4,10 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createApp } from '../src/app.js';
 import { IDENTITY_HEADERS, identityAssertions } from '../src/identity.js';
+import { identityKeyRing } from '../src/identity-keys.js';
 import { route } from '../src/operation.js';
 import { queryInt } from '../src/validation.js';
 
-const assertions = identityAssertions('k'.repeat(32));
+const assertions = identityAssertions((await identityKeyRing('1'.repeat(64))).keys);
 const alice = { userId: '11111111-1111-4111-8111-111111111111', username: 'alice' };
 const note = z.strictObject({ title: z.string().min(1).trim() });
 const byNumber = { params: z.object({ n: z.string().regex(/^\d+$/) }), notFound: 'no such note' } as const;

@@ -1,12 +1,15 @@
 import { Hono } from 'hono';
-import { SignJWT } from 'jose';
+import { decodeProtectedHeader, SignJWT } from 'jose';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { PUBLISHED_KEYS } from '../src/config.js';
 import { errorHandler } from '../src/errors.js';
+import { identityKeyRing } from '../src/identity-keys.js';
+import { hmacKeys } from '../src/jwt.js';
 import { IDENTITY_HEADERS, identityAssertions, requireIdentity, type IdentityVariables } from '../src/identity.js';
 
-const KEY = 'k'.repeat(32);
-const assertions = identityAssertions(KEY);
+const ring = await identityKeyRing('1'.repeat(64));
+const assertions = identityAssertions(ring.keys);
 const alice = { userId: '11111111-1111-4111-8111-111111111111', username: 'alice' };
 
 function app() {
@@ -17,41 +20,66 @@ function app() {
 }
 const call = (headers: Record<string, string>) => app().request('/me', { headers });
 
+const now = () => Math.floor(Date.now() / 1000);
+const claims = () => ({
+  sub: alice.userId,
+  name: 'alice',
+  aud: 'feedmesh-services',
+  iss: 'feedmesh-gateway-auth',
+  iat: now(),
+  exp: now() + 30,
+});
+
 describe('identity assertions', () => {
-  it('round-trips an identity', async () => {
-    expect(await assertions.verify(await assertions.sign(alice))).toEqual(alice);
+  it('round-trips an identity, signed with EdDSA under the current kid', async () => {
+    const token = await assertions.sign(alice);
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: ring.kid });
+    expect(await assertions.verify(token)).toEqual(alice);
   });
 
-  it('refuses a key shorter than 32 bytes', () => {
-    expect(() => identityAssertions('short')).toThrow(/32 bytes/);
+  it('will not be made with an HMAC key', () => {
+    expect(() => identityAssertions(hmacKeys('k'.repeat(32)))).toThrow(/EdDSA/);
   });
 
-  it('rejects an assertion signed with another key', async () => {
-    const other = await identityAssertions('x'.repeat(32)).sign(alice);
-    await expect(assertions.verify(other)).rejects.toThrow();
+  it.each([...PUBLISHED_KEYS, 'k'.repeat(32)])('rejects an HS256 assertion signed with %s', async (key) => {
+    for (const kid of [undefined, ring.kid]) {
+      const token = await new SignJWT(claims())
+        .setProtectedHeader(kid ? { alg: 'HS256', kid } : { alg: 'HS256' })
+        .sign(new TextEncoder().encode(key));
+      await expect(assertions.verify(token)).rejects.toThrow();
+    }
+  });
+
+  it("rejects an assertion signed with a stranger's Ed25519 key under auth-service's kid", async () => {
+    const stranger = await identityKeyRing('2'.repeat(64));
+    const { key } = await stranger.keys.signing!;
+    const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'EdDSA', kid: ring.kid }).sign(key);
+    await expect(assertions.verify(token)).rejects.toThrow();
+    await expect(assertions.verify(await identityAssertions(stranger.keys).sign(alice))).rejects.toThrow();
+  });
+
+  it('rejects an assertion that names no key', async () => {
+    const { key } = await ring.keys.signing!;
+    const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'EdDSA' }).sign(key);
+    await expect(assertions.verify(token)).rejects.toThrow(/kid/);
   });
 
   it('rejects an expired assertion', async () => {
-    const stale = await identityAssertions(KEY, -60).sign(alice);
+    const stale = await identityAssertions(ring.keys, -60).sign(alice);
     await expect(assertions.verify(stale)).rejects.toThrow();
   });
 
   it('rejects an unsigned (alg: none) assertion', async () => {
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const now = Math.floor(Date.now() / 1000);
-    const unsigned = `${b64({ alg: 'none' })}.${b64({ sub: alice.userId, name: 'alice', aud: 'feedmesh-services', iss: 'feedmesh-gateway-auth', iat: now, exp: now + 30 })}.`;
+    const unsigned = `${b64({ alg: 'none', kid: ring.kid })}.${b64(claims())}.`;
     await expect(assertions.verify(unsigned)).rejects.toThrow();
   });
 
   it('rejects a token for another audience, such as a user access token', async () => {
-    const token = await new SignJWT({ name: 'alice' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(alice.userId)
-      .setAudience('feedmesh')
-      .setIssuer('feedmesh-auth')
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(KEY));
+    const { key } = await ring.keys.signing!;
+    const token = await new SignJWT({ ...claims(), aud: 'feedmesh', iss: 'feedmesh-auth' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: ring.kid })
+      .sign(key);
     await expect(assertions.verify(token)).rejects.toThrow();
   });
 });

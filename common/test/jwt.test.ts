@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { identityAssertions } from '../src/identity.js';
-import { IdentityJwt } from '../src/jwt.js';
+import { identityKeyRing } from '../src/identity-keys.js';
+import { hmacKeys, IdentityJwt } from '../src/jwt.js';
 
 const KEY = 'k'.repeat(32);
+const ring = await identityKeyRing('1'.repeat(64));
 const alice = { userId: '11111111-1111-4111-8111-111111111111', username: 'alice' };
 const accessTokens = () =>
-  new IdentityJwt(KEY, { issuer: 'feedmesh-auth', audience: 'feedmesh', ttlSeconds: 60, uniqueId: true });
+  new IdentityJwt(hmacKeys(KEY), { issuer: 'feedmesh-auth', audience: 'feedmesh', ttlSeconds: 60, uniqueId: true });
 
 // Only Date: Web Crypto and jose's promises must keep running.
 const at = (iso: string) => vi.useFakeTimers({ toFake: ['Date'], now: new Date(iso) });
@@ -42,7 +44,7 @@ describe('a verified token remembered', () => {
 
   it('does not make a token with another key or purpose acceptable', async () => {
     const token = await accessTokens().sign(alice);
-    const assertions = identityAssertions(KEY);
+    const assertions = identityAssertions(ring.keys);
     await expect(assertions.verify(token)).rejects.toThrow();
     await expect(assertions.verify(token)).rejects.toThrow();
   });
@@ -51,7 +53,7 @@ describe('a verified token remembered', () => {
 describe('an identity assertion reused', () => {
   it('is the same token for the same identity within a third of its lifetime, then a new one', async () => {
     at('2026-01-01T00:00:00Z');
-    const assertions = identityAssertions(KEY, 30);
+    const assertions = identityAssertions(ring.keys, 30);
     const first = await assertions.sign(alice);
     vi.setSystemTime(new Date('2026-01-01T00:00:09Z'));
     expect(await assertions.sign(alice)).toBe(first);
@@ -62,7 +64,7 @@ describe('an identity assertion reused', () => {
   });
 
   it('is never handed out for another identity', async () => {
-    const assertions = identityAssertions(KEY);
+    const assertions = identityAssertions(ring.keys);
     const forAlice = await assertions.sign(alice);
     const forBob = await assertions.sign({ userId: alice.userId, username: 'bob' });
     expect(forBob).not.toBe(forAlice);
@@ -73,11 +75,12 @@ describe('an identity assertion reused', () => {
     const tokens = accessTokens();
     expect(await tokens.sign(alice)).not.toBe(await tokens.sign(alice));
     expect(
-      () => new IdentityJwt(KEY, { issuer: 'i', audience: 'a', ttlSeconds: 60, uniqueId: true, reuseSeconds: 5 }),
+      () =>
+        new IdentityJwt(hmacKeys(KEY), { issuer: 'i', audience: 'a', ttlSeconds: 60, uniqueId: true, reuseSeconds: 5 }),
     ).toThrow(/never reused/);
   });
 });
 
 it('refuses an empty secret when it is made, not on first use', () => {
-  expect(() => new IdentityJwt('', { issuer: 'i', audience: 'a', ttlSeconds: 60, uniqueId: false })).toThrow(/empty/);
+  expect(() => hmacKeys('')).toThrow(/empty/);
 });

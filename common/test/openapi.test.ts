@@ -3,10 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createApp } from '../src/app.js';
 import { identityAssertions } from '../src/identity.js';
+import { identityKeyRing } from '../src/identity-keys.js';
 import { route } from '../src/operation.js';
 
 const thing = z.object({ id: z.string() });
 const params = z.object({ id: z.string().regex(/^t\d+$/) });
+
+const assertions = identityAssertions((await identityKeyRing('1'.repeat(64))).keys);
 
 function testApp() {
   return createApp({
@@ -14,7 +17,7 @@ function testApp() {
     logger: pino({ level: 'silent' }),
     instance: 'i-1',
     checks: {},
-    assertions: identityAssertions('k'.repeat(32)),
+    assertions,
     routes: [
       route(
         {

@@ -1,4 +1,4 @@
-import { csvList, identityKeySchema, serviceConfigShape, serviceManifest, topicFor } from '@feedmesh/common';
+import { csvList, identityJwksUrlSchema, serviceConfigShape, serviceManifest, topicFor } from '@feedmesh/common';
 import { z } from 'zod';
 import { FEED_DEFAULTS } from './feeds.js';
 
@@ -13,8 +13,8 @@ export const configSchema = z.object({
   /** This service's own Redis user's password (REDIS_PASSWORD_FILE); the user is in the URL. */
   REDIS_PASSWORD: z.string().min(1).optional(),
   KAFKA_BROKERS: csvList,
-  /** Verifies the identity the gateway forwards; shared by all services. */
-  IDENTITY_ASSERTION_KEY: identityKeySchema,
+  /** Where the public keys that verify the identity the gateway forwards are (auth-service's JWKS). */
+  IDENTITY_JWKS_URL: identityJwksUrlSchema,
   CONSUMER_GROUP: z.string().min(1).default(rebuild.group),
   /** Least time between two batches of a partition, so that under load a fetch carries several events (consumer.ts in common). */
   CONSUMER_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(20),

@@ -2,6 +2,7 @@ import {
   createApp,
   createLogger,
   identityAssertions,
+  remoteIdentityKeys,
   instanceId,
   loadConfigOrExit,
   runService,
@@ -47,7 +48,7 @@ const app = createApp({
   logger,
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
   checks: { redis: () => redis.ping(), kafka: kafka.admin.check },
-  assertions: identityAssertions(config.IDENTITY_ASSERTION_KEY),
+  assertions: identityAssertions(remoteIdentityKeys(config.IDENTITY_JWKS_URL)),
   routes: feedRoutes({ store, lag: () => kafka.admin.lag(config.CONSUMER_GROUP, topics.post.name) }),
 });
 await runService({ app, config, logger, close: [() => consumer.stop(), kafka.close, () => redis.quit()] });

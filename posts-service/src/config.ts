@@ -1,4 +1,4 @@
-import { csvList, identityKeySchema, serviceConfigShape, serviceManifest } from '@feedmesh/common';
+import { csvList, identityJwksUrlSchema, serviceConfigShape, serviceManifest } from '@feedmesh/common';
 import { z } from 'zod';
 
 export const configSchema = z.object({
@@ -6,8 +6,8 @@ export const configSchema = z.object({
   MONGODB_URL: z.url({ protocol: /^mongodb(\+srv)?$/ }),
   MONGODB_DB: z.string().min(1).default('posts_db'),
   KAFKA_BROKERS: csvList,
-  /** Verifies the identity the gateway forwards; shared by all services. */
-  IDENTITY_ASSERTION_KEY: identityKeySchema,
+  /** Where the public keys that verify the identity the gateway forwards are (auth-service's JWKS). */
+  IDENTITY_JWKS_URL: identityJwksUrlSchema,
   /** Least time between two inserts of creates, so that under load creates share one (store.ts). */
   CREATE_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(20),
   /** How often this instance writes its outbox checkpoint (how far its commits are published) and heartbeat. */

@@ -2,6 +2,7 @@ import {
   createApp,
   createLogger,
   identityAssertions,
+  remoteIdentityKeys,
   instanceId,
   LeaderLock,
   loadConfigOrExit,
@@ -53,7 +54,7 @@ const app = createApp({
   logger,
   instance,
   checks: { mongodb: () => db.command({ ping: 1 }), kafka: kafka.admin.check },
-  assertions: identityAssertions(config.IDENTITY_ASSERTION_KEY),
+  assertions: identityAssertions(remoteIdentityKeys(config.IDENTITY_JWKS_URL)),
   routes: postRoutes({ store }),
 });
 await outbox.start();

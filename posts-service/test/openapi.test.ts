@@ -1,4 +1,4 @@
-import { createApp, identityAssertions } from '@feedmesh/common';
+import { createApp, identityAssertions, identityKeyRing } from '@feedmesh/common';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { postRoutes } from '../src/routes.js';
@@ -11,7 +11,7 @@ describe('the posts OpenAPI document', () => {
       logger: pino({ level: 'silent' }),
       instance: 't',
       checks: { mongodb: async () => undefined, kafka: async () => undefined },
-      assertions: identityAssertions('i'.repeat(32)),
+      assertions: identityAssertions((await identityKeyRing('1'.repeat(64))).keys),
       routes: postRoutes({ store: {} as PostStore }),
     });
     const doc = (await (await app.request('/api/posts/openapi.json')).json()) as {

@@ -1,4 +1,4 @@
-import { createApp, IDENTITY_HEADERS, identityAssertions } from '@feedmesh/common';
+import { createApp, IDENTITY_HEADERS, identityAssertions, identityKeyRing } from '@feedmesh/common';
 import { Collection, MongoBulkWriteError, MongoClient, type BulkWriteResult } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -35,7 +35,7 @@ const all = db.collection<EventDoc | PlaceDoc>(COLLECTIONS.posts);
 /** The event documents of one post, oldest first. */
 const eventsOf = async (postId: string) =>
   (await all.find({ post_id: postId }).sort({ _id: 1 }).toArray()).filter((d): d is EventDoc => 'event' in d);
-const assertions = identityAssertions('i'.repeat(32));
+const assertions = identityAssertions((await identityKeyRing('1'.repeat(64))).keys);
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {

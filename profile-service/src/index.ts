@@ -2,6 +2,7 @@ import {
   createApp,
   createLogger,
   identityAssertions,
+  remoteIdentityKeys,
   instanceId,
   loadConfigOrExit,
   openPostgres,
@@ -28,7 +29,7 @@ const app = createApp({
   logger,
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
   checks: { postgres: () => db.query('select 1') },
-  assertions: identityAssertions(config.IDENTITY_ASSERTION_KEY),
+  assertions: identityAssertions(remoteIdentityKeys(config.IDENTITY_JWKS_URL)),
   routes: profileRoutes(new ProfilesRepository(db)),
 });
 await runService({ app, config, logger, close: [() => db.end()] });

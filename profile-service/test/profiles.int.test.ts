@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createApp, IDENTITY_HEADERS, identityAssertions, migrate } from '@feedmesh/common';
+import { createApp, IDENTITY_HEADERS, identityAssertions, identityKeyRing, migrate } from '@feedmesh/common';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { profileRoutes } from '../src/routes.js';
 // The real app against the stack's real PostgreSQL, driven in-process.
 const logger = pino({ level: 'silent' });
 const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
-const assertions = identityAssertions('i'.repeat(32));
+const assertions = identityAssertions((await identityKeyRing('1'.repeat(64))).keys);
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {

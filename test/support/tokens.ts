@@ -1,5 +1,4 @@
-import { identityAssertions } from '@feedmesh/common';
-import { stack, type TestUser } from '@feedmesh/testkit';
+import { stack, stackAssertions, type TestUser } from '@feedmesh/testkit';
 import { SignJWT } from 'jose';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -45,7 +44,7 @@ export function badTokens(holder: () => TestUser): Array<[string, () => Promise<
     ['without an expiry', async () => hs256(Object.fromEntries(Object.entries(claims()).filter(([k]) => k !== 'exp')))],
     [
       'an identity assertion instead of an access token',
-      () => identityAssertions(stack.identityKey).sign({ userId: holder().id, username: holder().username }),
+      async () => (await stackAssertions()).sign({ userId: holder().id, username: holder().username }),
     ],
   ];
 }

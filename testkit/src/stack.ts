@@ -3,7 +3,15 @@
 // another deployment (and `stack/mesh bench`/`faults` export them anyway).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { serviceManifest, withPassword, type ConsulEndpoint } from '@feedmesh/common';
+import {
+  forwardAuthService,
+  identityAssertions,
+  identityKeyRing,
+  serviceManifest,
+  withPassword,
+  type ConsulEndpoint,
+  type IdentityJwt,
+} from '@feedmesh/common';
 
 /** The repository root, two levels up from this file in `src/` and in `dist/` alike. */
 export const repoDir = fileURLToPath(new URL('../../', import.meta.url));
@@ -47,7 +55,8 @@ export const stack = {
   redisUrl: asAdmin(get('REDIS_URL', 'redis://127.0.0.1:6379'), 'ADMIN_REDIS_PASSWORD'),
   kafkaBrokers: get('KAFKA_BROKERS', '127.0.0.1:9092'),
   jwtSecret: secret('JWT_SECRET'),
-  identityKey: secret('IDENTITY_ASSERTION_KEY'),
+  /** auth-service's Ed25519 seed: tests that act as auth-service sign assertions with it. */
+  identitySigningKey: secret('IDENTITY_SIGNING_KEY'),
   /** Consul's management token: tests and tools read the catalog and register probes of their own with it. */
   consulToken: secret('CONSUL_MANAGEMENT_TOKEN'),
 };
@@ -63,6 +72,17 @@ export const consulHeaders: Record<string, string> = stack.consulToken ? { 'x-co
  */
 export function consulServiceToken(name: string): string {
   return secret(`CONSUL_TOKEN_${name.replace(/-/g, '_').toUpperCase()}`);
+}
+
+/** Where the services fetch auth-service's public keys: its own address, as stack/mesh gives them. */
+export function identityJwksUrl(): string {
+  const { name, prefix, identityKeys } = forwardAuthService();
+  return `${serviceUrl(name)}${prefix}${identityKeys}`;
+}
+
+/** Assertions signed as auth-service signs them, with the stack's own key. */
+export async function stackAssertions(ttlSeconds?: number): Promise<IdentityJwt> {
+  return identityAssertions((await identityKeyRing(stack.identitySigningKey)).keys, ttlSeconds);
 }
 
 /**
@@ -83,6 +103,7 @@ export function serviceEnv(): Record<string, string> {
     REDIS_URL: stack.redisUrl,
     KAFKA_BROKERS: stack.kafkaBrokers,
     JWT_SECRET: stack.jwtSecret,
-    IDENTITY_ASSERTION_KEY: stack.identityKey,
+    IDENTITY_SIGNING_KEY: stack.identitySigningKey,
+    IDENTITY_JWKS_URL: identityJwksUrl(),
   };
 }
