@@ -21,14 +21,11 @@ const NAME = 'auth-service';
 const config = loadConfigOrExit(NAME, configSchema);
 const logger = createLogger(NAME, config.LOG_LEVEL);
 
-const db = await openPostgres({
-  url: withPassword(config.DATABASE_URL, config.DATABASE_PASSWORD),
-  logger,
-  migrations: MIGRATIONS,
-});
+const databaseUrl = withPassword(config.DATABASE_URL, config.DATABASE_PASSWORD);
+const db = await openPostgres({ url: databaseUrl, logger, migrations: MIGRATIONS });
 
 // Loaded before the app serves, so no revoked token passes in the first moments.
-const revocations = new RevocationStore(db, new Revocations(), { url: config.DATABASE_URL, logger });
+const revocations = new RevocationStore(db, new Revocations(), { url: databaseUrl, logger });
 await revocations.start();
 
 const ring = await identityKeyRing(config.IDENTITY_SIGNING_KEY, config.IDENTITY_PREVIOUS_KEYS);
