@@ -31,7 +31,9 @@ interface RawAnswer {
 function rawExchange(url: URL, parts: string[], gapMs = 0, patienceMs = 20_000): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const socket = connect({ host: url.hostname === 'localhost' ? '127.0.0.1' : url.hostname, port: Number(url.port) });
+    // A URL leaves out its scheme's default port (the gateway's 80 on an unshifted stack).
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    const socket = connect({ host: url.hostname === 'localhost' ? '127.0.0.1' : url.hostname, port });
     const chunks: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;
     const giveUp = setTimeout(() => {
