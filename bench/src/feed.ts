@@ -22,6 +22,7 @@ const gateway = stack.gatewayUrl;
 const feedUrl = serviceUrl('feed-service');
 const redisUrl = stack.redisUrl;
 const CREATE_RATE = Number(process.env.BENCH_CREATE_RATE ?? 100);
+const CREATE_HIGH_RATE = Number(process.env.BENCH_CREATE_HIGH_RATE ?? 250);
 const READ_RATE = Number(process.env.BENCH_READ_RATE ?? 500);
 const BIG = Number(process.env.BENCH_FEED_POSTS ?? 1_000_000);
 
@@ -31,7 +32,7 @@ const percentile = (xs: number[], p: number) => {
 };
 
 // 1. create-to-visible ----------------------------------------------------
-async function createToVisible(seconds: number) {
+async function createToVisible(rate: number, seconds: number) {
   const user = await newUser('bench_feed');
   const sent = new Map<string, number>();
   const answered: number[] = [];
@@ -67,11 +68,11 @@ async function createToVisible(seconds: number) {
     answered.push(performance.now() - t0);
   };
   // Open model: start one create every 1/rate seconds, whether or not earlier ones finished.
-  const total = CREATE_RATE * seconds;
+  const total = rate * seconds;
   const started = performance.now();
   const inflight: Array<Promise<void>> = [];
   for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / CREATE_RATE;
+    const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
     inflight.push(launch());
@@ -84,7 +85,7 @@ async function createToVisible(seconds: number) {
   await watcher;
   const latencies = [...sent].filter(([id]) => visible.has(id)).map(([id, t0]) => visible.get(id)! - t0);
   return {
-    rate_offered: CREATE_RATE,
+    rate_offered: rate,
     posts: total,
     created: sent.size,
     failed,
@@ -195,9 +196,10 @@ async function scale() {
   }
 }
 
-process.stderr.write(`  create-to-visible at ${CREATE_RATE} posts/s for ${SECONDS}s ...\n`);
-await createToVisible(WARMUP_SECONDS); // warm-up, as for every other load: pools, JIT, consumer fetch loop
-const visibility = await createToVisible(SECONDS);
+process.stderr.write(`  create-to-visible at ${CREATE_RATE} and ${CREATE_HIGH_RATE} posts/s for ${SECONDS}s ...\n`);
+await createToVisible(CREATE_RATE, WARMUP_SECONDS); // warm-up, as for every other load: pools, JIT, consumer fetch loop
+const visibility = await createToVisible(CREATE_RATE, SECONDS);
+const visibilityHigh = await createToVisible(CREATE_HIGH_RATE, SECONDS);
 process.stderr.write(`  feed page reads at ${READ_RATE}/s ...\n`);
 const page = (base: string) =>
   measure({ url: `${base}/api/activity-stream?limit=20`, rate: READ_RATE, seconds: SECONDS });
@@ -214,6 +216,7 @@ const results: FeedResults = {
   context: runContext(),
   load: { warmup_seconds: WARMUP_SECONDS, seconds: SECONDS },
   visibility,
+  visibility_high: visibilityHigh,
   reads,
   redis_floor: floor,
   sizes,

@@ -9,7 +9,7 @@ import { eventually, newUser, runContext, serviceUrl, stack, stackAssertions, wi
 import { cpuFloors, POST_INPUT } from './cpu-floors.js';
 import { k6, MEASURE_SECONDS as SECONDS, round3, WARMUP_SECONDS, type LoadResult } from './k6.js';
 import { publish } from './report.js';
-import { floorSums, postsSection, type PostsResults } from './sections.js';
+import { floorSums, postsSection, wholeRun, type PostsResults } from './sections.js';
 
 const gateway = stack.gatewayUrl;
 const posts = serviceUrl('posts-service');
@@ -70,7 +70,13 @@ const step = async (name: string, url: string, headers: Record<string, string>, 
       return { load: result, drain_seconds: await drain(warmedUp + created(result)) };
     },
   );
-  return { ...result.load, drain_seconds: result.drain_seconds, cpu_ms_per_post: cpu, cpu_ms_per_post_total: total };
+  return {
+    ...result.load,
+    posts: created(result.load),
+    drain_seconds: result.drain_seconds,
+    cpu_ms_per_post: cpu,
+    cpu_ms_per_post_total: total,
+  };
 };
 const asUser = { authorization: `Bearer ${user.token}` };
 const runs = {
@@ -85,16 +91,19 @@ const runs = {
 };
 
 const sums = floorSums(floors);
+const whole = wholeRun(runs);
 const times = (a: number, b: number) => Math.round((a / b) * 10) / 10;
 const derived = {
   gateway_added_p50_ms: round3(runs.gateway.p50_ms - runs.direct.p50_ms),
   gateway_ratio_p50: Math.round((runs.gateway.p50_ms / runs.direct.p50_ms) * 100) / 100,
   sustained_posts_per_s: runs.gateway_high.rate_achieved,
   ...sums,
+  whole_run: whole,
   cpu_vs_floors: {
     direct: times(runs.direct.cpu_ms_per_post_total, sums.floors_ms_per_post),
     gateway: times(runs.gateway.cpu_ms_per_post_total, sums.floors_ms_per_post),
     gateway_high: times(runs.gateway_high.cpu_ms_per_post_total, sums.floors_ms_per_post),
+    whole_run: times(whole.cpu_ms_per_post_total, sums.floors_ms_per_post),
   },
 };
 const load = { rate: RATE, high_rate: HIGH_RATE, seconds: SECONDS, warmup_seconds: WARMUP_SECONDS };
