@@ -169,14 +169,28 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('keeps data in named volumes', () => {
-    for (const name of [...stores, 'consul']) {
+  it('keeps data in named volumes (FerretDB, the MongoDB protocol, keeps its in PostgreSQL)', () => {
+    for (const name of [...stores.filter((store) => store !== 'mongodb'), 'consul']) {
       const named = (service(name).volumes ?? []).map((v) => v.split(':')[0]);
       expect(
         named.some((v) => v && v in compose.volumes),
         name,
       ).toBe(true);
     }
+  });
+
+  it('runs FerretDB with a URL of no credentials, naming a role that cannot log in: no login, no data', () => {
+    const ferretdb = service('mongodb');
+    expect(ferretdb.image).toMatch(/^ghcr\.io\/ferretdb\/ferretdb:/);
+    const url = new URL(ferretdb.environment?.FERRETDB_POSTGRESQL_URL ?? 'x:');
+    expect([url.host, url.pathname, url.password]).toEqual([
+      'postgres:5432',
+      `/${service('postgres').environment?.FERRETDB_DB}`,
+      '',
+    ]);
+    const roles = readFileSync(`${repoDir}stack/compose/postgres-roles.sh`, 'utf8');
+    expect(roles).toContain(`CREATE ROLE ${url.username} NOLOGIN;`);
+    expect(ferretdb.depends_on?.postgres?.condition).toBe('service_healthy');
   });
 
   it("has forwardAuth ask the checking service itself, at mesh.json's port and path, never a gateway route", () => {

@@ -159,6 +159,24 @@ export function withPassword(url: string, password: string | undefined): string 
   return parsed.href;
 }
 
+/**
+ * A MongoDB-protocol address with its login: the password put in (as
+ * `withPassword`), and, when the URL names a user, FerretDB v1's only
+ * mechanism for it: PLAIN against `$external`. FerretDB checks nothing itself
+ * and hands the user and password to PostgreSQL, so each client acts as its
+ * own PostgreSQL role; a client without a login gets no role at all. A URL
+ * without a user (a bare local mongod) is used as it is.
+ */
+export function mongodbLoginUrl(url: string, password: string | undefined): string {
+  const parsed = new URL(withPassword(url, password));
+  if (parsed.username === '') return url;
+  if (!parsed.searchParams.has('authMechanism')) {
+    parsed.searchParams.set('authMechanism', 'PLAIN');
+    parsed.searchParams.set('authSource', '$external');
+  }
+  return parsed.href;
+}
+
 /** IDENTITY_SIGNING_KEY (auth-service only): the Ed25519 seed, 32 bytes as hex, as `secret_file` makes them. */
 export const identitySigningKeySchema = z
   .string({ error: 'required: the identity signing key' })

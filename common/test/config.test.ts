@@ -8,6 +8,7 @@ import {
   ConfigError,
   csvList,
   loadConfig,
+  mongodbLoginUrl,
   PUBLISHED_KEYS,
   secretSchema,
   serviceConfigShape,
@@ -102,5 +103,21 @@ describe('secrets in config', () => {
         published,
       );
     }
+  });
+});
+
+describe('mongodbLoginUrl', () => {
+  it("logs a named user in with PLAIN against $external, FerretDB's way, the password put in", () => {
+    const url = new URL(mongodbLoginUrl('mongodb://posts_service@127.0.0.1:27017/', 'p@ss:w/rd'));
+    expect(decodeURIComponent(url.username)).toBe('posts_service');
+    expect(decodeURIComponent(url.password)).toBe('p@ss:w/rd');
+    expect(url.searchParams.get('authMechanism')).toBe('PLAIN');
+    expect(url.searchParams.get('authSource')).toBe('$external');
+  });
+
+  it('keeps a mechanism the URL names, and a URL without a user as it is', () => {
+    const scram = 'mongodb://u@127.0.0.1:27017/?authMechanism=SCRAM-SHA-256';
+    expect(new URL(mongodbLoginUrl(scram, 'x')).searchParams.get('authMechanism')).toBe('SCRAM-SHA-256');
+    expect(mongodbLoginUrl('mongodb://127.0.0.1:27017/', undefined)).toBe('mongodb://127.0.0.1:27017/');
   });
 });

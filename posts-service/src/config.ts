@@ -3,7 +3,10 @@ import { z } from 'zod';
 
 export const configSchema = z.object({
   ...serviceConfigShape(serviceManifest('posts-service')),
+  /** The MongoDB-protocol server, naming this service's user (its password apart, below). */
   MONGODB_URL: z.url({ protocol: /^mongodb(\+srv)?$/ }),
+  /** Its password (or MONGODB_PASSWORD_FILE): on FerretDB, that of this service's PostgreSQL role. */
+  MONGODB_PASSWORD: z.string().min(1).optional(),
   MONGODB_DB: z.string().min(1).default('posts_db'),
   KAFKA_BROKERS: csvList,
   /** Where the public keys that verify the identity the gateway forwards are (auth-service's JWKS). */

@@ -6,6 +6,7 @@ import {
   instanceId,
   LeaderLock,
   loadConfigOrExit,
+  mongodbLoginUrl,
   OutboxPublisher,
   POSTS_TOPIC,
   runService,
@@ -24,7 +25,10 @@ const config = loadConfigOrExit(NAME, configSchema);
 const logger = createLogger(NAME, config.LOG_LEVEL);
 const instance = instanceId(NAME, config.SERVICE_ADDRESS, config.PORT);
 
-const mongo = new MongoClient(config.MONGODB_URL, { serverSelectionTimeoutMS: 2_000, appName: NAME });
+const mongo = new MongoClient(mongodbLoginUrl(config.MONGODB_URL, config.MONGODB_PASSWORD), {
+  serverSelectionTimeoutMS: 2_000,
+  appName: NAME,
+});
 const db = mongo.db(config.MONGODB_DB);
 await ensureIndexes(db);
 await migrateLegacyCollections(db, instance);

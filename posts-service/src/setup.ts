@@ -1,9 +1,10 @@
 // Brings posts_db's indexes in line with the policy (indexes.ts) on whichever
 // MongoDB-protocol server runs: the wire protocol's indexes, and on FerretDB
-// the GIN indexes of its PostgreSQL tables (FERRETDB_POSTGRES_URL). Declared
+// the GIN indexes of its PostgreSQL tables (FERRETDB_POSTGRES_URL, naming
+// this service's role; its password is MONGODB_PASSWORD's). Declared
 // as this service's setup in mesh.json; `stack/mesh up` runs it once the
 // services are ready. Idempotent: a second run changes nothing.
-import { loadConfigOrExit } from '@feedmesh/common';
+import { loadConfigOrExit, mongodbLoginUrl, withPassword } from '@feedmesh/common';
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
 import { z } from 'zod';
@@ -14,17 +15,24 @@ const NAME = 'posts-service setup';
 const config = loadConfigOrExit(
   NAME,
   configSchema
-    .pick({ MONGODB_URL: true, MONGODB_DB: true })
+    .pick({ MONGODB_URL: true, MONGODB_PASSWORD: true, MONGODB_DB: true })
     .extend({ FERRETDB_POSTGRES_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional() }),
 );
 
-const mongo = new MongoClient(config.MONGODB_URL, { serverSelectionTimeoutMS: 10_000, appName: NAME });
+const mongo = new MongoClient(mongodbLoginUrl(config.MONGODB_URL, config.MONGODB_PASSWORD), {
+  serverSelectionTimeoutMS: 10_000,
+  appName: NAME,
+});
 try {
   const db = mongo.db(config.MONGODB_DB);
   await ensureIndexes(db);
   if (await isFerretdb(db)) {
     if (!config.FERRETDB_POSTGRES_URL) throw new Error('FerretDB needs FERRETDB_POSTGRES_URL for its GIN indexes');
-    const client = new pg.Client({ connectionString: config.FERRETDB_POSTGRES_URL });
+    // The tables are this service's role's (FerretDB made them as it), so only it may index them: the same
+    // login as above, straight to PostgreSQL.
+    const client = new pg.Client({
+      connectionString: withPassword(config.FERRETDB_POSTGRES_URL, config.MONGODB_PASSWORD),
+    });
     await client.connect();
     try {
       const { created, dropped } = await ensureFerretdbIndexes(client, db.databaseName);

@@ -15,7 +15,7 @@ describe('.run/', () => {
     for (const dir of ['conf', 'logs', 'secrets']) expect(mode(`${run}/${dir}`), dir).toBe(0o700);
   });
 
-  it('writes the configuration with store users (Redis ACL, FerretDB password file) and supervisord.conf as 0600', () => {
+  it('writes the configuration with store users (Redis ACL) and supervisord.conf as 0600', () => {
     const conf = files(`${run}/conf`).filter((f) => statSync(f).isFile());
     expect(conf.map((f) => f.slice(run.length + 1))).toEqual(
       expect.arrayContaining(['conf/supervisord.conf', 'conf/redis-users.acl']),

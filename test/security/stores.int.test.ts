@@ -124,11 +124,12 @@ describe('PostgreSQL', () => {
     const { rows } = await admin.query<{ rolname: string; rolsuper: boolean; program: boolean }>(
       `SELECT rolname, rolsuper, pg_has_role(oid, 'pg_execute_server_program', 'MEMBER') AS program
          FROM pg_roles WHERE rolname = ANY($1) ORDER BY rolname`,
-      [['auth_service', 'profile_service', 'ferretdb']],
+      [['auth_service', 'profile_service', 'posts_service', 'ferretdb']],
     );
     expect(rows).toEqual([
       { rolname: 'auth_service', rolsuper: false, program: false },
       { rolname: 'ferretdb', rolsuper: false, program: false },
+      { rolname: 'posts_service', rolsuper: false, program: false },
       { rolname: 'profile_service', rolsuper: false, program: false },
     ]);
     const owners = await admin.query<{ table: string; owner: string }>(
@@ -166,10 +167,10 @@ describe('PostgreSQL', () => {
   });
 
   it("keeps FerretDB's role to its own database", async () => {
-    const ferret = as(stack.databaseUrl, 'ferretdb', secret('FERRETDB_DATABASE_PASSWORD'));
+    const ferret = as(stack.databaseUrl, 'ferretdb', secret('ADMIN_MONGODB_PASSWORD'));
     await expect(connect(ferret)).rejects.toThrow(/permission denied for database/);
     const own = await connect(
-      withPassword(as(stack.ferretdbPostgresUrl, 'ferretdb'), secret('FERRETDB_DATABASE_PASSWORD')),
+      withPassword(as(stack.ferretdbPostgresUrl, 'ferretdb'), secret('ADMIN_MONGODB_PASSWORD')),
     );
     expect((await own.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db).toBe('ferretdb');
     await expect(own.query("COPY (SELECT 1) TO PROGRAM 'id'")).rejects.toThrow(

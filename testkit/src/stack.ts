@@ -7,6 +7,7 @@ import {
   forwardAuthService,
   identityAssertions,
   identityKeyRing,
+  mongodbLoginUrl,
   serviceManifest,
   withPassword,
   type ConsulEndpoint,
@@ -49,7 +50,11 @@ export const stack = {
   traefikApiUrl: get('TRAEFIK_API_URL', 'http://127.0.0.1:8080'),
   consulUrl: get('CONSUL_URL', 'http://127.0.0.1:8500'),
   databaseUrl: asAdmin(get('DATABASE_URL', ''), 'ADMIN_DATABASE_PASSWORD'),
-  mongodbUrl: get('MONGODB_URL', 'mongodb://127.0.0.1:27017/'),
+  /** As FerretDB's admin role (a member of each service's role there), logged in as FerretDB takes logins. */
+  mongodbUrl: mongodbLoginUrl(
+    get('MONGODB_URL', 'mongodb://127.0.0.1:27017/'),
+    secret('ADMIN_MONGODB_PASSWORD') || undefined,
+  ),
   /** Where FerretDB keeps its documents (native stack only). */
   ferretdbPostgresUrl: asAdmin(get('FERRETDB_POSTGRES_URL', ''), 'ADMIN_DATABASE_PASSWORD'),
   redisUrl: asAdmin(get('REDIS_URL', 'redis://127.0.0.1:6379'), 'ADMIN_REDIS_PASSWORD'),
