@@ -157,7 +157,9 @@ describe('docker-compose.yml', () => {
     expect(script).toMatch(/add-users \S+;.*mesh-topics\.sh create \S+;.*apply-acls \S+$/s);
     expect(init.environment?.KAFKA_TOPICS).toMatch(/kafka-topics\.sh --bootstrap-server kafka:9092 --command-config /);
     for (const user of ['ADMIN', 'POSTS_SERVICE', 'FEED_SERVICE'])
-      expect(init.environment?.[`${user}_KAFKA_PASSWORD`]).toBe(`\${${user}_KAFKA_PASSWORD:?run stack/mesh compose-env}`);
+      expect(init.environment?.[`${user}_KAFKA_PASSWORD`]).toBe(
+        `\${${user}_KAFKA_PASSWORD:?run stack/mesh compose-env}`,
+      );
     for (const [topic, { deadLetter }] of Object.entries(manifest.topics)) {
       expect(composeText).not.toContain(topic);
       expect(composeText).not.toContain(deadLetter);
