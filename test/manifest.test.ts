@@ -106,3 +106,34 @@ describe('stack/kafka/mesh-topics.sh list', () => {
     );
   });
 });
+
+describe('stack/kafka/mesh-auth.sh', () => {
+  const auth = (...args: string[]) =>
+    execFileSync(`${repoDir}stack/kafka/mesh-auth.sh`, args, { encoding: 'utf8' }).trim().split('\n');
+
+  it('grants each service what its part in mesh.json needs, and nothing more', () => {
+    const want = Object.entries(manifest.services).flatMap(([name, s]) => {
+      const user = `User:${name}`;
+      const topic = (t: string, ...ops: string[]) => ops.map((op) => [user, 'TOPIC', t, op].join('\t'));
+      return [
+        ...s.produces.flatMap((t) => topic(t, 'WRITE', 'DESCRIBE')),
+        ...(s.produces.length ? [[user, 'CLUSTER', 'kafka-cluster', 'IDEMPOTENT_WRITE'].join('\t')] : []),
+        ...s.consumes.flatMap((t) => [
+          ...topic(t, 'READ', 'DESCRIBE'),
+          ...topic(manifest.topics[t]!.deadLetter, 'WRITE', 'DESCRIBE'),
+        ]),
+        ...(s.consumes.length ? [[user, 'GROUP', s.rebuild?.group ?? name, 'READ'].join('\t')] : []),
+      ];
+    });
+    expect(auth('acls', `${repoDir}mesh.json`)).toEqual(want.sort());
+    // The forged post.created of issue 13: only posts-service may write the posts topic.
+    expect(auth('acls', `${repoDir}mesh.json`).filter((l) => /\tTOPIC\tposts-events\tWRITE$/.test(l))).toEqual([
+      'User:posts-service\tTOPIC\tposts-events\tWRITE',
+    ]);
+  });
+
+  it('has a user for the admin and for each service using Kafka, named after it', () => {
+    const users = Object.entries(manifest.services).filter(([, s]) => s.stores.includes('kafka'));
+    expect(auth('users', `${repoDir}mesh.json`)).toEqual(['admin', ...users.map(([name]) => name)]);
+  });
+});

@@ -3,10 +3,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createKafka, manifest, manifestSchema } from '@feedmesh/common';
-import { pino } from 'pino';
+import { manifest, manifestSchema } from '@feedmesh/common';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getJson, repoDir, stack } from '@feedmesh/testkit';
+import { getJson, repoDir, stackKafka } from '@feedmesh/testkit';
 
 // stack/mesh names no service and no topic: what it starts, creates and
 // writes down comes from mesh.json. These check the running stack against it.
@@ -27,11 +26,7 @@ const envFile = Object.fromEntries(
 
 describe('the stack mesh.json describes', () => {
   it('has each topic and its dead-letter topic, with its partitions and retention', async () => {
-    const kafka = createKafka({
-      clientId: 'tests',
-      brokers: stack.kafkaBrokers.split(','),
-      logger: pino({ level: 'silent' }),
-    });
+    const kafka = stackKafka('tests');
     const admin = kafka.admin();
     await admin.connect();
     try {

@@ -1,5 +1,5 @@
-import { createKafka, createLogger, POSTS_TOPIC, topicFor } from '@feedmesh/common';
-import { stack } from '@feedmesh/testkit';
+import { POSTS_TOPIC, topicFor } from '@feedmesh/common';
+import { stackKafka } from '@feedmesh/testkit';
 
 /**
  * A topic of a benchmark's own, laid out like the posts topic (no dead-letter
@@ -7,11 +7,7 @@ import { stack } from '@feedmesh/testkit';
  * that made it, and how to remove it.
  */
 export async function scratchPostsTopic(name: string) {
-  const kafka = createKafka({
-    clientId: 'bench',
-    brokers: stack.kafkaBrokers.split(','),
-    logger: createLogger('bench', 'warn'),
-  });
+  const kafka = stackKafka('bench');
   const admin = kafka.admin();
   await admin.connect();
   const topic = `${POSTS_TOPIC}-${name}`;

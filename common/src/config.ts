@@ -123,6 +123,28 @@ export const csvList = z
   )
   .pipe(z.array(z.string()).min(1, 'expected at least one comma-separated value'));
 
+/**
+ * A Kafka client's variables: the brokers, and the user it logs in as with
+ * its password (KAFKA_PASSWORD_FILE, as stack/mesh gives it). The user is the
+ * service's name, as the broker's ACLs from mesh.json know it; another one
+ * (the stack's admin) only where a tool or a test runs the service's code.
+ */
+export function kafkaConfigShape(service: string) {
+  return {
+    KAFKA_BROKERS: csvList,
+    KAFKA_USERNAME: z.string().min(1).default(service),
+    KAFKA_PASSWORD: z.string({ error: "required: the Kafka user's password (KAFKA_PASSWORD_FILE)" }).min(1),
+  };
+}
+
+/** The Kafka client options of a config made with kafkaConfigShape. */
+export function kafkaOptions(config: { KAFKA_BROKERS: string[]; KAFKA_USERNAME: string; KAFKA_PASSWORD: string }) {
+  return {
+    brokers: config.KAFKA_BROKERS,
+    credentials: { username: config.KAFKA_USERNAME, password: config.KAFKA_PASSWORD },
+  };
+}
+
 /** Exit status for a configuration error (sysexits.h EX_CONFIG). */
 export const EXIT_CONFIG = 78;
 

@@ -9,12 +9,29 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/** Who a client logs in to Kafka as (SASL/SCRAM-SHA-256): a service's own user, or the stack's admin. */
+export interface KafkaCredentials {
+  username: string;
+  password: string;
+}
+
+/** What a client needs to reach Kafka: where the brokers are and who it is there. */
+export interface KafkaClientOptions {
+  clientId: string;
+  brokers: string[];
+  /** Left out only for a client that is meant to be refused (a test's stranger). */
+  credentials?: KafkaCredentials;
+  logger: Logger;
+}
+
 /** A kafkajs client whose logs go through the service's JSON logger. */
-export function createKafka(opts: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
+export function createKafka(opts: KafkaClientOptions): Kafka {
   const log = opts.logger.child({ component: 'kafka' });
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
+    // SCRAM: the broker proves it knows the password too, and the password never crosses the socket.
+    ...(opts.credentials ? { sasl: { mechanism: 'scram-sha-256' as const, ...opts.credentials } } : {}),
     connectionTimeout: 3_000,
     logLevel: logLevel.WARN,
     logCreator:
@@ -173,7 +190,7 @@ export function kafkaPublisher(kafka: Kafka): EventPublisher {
  * The Kafka side of a service: the client, one admin connection (health,
  * lag) and one publisher, closed together after the service drained.
  */
-export function serviceKafka(opts: { clientId: string; brokers: string[]; logger: Logger }) {
+export function serviceKafka(opts: KafkaClientOptions) {
   const kafka = createKafka(opts);
   const admin = new KafkaAdmin(kafka);
   const publisher = kafkaPublisher(kafka);

@@ -8,7 +8,13 @@ import { createKafka, kafkaPublisher } from '../src/kafka.js';
 // What the unit tests cannot show: that a handler's rejection, through kafkajs,
 // leaves the offset uncommitted and the message retried, never skipped.
 const logger = pino({ level: 'silent' });
-const kafka = createKafka({ clientId: 'consumer-int-test', brokers: stack.kafkaBrokers.split(','), logger });
+// As the stack's admin: the test makes and removes topics of its own.
+const kafka = createKafka({
+  clientId: 'consumer-int-test',
+  brokers: stack.kafkaBrokers.split(','),
+  credentials: stack.kafkaAdmin,
+  logger,
+});
 const topic = `test-consumer-${process.pid}-${Date.now()}`;
 const deadLetter = `${topic}-dead`;
 const admin = kafka.admin();

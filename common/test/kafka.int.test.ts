@@ -7,6 +7,8 @@ import { createKafka, kafkaPublisher, MessageRejectedError } from '../src/kafka.
 const kafka = createKafka({
   clientId: 'kafka-int-test',
   brokers: stack.kafkaBrokers.split(','),
+  // As the stack's admin: the test makes and removes a topic of its own.
+  credentials: stack.kafkaAdmin,
   logger: pino({ level: 'silent' }),
 });
 const topic = `test-publisher-${process.pid}-${Date.now()}`;

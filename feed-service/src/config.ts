@@ -1,4 +1,10 @@
-import { csvList, identityJwksUrlSchema, serviceConfigShape, serviceManifest, topicFor } from '@feedmesh/common';
+import {
+  identityJwksUrlSchema,
+  kafkaConfigShape,
+  serviceConfigShape,
+  serviceManifest,
+  topicFor,
+} from '@feedmesh/common';
 import { z } from 'zod';
 import { FEED_DEFAULTS } from './feeds.js';
 
@@ -12,7 +18,7 @@ export const configSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
   /** This service's own Redis user's password (REDIS_PASSWORD_FILE); the user is in the URL. */
   REDIS_PASSWORD: z.string().min(1).optional(),
-  KAFKA_BROKERS: csvList,
+  ...kafkaConfigShape('feed-service'),
   /** Where the public keys that verify the identity the gateway forwards are (auth-service's JWKS). */
   IDENTITY_JWKS_URL: identityJwksUrlSchema,
   CONSUMER_GROUP: z.string().min(1).default(rebuild.group),

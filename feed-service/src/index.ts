@@ -6,6 +6,7 @@ import {
   instanceId,
   loadConfigOrExit,
   runService,
+  kafkaOptions,
   serviceKafka,
   withPassword,
 } from '@feedmesh/common';
@@ -32,7 +33,7 @@ const store = new FeedStore(
   config.FEED_KEY_PREFIX,
 );
 
-const kafka = serviceKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
+const kafka = serviceKafka({ clientId: NAME, ...kafkaOptions(config), logger });
 const topics = feedTopics(config);
 const consumer = feedConsumer(kafka.kafka, {
   store,

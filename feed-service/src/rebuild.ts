@@ -3,7 +3,7 @@
 // With feed-service stopped, it wipes the feed keys and rewinds the
 // consumer group to the start of every topic in its subscription table; the
 // service then replays the whole log on start. Nothing but Redis and Kafka is read.
-import { createKafka, createLogger, loadConfigOrExit, withPassword } from '@feedmesh/common';
+import { createKafka, createLogger, kafkaOptions, loadConfigOrExit, withPassword } from '@feedmesh/common';
 import { Redis } from 'ioredis';
 import { configSchema } from './config.js';
 import { FeedStore } from './feeds.js';
@@ -11,7 +11,7 @@ import { feedSubscriptions, feedTopics } from './subscriptions.js';
 
 const config = loadConfigOrExit('feed-rebuild', configSchema);
 const logger = createLogger('feed-rebuild', config.LOG_LEVEL);
-const kafka = createKafka({ clientId: 'feed-rebuild', brokers: config.KAFKA_BROKERS, logger });
+const kafka = createKafka({ clientId: 'feed-rebuild', ...kafkaOptions(config), logger });
 const admin = kafka.admin();
 await admin.connect();
 

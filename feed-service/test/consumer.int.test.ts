@@ -10,7 +10,13 @@ import { FeedStore } from '../src/feeds.js';
 // The consumer against the real Kafka and Redis, on topics and keys of the test's own. The dead-letter
 // topic's name is not derived from the topic's: the consumer must use the one declared, as mesh.json's are.
 const logger = pino({ level: 'silent' });
-const kafka = createKafka({ clientId: 'feed-consumer-test', brokers: stack.kafkaBrokers.split(','), logger });
+// As the stack's admin: feed-service's own user may not make these topics or use this group.
+const kafka = createKafka({
+  clientId: 'feed-consumer-test',
+  brokers: stack.kafkaBrokers.split(','),
+  credentials: stack.kafkaAdmin,
+  logger,
+});
 const topic = `feedtest-${process.pid}-${Date.now()}`;
 const deadLetter = `feedtest-dead-${process.pid}-${Date.now()}`;
 const redis = new Redis(stack.redisUrl);

@@ -1,4 +1,4 @@
-import { csvList, identityJwksUrlSchema, serviceConfigShape, serviceManifest } from '@feedmesh/common';
+import { identityJwksUrlSchema, kafkaConfigShape, serviceConfigShape, serviceManifest } from '@feedmesh/common';
 import { z } from 'zod';
 
 export const configSchema = z.object({
@@ -8,7 +8,7 @@ export const configSchema = z.object({
   /** Its password (or MONGODB_PASSWORD_FILE): on FerretDB, that of this service's PostgreSQL role. */
   MONGODB_PASSWORD: z.string().min(1).optional(),
   MONGODB_DB: z.string().min(1).default('posts_db'),
-  KAFKA_BROKERS: csvList,
+  ...kafkaConfigShape('posts-service'),
   /** Where the public keys that verify the identity the gateway forwards are (auth-service's JWKS). */
   IDENTITY_JWKS_URL: identityJwksUrlSchema,
   /** Least time between two inserts of creates, so that under load creates share one (store.ts). */

@@ -10,6 +10,7 @@ import {
   OutboxPublisher,
   POSTS_TOPIC,
   runService,
+  kafkaOptions,
   serviceKafka,
 } from '@feedmesh/common';
 import { MongoClient } from 'mongodb';
@@ -33,7 +34,7 @@ const db = mongo.db(config.MONGODB_DB);
 await ensureIndexes(db);
 await migrateLegacyCollections(db, instance);
 
-const kafka = serviceKafka({ clientId: NAME, brokers: config.KAFKA_BROKERS, logger });
+const kafka = serviceKafka({ clientId: NAME, ...kafkaOptions(config), logger });
 // Every instance publishes its own commits; the leader also recovers those of instances that died.
 const outbox: OutboxPublisher<PostOutboxEntry> = new OutboxPublisher({
   log: new PostLog(db),

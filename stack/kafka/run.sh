@@ -6,7 +6,9 @@
 # then execs the JVM: the caller (supervisord) gets the java pid, SIGTERM makes
 # Kafka shut down cleanly and exit.
 # Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP_OPTS
-# ("-Xms256m -Xmx512m"), KAFKA_LIBS (default: what stack/install/kafka.sh gives).
+# ("-Xms256m -Xmx512m"), KAFKA_LIBS (default: what stack/install/kafka.sh gives),
+# KAFKA_ADMIN_USER (admin) and KAFKA_ADMIN_PASSWORD_FILE (required): the super
+# user the broker acts as and the stack's scripts log in as.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../lib/common.sh"
@@ -16,13 +18,23 @@ mkdir -p "$1"
 data_dir="$(cd "$1" && pwd)"
 port="${KAFKA_PORT:-9092}"
 controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
+admin_user="${KAFKA_ADMIN_USER:-admin}"
+[[ -s ${KAFKA_ADMIN_PASSWORD_FILE:-} ]] || die "KAFKA_ADMIN_PASSWORD_FILE must name the admin's password file"
+admin_password="$(tr -d '\n' <"$KAFKA_ADMIN_PASSWORD_FILE")"
+# Put into sed's replacement and the JAAS strings as they are: the stack's secrets are hex.
+[[ $admin_user$admin_password =~ ^[A-Za-z0-9_.-]+$ ]] || die "the Kafka admin's name and password must be [A-Za-z0-9_.-]"
 
 libs="${KAFKA_LIBS:-$("$STACK_DIR/install/kafka.sh")}"
 [[ -f "$libs/kafka_${KAFKA_SCALA:-2.13}-$KAFKA_VERSION.jar" ]] || die "no Kafka $KAFKA_VERSION jars in $libs"
 
 props="$data_dir/server.properties"
-sed -e "s|@DATA_DIR@|$data_dir|g" -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" \
-  "$here/server.properties.tmpl" >"$props.tmp"
+# It carries the admin's password: this user's only.
+(
+  umask 077
+  sed -e "s|@DATA_DIR@|$data_dir|g" -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" \
+    -e "s|@ADMIN_USER@|$admin_user|g" -e "s|@ADMIN_PASSWORD@|$admin_password|g" \
+    "$here/server.properties.tmpl" >"$props.tmp"
+)
 mv -f "$props.tmp" "$props"
 
 log_dir="$(sed -n 's/^log\.dirs=//p' "$props")"

@@ -3,18 +3,13 @@
 // event is checked against the shared envelope schema on the way in.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createKafka, createLogger, POSTS_TOPIC, postEvent, type PostEvent } from '@feedmesh/common';
+import { POSTS_TOPIC, postEvent, type PostEvent } from '@feedmesh/common';
 import { eventually, sleep } from './eventually.js';
-import { stack } from './stack.js';
+import { stack, stackKafka } from './stack.js';
 
 const run = promisify(execFile);
 
-const kafka = () =>
-  createKafka({
-    clientId: 'testkit',
-    brokers: stack.kafkaBrokers.split(','),
-    logger: createLogger('testkit', 'silent'),
-  });
+const kafka = () => stackKafka('testkit');
 
 export type TopicEnd = Array<{ partition: number; offset: string }>;
 
@@ -81,7 +76,10 @@ export interface TopicEvent {
   publishedAt: number;
 }
 
-/** Every event between two ends of the posts topic, read with kcat partition by partition (no consumer group). */
+/**
+ * Every event between two ends of the posts topic, read with kcat partition by
+ * partition (no consumer group), as the admin (its settings from a file).
+ */
 export async function postEventsBetween(from: TopicEnd, to: TopicEnd): Promise<TopicEvent[]> {
   const events: TopicEvent[] = [];
   for (const { partition, offset } of to) {
@@ -91,7 +89,20 @@ export async function postEventsBetween(from: TopicEnd, to: TopicEnd): Promise<T
     const range = ['-p', String(partition), '-o', String(start), '-c', String(count)];
     const { stdout } = await run(
       'kcat',
-      ['-C', '-b', stack.kafkaBrokers, '-t', POSTS_TOPIC, ...range, '-e', '-q', '-f', '%T %s\\n'],
+      [
+        '-F',
+        stack.kafkaAdminKcatConfig,
+        '-C',
+        '-b',
+        stack.kafkaBrokers,
+        '-t',
+        POSTS_TOPIC,
+        ...range,
+        '-e',
+        '-q',
+        '-f',
+        '%T %s\\n',
+      ],
       { maxBuffer: 512 * 1024 * 1024, timeout: 120_000 },
     );
     for (const line of stdout.split('\n')) {

@@ -4,6 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
+  createKafka,
+  createLogger,
   forwardAuthService,
   identityAssertions,
   identityKeyRing,
@@ -12,6 +14,7 @@ import {
   withPassword,
   type ConsulEndpoint,
   type IdentityJwt,
+  type KafkaCredentials,
 } from '@feedmesh/common';
 
 /** The repository root, two levels up from this file in `src/` and in `dist/` alike. */
@@ -59,6 +62,10 @@ export const stack = {
   ferretdbPostgresUrl: asAdmin(get('FERRETDB_POSTGRES_URL', ''), 'ADMIN_DATABASE_PASSWORD'),
   redisUrl: asAdmin(get('REDIS_URL', 'redis://127.0.0.1:6379'), 'ADMIN_REDIS_PASSWORD'),
   kafkaBrokers: get('KAFKA_BROKERS', '127.0.0.1:9092'),
+  /** Kafka's super user, which tests, benchmarks and faults act as; services have theirs. */
+  kafkaAdmin: { username: get('KAFKA_ADMIN_USER', 'admin'), password: secret('ADMIN_KAFKA_PASSWORD') },
+  /** kcat's settings as that admin (stack/mesh writes them, mode 0600): `kcat -F` keeps the password off argv. */
+  kafkaAdminKcatConfig: get('KAFKA_ADMIN_KCAT_CONFIG', ''),
   jwtSecret: secret('JWT_SECRET'),
   /** auth-service's Ed25519 seed: tests that act as auth-service sign assertions with it. */
   identitySigningKey: secret('IDENTITY_SIGNING_KEY'),
@@ -99,6 +106,19 @@ export function serviceUrl(name: string): string {
   return get(`${name.replace(/-service$/, '').toUpperCase()}_URL`, `http://127.0.0.1:${port}`);
 }
 
+/** A kafkajs client of the stack's broker, as its admin unless told (`null`: no credentials at all). */
+export function stackKafka(
+  clientId: string,
+  credentials: KafkaCredentials | null = stack.kafkaAdmin,
+): ReturnType<typeof createKafka> {
+  return createKafka({
+    clientId,
+    brokers: stack.kafkaBrokers.split(','),
+    ...(credentials ? { credentials } : {}),
+    logger: createLogger(clientId, 'silent'),
+  });
+}
+
 /** Env that lets a spawned service reach every store of the stack. */
 export function serviceEnv(): Record<string, string> {
   return {
@@ -107,6 +127,9 @@ export function serviceEnv(): Record<string, string> {
     MONGODB_URL: stack.mongodbUrl,
     REDIS_URL: stack.redisUrl,
     KAFKA_BROKERS: stack.kafkaBrokers,
+    // As the admin, like the stores' URLs above: a spawned feed may read a benchmark's own topic and group.
+    KAFKA_USERNAME: stack.kafkaAdmin.username,
+    KAFKA_PASSWORD: stack.kafkaAdmin.password,
     JWT_SECRET: stack.jwtSecret,
     IDENTITY_SIGNING_KEY: stack.identitySigningKey,
     IDENTITY_JWKS_URL: identityJwksUrl(),
