@@ -308,4 +308,33 @@ expect "delete a post already deleted: 404" 404 '.error.code == "not_found"'
 request GET /api/profile -H "$bob_auth"
 expect "read a profile never created: 404" 404 '.error.code == "not_found"'
 
+# ---------------------------------------------------------------- follows
+
+request PUT "/api/profile/following/$ann_id" -H "$bob_auth"
+expect "follow a user: 200, from the caller to them" 200 '.follower_id == $me and .followee_id == $them' \
+  --arg me "$bob_id" --arg them "$ann_id"
+followed_at="$(printf '%s' "$BODY" | jq -r .followed_at)"
+request PUT "/api/profile/following/$ann_id" -H "$bob_auth"
+expect "follow them again: 200, the same follow" 200 '.followed_at == $at' --arg at "$followed_at"
+request GET "/api/profile/$ann_id" -H "$bob_auth"
+expect "their profile counts one follower" 200 '.followers_count == 1 and .following_count == 0'
+request GET "/api/profile/$ann_id/followers" -H "$bob_auth"
+expect "their followers: the caller" 200 '[.items[].user_id] == [$me] and .next == null' --arg me "$bob_id"
+request GET "/api/profile/$bob_id/following?limit=1" -H "$ann_auth"
+expect "whom the caller follows: them" 200 '[.items[].user_id] == [$them]' --arg them "$ann_id"
+request PUT "/api/profile/following/$bob_id" -H "$bob_auth"
+expect "follow oneself: 400" 400 '.error.code == "validation_failed"'
+request PUT /api/profile/following/00000000-0000-4000-8000-000000000000 -H "$bob_auth"
+expect "follow a user nobody knows: 404" 404 '.error.code == "not_found"'
+request GET "/api/profile/$bob_id/following?before=nope" -H "$bob_auth"
+expect "list follows from a cursor no page gave out: 400" 400 '.error.issues[0].path == "before"'
+request DELETE "/api/profile/following/$ann_id" -H "$bob_auth"
+expect "unfollow them: 204" 204
+request DELETE "/api/profile/following/$ann_id" -H "$bob_auth"
+expect "unfollow them again: 204" 204
+request GET "/api/profile/$ann_id/followers" -H "$bob_auth"
+expect "their followers: none left" 200 '.items == [] and .count == 0'
+request PUT "/api/profile/following/$ann_id"
+expect "follow without a token: 401" 401 '.error.code == "unauthorized"'
+
 finish

@@ -50,6 +50,8 @@ afterAll(() => {
 function fuzz(prefix: string): Promise<{ report: Report; output: string }> {
   const dir = mkdtempSync(join(reports, 'run-'));
   const args = [
+    '--config-file',
+    `${repoDir}test/schemathesis.toml`,
     'run',
     `${stack.gatewayUrl}${prefix}/openapi.json`,
     '--url',

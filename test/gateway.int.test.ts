@@ -4,7 +4,13 @@ import { consulHeaders, getJson, newUser, serviceUrl, stack, type TestUser } fro
 
 const services = [
   { name: 'auth-service', router: 'auth', prefix: '/api/auth', checks: ['postgres'], access: 'public' },
-  { name: 'profile-service', router: 'profile', prefix: '/api/profile', checks: ['postgres'], access: 'protected' },
+  {
+    name: 'profile-service',
+    router: 'profile',
+    prefix: '/api/profile',
+    checks: ['postgres', 'kafka'],
+    access: 'protected',
+  },
   { name: 'posts-service', router: 'posts', prefix: '/api/posts', checks: ['mongodb', 'kafka'], access: 'protected' },
   {
     name: 'feed-service',

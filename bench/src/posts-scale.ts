@@ -2,8 +2,7 @@
 // up to BENCH_SCALE_POSTS posts (once; later runs reuse them), then measures
 // GET /api/posts newest first, deep, and by author, at a fixed rate, beside a
 // single-post read of the same run as the floor.
-import { IDENTITY_HEADERS } from '@feedmesh/common';
-import { toCursor } from '@feedmesh/posts-service/cursor';
+import { IDENTITY_HEADERS, toCursor } from '@feedmesh/common';
 import {
   authorSequence,
   GLOBAL_SEQUENCE,

@@ -20,14 +20,17 @@ export const postSnapshot = z.object({
   version: z.number().int().positive(),
 });
 
-const envelope = {
+/** What every event carries, whatever its topic: `schemaVersion` is its family's. */
+const envelopeOf = <V extends number>(schemaVersion: V) => ({
   /** Unique per change; the same change delivered twice carries the same id. */
   id: z.uuid(),
-  schema_version: z.literal(POST_EVENT_SCHEMA_VERSION),
+  schema_version: z.literal(schemaVersion),
   time: z.iso.datetime(),
   /** The user whose request made the change. */
   actor: z.string().min(1),
-};
+});
+
+const envelope = envelopeOf(POST_EVENT_SCHEMA_VERSION);
 
 /**
  * The versioned envelope of every event on the posts topic (`POSTS_TOPIC`), shared by the
@@ -45,3 +48,35 @@ export const postEvent = z.discriminatedUnion('type', [
 
 export type PostEvent = z.output<typeof postEvent>;
 export type PostSnapshot = z.output<typeof postSnapshot>;
+
+/** The topic every follow and unfollow is published to, keyed by follower id (named in mesh.json). */
+export const SOCIAL_TOPIC = topicFor('user').name;
+
+/** Version of the social events' envelope; a consumer refuses versions it does not know. */
+export const SOCIAL_EVENT_SCHEMA_VERSION = 1;
+
+/**
+ * One change of one follow pair: the state it leaves is the event's type.
+ * `version` counts the pair's changes (1 on its first follow, +1 on each
+ * follow or unfollow after), so a consumer that keeps the latest version per
+ * pair drops a stale or repeated event after a replay or a recovery, whatever
+ * order they reach it in.
+ */
+const followChange = z.object({
+  follower_id: z.uuid(),
+  followee_id: z.uuid(),
+  version: z.number().int().positive(),
+});
+
+/**
+ * The versioned envelope of every event on the social topic (`SOCIAL_TOPIC`),
+ * shared by the producer (profile-service) and its consumers. `time` is when
+ * the change committed: for `user.followed`, when the follow began.
+ */
+export const socialEvent = z.discriminatedUnion('type', [
+  z.object({ ...envelopeOf(SOCIAL_EVENT_SCHEMA_VERSION), type: z.literal('user.followed'), data: followChange }),
+  z.object({ ...envelopeOf(SOCIAL_EVENT_SCHEMA_VERSION), type: z.literal('user.unfollowed'), data: followChange }),
+]);
+
+export type SocialEvent = z.output<typeof socialEvent>;
+export type FollowChange = z.output<typeof followChange>;

@@ -1,4 +1,4 @@
-import type { LeaderLock } from './consul.js';
+import { LeaderLock } from './consul.js';
 import { MessageRejectedError, type EventPublisher, type OutgoingMessage } from './kafka.js';
 import type { Logger } from './logger.js';
 import type { OutboxCheckpoint, OutboxEntry, OutboxLog } from './outbox.js';
@@ -306,4 +306,39 @@ export class OutboxPublisher<Entry extends OutboxEntry> {
   private warn(err: unknown, message: string, extra: object = {}): void {
     this.options.logger.warn({ ...extra, err: err instanceof Error ? err.message : String(err) }, message);
   }
+}
+
+/** A service's outbox settings, as `outboxConfigShape` parses them. */
+export interface OutboxConfig {
+  CONSUL_URL: string;
+  CONSUL_TOKEN?: string | undefined;
+  OUTBOX_CHECKPOINT_MS: number;
+  OUTBOX_LINGER_MS: number;
+  OUTBOX_DEAD_AFTER_MS: number;
+}
+
+/**
+ * The publisher of one service's outbox as every producer wires it: its
+ * settings from the service's config, and recovery leadership under the
+ * service's own Consul keys (`feedmesh/<service>/`, which its token may write).
+ */
+export function serviceOutbox<Entry extends OutboxEntry>(
+  opts: Pick<OutboxPublisherOptions<Entry>, 'log' | 'publisher' | 'topic' | 'instance' | 'logger' | 'repair'> & {
+    service: string;
+    config: OutboxConfig;
+  },
+): OutboxPublisher<Entry> {
+  const { service, config, ...rest } = opts;
+  return new OutboxPublisher({
+    ...rest,
+    lock: new LeaderLock(
+      { url: config.CONSUL_URL, token: config.CONSUL_TOKEN },
+      `feedmesh/${service}/outbox-recovery`,
+      opts.instance,
+    ),
+    logger: opts.logger.child({ component: 'outbox' }),
+    checkpointMs: config.OUTBOX_CHECKPOINT_MS,
+    lingerMs: config.OUTBOX_LINGER_MS,
+    deadAfterMs: config.OUTBOX_DEAD_AFTER_MS,
+  });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { postEvent } from '../src/events.js';
+import { postEvent, socialEvent } from '../src/events.js';
 
 const now = new Date().toISOString();
 const post = {
@@ -33,5 +33,26 @@ describe('postEvent', () => {
     ['a time that is not ISO 8601', { ...base, time: 'yesterday', type: 'post.created', data: post }],
   ])('rejects %s', (_, event) => {
     expect(postEvent.safeParse(event).success).toBe(false);
+  });
+});
+
+describe('socialEvent', () => {
+  const pair = { follower_id: randomUUID(), followee_id: randomUUID(), version: 1 };
+
+  it('accepts a follow and an unfollow of a pair', () => {
+    expect(socialEvent.parse({ ...base, type: 'user.followed', data: pair }).data).toEqual(pair);
+    expect(socialEvent.parse({ ...base, type: 'user.unfollowed', data: { ...pair, version: 2 } }).type).toBe(
+      'user.unfollowed',
+    );
+  });
+
+  it.each([
+    ['an unknown type', { ...base, type: 'user.blocked', data: pair }],
+    ['a schema version it does not know', { ...base, schema_version: 2, type: 'user.followed', data: pair }],
+    ['a change without its version', { ...base, type: 'user.followed', data: { ...pair, version: undefined } }],
+    ['a follower that is not a user id', { ...base, type: 'user.followed', data: { ...pair, follower_id: 'ann' } }],
+    ['a post event', { ...base, type: 'post.deleted', data: { id: 'p1', author_id: 'u1', version: 3 } }],
+  ])('rejects %s', (_, event) => {
+    expect(socialEvent.safeParse(event).success).toBe(false);
   });
 });

@@ -4,10 +4,10 @@ import {
   identityAssertions,
   remoteIdentityKeys,
   instanceId,
-  LeaderLock,
   loadConfigOrExit,
   mongodbLoginUrl,
-  OutboxPublisher,
+  serviceOutbox,
+  type OutboxPublisher,
   POSTS_TOPIC,
   runService,
   kafkaOptions,
@@ -36,21 +36,15 @@ await migrateLegacyCollections(db, instance);
 
 const kafka = serviceKafka({ clientId: NAME, ...kafkaOptions(config), logger });
 // Every instance publishes its own commits; the leader also recovers those of instances that died.
-const outbox: OutboxPublisher<PostOutboxEntry> = new OutboxPublisher({
+const outbox: OutboxPublisher<PostOutboxEntry> = serviceOutbox({
+  service: NAME,
+  config,
   log: new PostLog(db),
   repair: (entry): Promise<void> => store.repair(entry),
   topic: POSTS_TOPIC,
   publisher: kafka.publisher,
   instance,
-  lock: new LeaderLock(
-    { url: config.CONSUL_URL, token: config.CONSUL_TOKEN },
-    `feedmesh/${NAME}/outbox-recovery`,
-    instance,
-  ),
-  logger: logger.child({ component: 'outbox' }),
-  checkpointMs: config.OUTBOX_CHECKPOINT_MS,
-  lingerMs: config.OUTBOX_LINGER_MS,
-  deadAfterMs: config.OUTBOX_DEAD_AFTER_MS,
+  logger,
 });
 const store = new PostStore(db, outbox, instance, config.CREATE_LINGER_MS);
 

@@ -1,6 +1,14 @@
 import { z } from 'zod';
-import { canonicalUserId, postSnapshot, queryInt, text, trimmedText, visibleText } from '@feedmesh/common';
-import { cursorParam, cursorValue } from './cursor.js';
+import {
+  canonicalUserId,
+  cursorParam,
+  cursorValue,
+  postSnapshot,
+  queryInt,
+  text,
+  trimmedText,
+  visibleText,
+} from '@feedmesh/common';
 
 // Every field is a plain string where a string belongs: an object such as
 // {"$gt": ""} is a 400 here and can never reach a query.

@@ -3,7 +3,7 @@ import { POST_EVENT_SCHEMA_VERSION, type PostEvent, type PostSnapshot } from '@f
 import { MongoBulkWriteError, MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
 import type { OutboxPublisher, PendingCommit } from '@feedmesh/common';
 import { COLLECTIONS } from './collections.js';
-import { toCursor } from './cursor.js';
+import { toCursor } from '@feedmesh/common';
 import { eventDoc, eventKey, type EventDoc, type PostOutboxEntry } from './outbox.js';
 import {
   GLOBAL_SEQUENCE,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toCursor } from '../src/cursor.js';
+import { toCursor } from '@feedmesh/common';
 import { createPostBody, listPostsQuery, postId, updatePostBody } from '../src/schemas.js';
 
 describe('createPostBody', () => {

@@ -1,9 +1,8 @@
-import { createApp, IDENTITY_HEADERS, identityAssertions, identityKeyRing } from '@feedmesh/common';
+import { createApp, IDENTITY_HEADERS, identityAssertions, identityKeyRing, toCursor } from '@feedmesh/common';
 import { Collection, MongoBulkWriteError, MongoClient, type BulkWriteResult } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stack } from '@feedmesh/testkit';
-import { toCursor } from '../src/cursor.js';
 import { ensureIndexes } from '../src/indexes.js';
 import { COLLECTIONS } from '../src/collections.js';
 import { eventKey, type EventDoc, type PostOutboxEntry } from '../src/outbox.js';

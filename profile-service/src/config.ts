@@ -1,4 +1,4 @@
-import { identityJwksUrlSchema, serviceConfigShape, serviceManifest } from '@feedmesh/common';
+import { identityJwksUrlSchema, producerConfigShape, serviceConfigShape, serviceManifest } from '@feedmesh/common';
 import { z } from 'zod';
 
 export const configSchema = z.object({
@@ -8,4 +8,5 @@ export const configSchema = z.object({
   DATABASE_PASSWORD: z.string().min(1).optional(),
   /** Where the public keys that verify the identity the gateway forwards are (auth-service's JWKS). */
   IDENTITY_JWKS_URL: identityJwksUrlSchema,
+  ...producerConfigShape('profile-service'),
 });

@@ -2,7 +2,10 @@ import { isoColumn } from '@feedmesh/common';
 import type pg from 'pg';
 import type { CreateProfile, Profile, UpdateProfile } from './schemas.js';
 
-const COLUMNS = `user_id, display_name, bio, avatar_url, location, website, ${isoColumn('created_at')}, ${isoColumn('updated_at')}`;
+/** A user's counts from `follow_counts`, kept with each follow (follows.ts); none yet is zero. */
+const count = (column: 'followers' | 'following') =>
+  `coalesce((SELECT ${column} FROM follow_counts c WHERE c.user_id = user_profiles.user_id), 0)::int AS ${column}_count`;
+const COLUMNS = `user_id, display_name, bio, avatar_url, location, website, ${isoColumn('created_at')}, ${isoColumn('updated_at')}, ${count('followers')}, ${count('following')}`;
 const EDITABLE = ['display_name', 'bio', 'avatar_url', 'location', 'website'] as const;
 
 /** The `user_profiles` table: one row per user, keyed by the caller's id. */

@@ -1,4 +1,4 @@
-import { canonicalUserId, text, trimmedText } from '@feedmesh/common';
+import { canonicalUserId, cursorParam, cursorValue, queryInt, text, trimmedText } from '@feedmesh/common';
 import { z } from 'zod';
 
 // Only http(s) links: a javascript: or data: URL in a profile would be handed
@@ -54,9 +54,47 @@ export const profile = z
     website: z.string().nullable(),
     created_at: z.iso.datetime({ offset: true }),
     updated_at: z.iso.datetime({ offset: true }),
+    /** Added with the follow graph: clients that do not know them ignore them. */
+    followers_count: z.number().int().min(0),
+    following_count: z.number().int().min(0),
   })
   .meta({ id: 'Profile' });
 
 export type Profile = z.output<typeof profile>;
 
 export const profileParams = z.object({ userId: userIdParam });
+
+/** One follow, from the follower to the followee; `followed_at` is when it began. */
+export const follow = z
+  .object({
+    follower_id: z.uuid(),
+    followee_id: z.uuid(),
+    followed_at: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'Follow' });
+
+export type Follow = z.output<typeof follow>;
+
+export const listFollowsQuery = z.strictObject({
+  limit: queryInt(1, 100, 20),
+  /** The `next` of the previous page, as it was given. */
+  before: cursorParam.optional(),
+});
+
+export type ListFollows = z.output<typeof listFollowsQuery>;
+
+/** One user in a list of followers or of followed users, with when that follow began. */
+const followedUser = z.object({ user_id: z.uuid(), followed_at: z.iso.datetime({ offset: true }) });
+
+export type FollowedUser = z.output<typeof followedUser>;
+
+export const followPage = z
+  .object({
+    items: z.array(followedUser),
+    limit: z.number().int(),
+    count: z.number().int().min(0),
+    next: cursorValue.nullable().meta({
+      description: 'Opaque: pass it back as `before`, as it is, for the page after this one; null at the end',
+    }),
+  })
+  .meta({ id: 'FollowPage' });

@@ -1,9 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { createApp, IDENTITY_HEADERS, identityAssertions, identityKeyRing, migrate } from '@feedmesh/common';
+import {
+  createApp,
+  IDENTITY_HEADERS,
+  identityAssertions,
+  identityKeyRing,
+  kafkaPublisher,
+  createKafka,
+  migrate,
+  serviceOutbox,
+  SOCIAL_TOPIC,
+} from '@feedmesh/common';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stack } from '@feedmesh/testkit';
+import { FollowGraph, type SocialOutboxEntry } from '../src/follows.js';
+import { socialLog } from '../src/outbox.js';
 import { ProfilesRepository } from '../src/profiles.js';
 import { MIGRATIONS } from '../src/migrations.js';
 import { profileRoutes } from '../src/routes.js';
@@ -12,20 +24,47 @@ import { profileRoutes } from '../src/routes.js';
 const logger = pino({ level: 'silent' });
 const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
 const assertions = identityAssertions((await identityKeyRing('1'.repeat(64))).keys);
+// The follow graph beside it publishes to the stack's Kafka, as its own instance.
+const instance = `profile-service-test-${process.pid}`;
+const log = socialLog(db);
+const publisher = kafkaPublisher(createKafka({ clientId: instance, brokers: stack.kafkaBrokers.split(','), logger }));
+const outbox = serviceOutbox<SocialOutboxEntry>({
+  service: 'profile-service',
+  config: {
+    CONSUL_URL: stack.consulUrl,
+    CONSUL_TOKEN: stack.consulToken,
+    OUTBOX_CHECKPOINT_MS: 1_000,
+    OUTBOX_LINGER_MS: 0,
+    OUTBOX_DEAD_AFTER_MS: 15_000,
+  },
+  log,
+  topic: SOCIAL_TOPIC,
+  publisher,
+  instance,
+  logger,
+});
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
   await migrate({ databaseUrl: stack.databaseUrl, ...MIGRATIONS, logger });
+  await outbox.start();
   app = createApp({
     service: 'profile-service',
     logger,
     instance: 'test',
     checks: { postgres: () => db.query('select 1') },
     assertions,
-    routes: profileRoutes(new ProfilesRepository(db)),
+    routes: profileRoutes({
+      profiles: new ProfilesRepository(db),
+      follows: new FollowGraph(db, log, outbox, instance),
+    }),
   });
 });
-afterAll(() => db.end());
+afterAll(async () => {
+  await outbox.stop();
+  await publisher.close();
+  await db.end();
+});
 
 async function as(userId: string, method: string, path = '', body?: unknown) {
   const headers: Record<string, string> = {
@@ -62,6 +101,8 @@ describe('the caller profile', () => {
       bio: 'Counts things',
       avatar_url: null,
       website: 'https://ada.example',
+      followers_count: 0,
+      following_count: 0,
     });
 
     expect((await as(me, 'GET')).body).toEqual(created.body);

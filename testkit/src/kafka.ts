@@ -1,9 +1,9 @@
-// The posts topic as a suite sees it: where it ends, a tap that collects what
+// A topic as a suite sees it: where it ends, a tap that collects what
 // arrives from a given end on, and a plain read of a range with kcat. Every
-// event is checked against the shared envelope schema on the way in.
+// event is checked against its family's shared envelope schema on the way in.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { POSTS_TOPIC, postEvent, type PostEvent } from '@feedmesh/common';
+import { POSTS_TOPIC, postEvent, SOCIAL_TOPIC, socialEvent, type PostEvent, type SocialEvent } from '@feedmesh/common';
 import { eventually, sleep } from './eventually.js';
 import { stack, stackKafka } from './stack.js';
 
@@ -13,38 +13,50 @@ const kafka = () => stackKafka('testkit');
 
 export type TopicEnd = Array<{ partition: number; offset: string }>;
 
-/** Where each partition of the posts topic ends now. */
-export async function postEventsEnd(): Promise<TopicEnd> {
+/** Where each partition of a topic ends now. */
+export async function topicEnd(topic: string): Promise<TopicEnd> {
   const admin = kafka().admin();
   await admin.connect();
   try {
-    return (await admin.fetchTopicOffsets(POSTS_TOPIC)).map(({ partition, offset }) => ({ partition, offset }));
+    return (await admin.fetchTopicOffsets(topic)).map(({ partition, offset }) => ({ partition, offset }));
   } finally {
     await admin.disconnect();
   }
 }
 
-/**
- * Collects the posts topic from `from` (where it ends now, by default):
- * start it before the action, then wait for the events the action should publish.
- */
-export async function tapPostEvents(from?: TopicEnd) {
-  const offsets = from ?? (await postEventsEnd());
+/** Where each partition of the posts topic ends now. */
+export const postEventsEnd = () => topicEnd(POSTS_TOPIC);
 
-  const seen: PostEvent[] = [];
+/** One event as the tap saw it: the message key and partition beside the event. */
+export interface TappedEvent<E> {
+  event: E;
+  key: string;
+  partition: number;
+}
+
+/**
+ * Collects a topic from `from` (where it ends now, by default), each message
+ * parsed with `parse` (its schema's): start it before the action, then wait for the events
+ * the action should publish.
+ */
+export async function tapTopic<E>(topic: string, parse: (value: unknown) => E, from?: TopicEnd) {
+  const offsets = from ?? (await topicEnd(topic));
+
+  const seen: Array<TappedEvent<E>> = [];
   const consumer = kafka().consumer({ groupId: `testkit-${process.pid}-${Date.now()}-${Math.random()}` });
   await consumer.connect();
-  await consumer.subscribe({ topic: POSTS_TOPIC });
+  await consumer.subscribe({ topic });
   await consumer.run({
-    eachMessage: async ({ message }) => {
-      seen.push(postEvent.parse(JSON.parse(String(message.value))));
+    eachMessage: async ({ message, partition }) => {
+      const event = parse(JSON.parse(String(message.value)));
+      seen.push({ event, key: String(message.key), partition });
     },
   });
   // `run` can resolve before the group is joined, and seeking before that throws: retry briefly.
   for (const { partition, offset } of offsets) {
     await eventually(
       async () => {
-        consumer.seek({ topic: POSTS_TOPIC, partition, offset });
+        consumer.seek({ topic, partition, offset });
         return true;
       },
       10_000,
@@ -53,22 +65,38 @@ export async function tapPostEvents(from?: TopicEnd) {
     );
   }
 
-  const matching = (match: (e: PostEvent) => boolean) => seen.filter(match);
+  const matching = (match: (e: E) => boolean) => seen.filter((t) => match(t.event));
   return {
     /**
-     * Resolves with the events for which `match` holds once there are `count`
-     * of them (and a moment more, to catch duplicates).
+     * Resolves with the messages whose event `match` holds for once there are
+     * `count` of them (and a moment more, to catch duplicates).
      */
-    async waitFor(match: (e: PostEvent) => boolean, count: number, timeoutMs = 30_000): Promise<PostEvent[]> {
+    async waitForMessages(match: (e: E) => boolean, count: number, timeoutMs = 30_000): Promise<Array<TappedEvent<E>>> {
       await eventually(async () => matching(match).length >= count, timeoutMs, 50).catch(() => {
         throw new Error(`only ${matching(match).length} of ${count} events arrived`);
       });
       await sleep(1_000);
       return matching(match);
     },
+    /** `waitForMessages`, the events alone. */
+    async waitFor(match: (e: E) => boolean, count: number, timeoutMs = 30_000): Promise<E[]> {
+      return (await this.waitForMessages(match, count, timeoutMs)).map((t) => t.event);
+    },
+    /** Every event `match` holds for that has arrived so far, at once. */
+    now: (match: (e: E) => boolean): E[] => matching(match).map((t) => t.event),
     close: () => consumer.disconnect(),
   };
 }
+
+/** The posts topic's tap (`tapTopic`). */
+export const tapPostEvents = (from?: TopicEnd) => tapTopic<PostEvent>(POSTS_TOPIC, (v) => postEvent.parse(v), from);
+
+/** The social topic's tap (`tapTopic`): follows and unfollows. */
+export const tapSocialEvents = (from?: TopicEnd) =>
+  tapTopic<SocialEvent>(SOCIAL_TOPIC, (v) => socialEvent.parse(v), from);
+
+/** Where each partition of the social topic ends now. */
+export const socialEventsEnd = () => topicEnd(SOCIAL_TOPIC);
 
 /** An event as read off the topic, with the time Kafka stamped it (its producer's send, in ms). */
 export interface TopicEvent {

@@ -3,8 +3,9 @@ import { z } from 'zod';
 /**
  * The public form of "continue below this place" in a listing: what a page
  * answers as `next` and takes back as `before`. Clients are told it is
- * opaque, so how listings are stored (positions.ts today) can change without
- * changing the API; only this file knows what is inside.
+ * opaque, so how a service keeps its listings (posts' places, the follow
+ * graph's sequence) can change without changing the API; only this file
+ * knows what is inside. Every listing that pages by a place uses it.
  *
  * Version 1 is a place (a 48-bit number) in 6 big-endian bytes, base64url:
  * exactly 8 characters. Every string of that form is a cursor, so the
