@@ -52,14 +52,20 @@ if [[ ! -f "$log_dir/meta.properties" ]]; then
 fi
 
 # JVM flags as in Kafka's own kafka-server-start.sh / kafka-run-class.sh,
-# sized for a development node, except the collector: the serial one instead
-# of G1, whose background threads work even when the broker is idle; with
-# metadata.max.idle.interval.ms (server.properties.tmpl) an idle broker here
-# went from about 30 to about 20 ms of CPU per second. Pauses of a 512 MB
-# heap stay short.
+# sized for a development node, except two:
+# - the serial collector instead of G1, whose background threads work even
+#   when the broker is idle; with metadata.max.idle.interval.ms
+#   (server.properties.tmpl) an idle broker here went from about 30 to about
+#   20 ms of CPU per second. Pauses of a 512 MB heap stay short.
+# - the client compiler only (TieredStopAtLevel=1): at 100 posts/s the C2
+#   compiler threads were still busy 12 minutes after start, 4.0 s of CPU in
+#   20 s beside 2.6 s for the request threads (/proc/<pid>/task/*/stat by
+#   thread name); with C1 alone compiling settles within a minute (about
+#   50 ms in 20 s) while the requests' code runs somewhat slower. A
+#   development node lives minutes to hours, so C1 costs it less overall.
 # shellcheck disable=SC2086
 exec java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m} \
-  -server -XX:+UseSerialGC \
+  -server -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
   -XX:MaxInlineLevel=15 -XX:+ExitOnOutOfMemoryError \
   -Djava.awt.headless=true \
   -Dlog4j2.configurationFile="$here/log4j2.properties" -Dlog4j2.shutdownHookEnabled=false \
