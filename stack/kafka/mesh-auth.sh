@@ -100,10 +100,13 @@ add_users() { # mesh.json [user...]
   read -ra tool <<<"${KAFKA_CONFIGS:?set KAFKA_CONFIGS to kafka-configs}"
   { client_config plain; timeouts; } >"$tmp/plain.properties"
   if [[ $# -gt 1 ]]; then list=("${@:2}"); else mapfile -t list < <(users "$1"); fi
-  local user
+  local user pw
   for user in "${list[@]}"; do
+    # Apart from printf: a failed lookup inside its arguments would not stop the script.
+    pw="$(password "$user")"
+    [[ -n $pw ]] || die "no Kafka password for $user"
     # In a file, not on the command line: no process listing shows it.
-    printf '%s=iterations=%d,password=%s\n' "$SCRAM" "$SCRAM_ITERATIONS" "$(password "$user")" >"$tmp/scram.properties"
+    printf '%s=iterations=%d,password=%s\n' "$SCRAM" "$SCRAM_ITERATIONS" "$pw" >"$tmp/scram.properties"
     "${tool[@]}" --bootstrap-server "${KAFKA_BOOTSTRAP:?set KAFKA_BOOTSTRAP}" --command-config "$tmp/plain.properties" \
       --alter --entity-type users --entity-name "$user" --add-config-file "$tmp/scram.properties" >/dev/null
     echo "Kafka user $user: $SCRAM credential set" >&2

@@ -21,19 +21,21 @@ controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
 admin_user="${KAFKA_ADMIN_USER:-admin}"
 [[ -s ${KAFKA_ADMIN_PASSWORD_FILE:-} ]] || die "KAFKA_ADMIN_PASSWORD_FILE must name the admin's password file"
 admin_password="$(tr -d '\n' <"$KAFKA_ADMIN_PASSWORD_FILE")"
-# Put into sed's replacement and the JAAS strings as they are: the stack's secrets are hex.
+# Put into the properties' JAAS strings as they are: the stack's secrets are hex.
 [[ $admin_user$admin_password =~ ^[A-Za-z0-9_.-]+$ ]] || die "the Kafka admin's name and password must be [A-Za-z0-9_.-]"
 
 libs="${KAFKA_LIBS:-$("$STACK_DIR/install/kafka.sh")}"
 [[ -f "$libs/kafka_${KAFKA_SCALA:-2.13}-$KAFKA_VERSION.jar" ]] || die "no Kafka $KAFKA_VERSION jars in $libs"
 
 props="$data_dir/server.properties"
-# It carries the admin's password: this user's only.
+# It carries the admin's password: this user's only, and filled in by bash
+# itself, so the password is on no process's command line (as sed's would be).
 (
   umask 077
-  sed -e "s|@DATA_DIR@|$data_dir|g" -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" \
-    -e "s|@ADMIN_USER@|$admin_user|g" -e "s|@ADMIN_PASSWORD@|$admin_password|g" \
-    "$here/server.properties.tmpl" >"$props.tmp"
+  t="$(<"$here/server.properties.tmpl")"
+  t="${t//@DATA_DIR@/$data_dir}" t="${t//@PORT@/$port}" t="${t//@CONTROLLER_PORT@/$controller_port}"
+  t="${t//@ADMIN_USER@/$admin_user}" t="${t//@ADMIN_PASSWORD@/$admin_password}"
+  printf '%s\n' "$t" >"$props.tmp"
 )
 mv -f "$props.tmp" "$props"
 

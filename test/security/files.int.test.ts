@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoDir } from '@feedmesh/testkit';
@@ -27,5 +27,20 @@ describe('.run/', () => {
     const logs = files(`${run}/logs`).filter((f) => statSync(f).isFile());
     expect(logs.length).toBeGreaterThan(0);
     for (const file of [...logs, ...files(`${run}/secrets`)]) expect(mode(file) & 0o077, file).toBe(0);
+  });
+
+  it("puts no secret on any running process's command line, where every local user can read it", () => {
+    const secrets = files(`${run}/secrets`).map((f) => readFileSync(f, 'utf8').trim());
+    expect(secrets.length).toBeGreaterThan(0);
+    const cmdlines = readdirSync('/proc')
+      .filter((pid) => /^\d+$/.test(pid))
+      .map((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        } catch {
+          return ''; // gone meanwhile
+        }
+      });
+    for (const secret of secrets) expect(cmdlines.filter((line) => line.includes(secret))).toEqual([]);
   });
 });
