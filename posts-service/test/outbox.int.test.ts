@@ -1,7 +1,7 @@
 import { POST_EVENT_SCHEMA_VERSION, type PostEvent } from '@feedmesh/common';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stack } from '@feedmesh/testkit';
+import { collect, stack } from '@feedmesh/testkit';
 import { COLLECTIONS } from '../src/collections.js';
 import { eventDoc, eventKey, PostLog, type EventDoc, type PostOutboxEntry } from '../src/outbox.js';
 
@@ -29,11 +29,7 @@ function change(version: number, committedAt: Date, postId = `post-${++posts}`):
   return { id: eventKey(postId, version), key: postId, event, committedAt };
 }
 
-async function committed(instance: string, from: Date, to: Date) {
-  const chunks: PostOutboxEntry[][] = [];
-  for await (const chunk of log.committed(instance, from, to)) chunks.push(chunk);
-  return chunks;
-}
+const committed = (instance: string, from: Date, to: Date) => collect(log.committed(instance, from, to));
 
 describe('the posts outbox log on MongoDB', () => {
   it("gives back one instance's commits of a time range, in commit order within each post, a chunk per ten seconds", async () => {

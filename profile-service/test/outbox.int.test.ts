@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { freePort, IDENTITY_HEADERS, SOCIAL_EVENT_SCHEMA_VERSION, type SocialEvent } from '@feedmesh/common';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, sleep, spawnService, stack, stackAssertions, tapSocialEvents } from '@feedmesh/testkit';
+import { collect, eventually, sleep, spawnService, stack, stackAssertions, tapSocialEvents } from '@feedmesh/testkit';
 import type { SocialOutboxEntry } from '../src/follows.js';
 import { socialLog } from '../src/outbox.js';
 
@@ -45,11 +45,7 @@ async function append(instance: string, entries: SocialOutboxEntry[]) {
   }
 }
 
-async function committed(instance: string, from: Date, to: Date) {
-  const chunks: SocialOutboxEntry[][] = [];
-  for await (const chunk of log.committed(instance, from, to)) chunks.push(chunk);
-  return chunks;
-}
+const committed = (instance: string, from: Date, to: Date) => collect(log.committed(instance, from, to));
 
 describe('the social outbox log on PostgreSQL', () => {
   it("gives back one instance's commits of a time range in bounded chunks, in commit order", async () => {

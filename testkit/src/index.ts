@@ -3,6 +3,7 @@ export * from './discovery.js';
 export * from './docs.js';
 export * from './eventually.js';
 export * from './http.js';
+export * from './iterables.js';
 export * from './kafka.js';
 export * from './shell.js';
 export * from './spawn.js';
