@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { eventually, mesh, newUser, stack, type TestUser } from '@feedmesh/testkit';
+import { eventually, mesh, newUser, restore, stack, type TestUser } from '@feedmesh/testkit';
 
 // The read side end to end: posts-service → Kafka → feed-service → Redis → gateway.
 let ann: TestUser;
@@ -81,7 +81,7 @@ describe('activity streams through the gateway', () => {
       expect(down.body.error?.code).toBe('unavailable');
       post = await write('POST', '', { title: 'Written while Redis was away', content: 'x' });
     } finally {
-      await mesh('start', 'redis');
+      await restore('redis');
     }
     await eventually(
       async () => (await titleIn('?limit=50', post!.id)) === 'Written while Redis was away',

@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { SocialEvent } from '@feedmesh/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mesh, newUser, serviceUrl, socialEventsEnd, stack, tapSocialEvents, type TestUser } from '@feedmesh/testkit';
+import {
+  mesh,
+  newUser,
+  restore,
+  serviceUrl,
+  socialEventsEnd,
+  stack,
+  tapSocialEvents,
+  type TestUser,
+} from '@feedmesh/testkit';
 
 // The follow graph end to end: client → Traefik (forward-auth) → profile-service →
 // PostgreSQL (the change and its outbox entry in one transaction) → Kafka social-events.
@@ -207,7 +216,7 @@ describe('following through the gateway', () => {
       expect((await follow(patient, ann.id)).status).toBe(200);
       expect((await unfollow(patient, bob.id)).status).toBe(204);
     } finally {
-      await mesh('start', 'kafka');
+      await restore('kafka');
     }
     const tap = await tapSocialEvents(from);
     const events = await tap.waitFor(byFollower(patient), 3, 60_000);

@@ -1,6 +1,15 @@
 import type { PostEvent } from '@feedmesh/common';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { eventually, mesh, newUser, postEventsEnd, stack, tapPostEvents, type TestUser } from '@feedmesh/testkit';
+import {
+  eventually,
+  mesh,
+  newUser,
+  postEventsEnd,
+  restore,
+  stack,
+  tapPostEvents,
+  type TestUser,
+} from '@feedmesh/testkit';
 
 // Posts end to end: client → Traefik → posts-service → MongoDB → relay → Kafka.
 let ann: TestUser;
@@ -74,7 +83,7 @@ describe('posts through the gateway', () => {
       const update = await call(ann, 'PUT', `/${ids[0]}`, { content: 'changed during outage' });
       expect(update.status).toBe(200);
     } finally {
-      await mesh('start', 'kafka');
+      await restore('kafka');
     }
     const tap = await tapPostEvents(from);
     const mine = (e: PostEvent) => ids.includes(e.data.id);

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { manifest, withPassword } from '@feedmesh/common';
-import { mesh, secret, stack } from '@feedmesh/testkit';
+import { restore, secret, stack } from '@feedmesh/testkit';
 
 // Issue 13, finding 4, as an attacker on the same host tries it: each store
 // refuses a client without credentials, and each service's own credentials
@@ -62,7 +62,7 @@ describe('Redis', () => {
     await admin.set('feed:restart-probe', 'kept');
     // A script's writes reach the AOF as MULTI/EXEC, which a restart replays.
     await feed().eval("return redis.call('HSET', KEYS[1], 'restart_probe', '1')", 1, 'feed:stats');
-    await mesh('restart', 'redis');
+    await restore('redis', 'restart');
     const after = connect(stack.redisUrl);
     expect(await after.get('feed:restart-probe')).toBe('kept');
     expect(await after.hget('feed:stats', 'restart_probe')).toBe('1');

@@ -5,6 +5,7 @@ export * from './eventually.js';
 export * from './http.js';
 export * from './iterables.js';
 export * from './kafka.js';
+export * from './outage.js';
 export * from './shell.js';
 export * from './spawn.js';
 export * from './stack.js';
