@@ -121,7 +121,7 @@ export function producerConfigShape(service: string) {
     /** How often this instance writes its outbox checkpoint (how far its commits are published) and heartbeat. */
     OUTBOX_CHECKPOINT_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     /** Least time between two Kafka requests of the outbox, so that under load events go out together (outbox-publisher.ts). */
-    OUTBOX_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(20),
+    OUTBOX_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(30),
     /** An instance whose checkpoint is older than this is dead: the leader publishes what it left. */
     OUTBOX_DEAD_AFTER_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(15_000),
   };

@@ -11,6 +11,6 @@ export const configSchema = z.object({
   /** Where the public keys that verify the identity the gateway forwards are (auth-service's JWKS). */
   IDENTITY_JWKS_URL: identityJwksUrlSchema,
   /** Least time between two inserts of creates, so that under load creates share one (store.ts). */
-  CREATE_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(20),
+  CREATE_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(30),
   ...producerConfigShape('posts-service'),
 });
