@@ -129,6 +129,50 @@ describe('following through the gateway', () => {
     expect(await json(await call(one, 'GET', ''))).toMatchObject({ body: { followers_count: 1, following_count: 1 } });
   });
 
+  it("ends every follow of and by a user whose profile is deleted, each with its unfollow event, and fixes the others' counts", async () => {
+    const [leaver, fan, friend] = [await withProfile('leaver'), await withProfile('fan'), await withProfile('friend')];
+    const from = await socialEventsEnd();
+    expect((await follow(fan, leaver.id)).status).toBe(200);
+    expect((await follow(friend, leaver.id)).status).toBe(200);
+    expect((await follow(leaver, friend.id)).status).toBe(200);
+    expect((await call(leaver, 'DELETE', '')).status).toBe(204);
+
+    const ids = async (user: TestUser, listing: string) => (await allPages(ann, `/${user.id}/${listing}`, 10)).ids;
+    expect(await ids(leaver, 'followers')).toEqual([]);
+    expect(await ids(leaver, 'following')).toEqual([]);
+    expect(await ids(fan, 'following')).toEqual([]);
+    expect(await ids(friend, 'followers')).toEqual([]);
+    const { body } = await json<{ followers_count: number; following_count: number }>(
+      await call(ann, 'GET', `/${friend.id}`),
+    );
+    expect([body.followers_count, body.following_count]).toEqual([0, 0]);
+    // Nobody follows a user without a profile anew.
+    expect((await follow(fan, leaver.id)).status).toBe(404);
+
+    const pair = (e: SocialEvent) => [e.type, e.data.follower_id, e.data.followee_id, e.data.version];
+    const involved = (e: SocialEvent) => [e.data.follower_id, e.data.followee_id].includes(leaver.id);
+    const tap = await tapSocialEvents(from);
+    const events = await tap.waitFor(involved, 6);
+    await tap.close();
+    expect(
+      events
+        .filter((e) => e.type === 'user.unfollowed')
+        .map(pair)
+        .sort(),
+    ).toEqual(
+      [
+        ['user.unfollowed', fan.id, leaver.id, 2],
+        ['user.unfollowed', friend.id, leaver.id, 2],
+        ['user.unfollowed', leaver.id, friend.id, 2],
+      ].sort(),
+    );
+    // Back with a new profile, the user starts with nobody.
+    expect((await call(leaver, 'POST', '', { display_name: 'back' })).status).toBe(201);
+    expect(await json(await call(leaver, 'GET', ''))).toMatchObject({
+      body: { followers_count: 0, following_count: 0 },
+    });
+  });
+
   it('refuses following oneself (400) and users it does not know (404), and publishes nothing for either', async () => {
     const lonely = await someone('lonely');
     const tap = await tapSocialEvents();

@@ -52,11 +52,21 @@ export class PostgresOutboxLog<E extends OutboxEvent> implements OutboxLog<Outbo
     this.checkpointTable = tables.checkpoints;
   }
 
-  /** Inserts the entry of a change in the change's own transaction (`client` has begun it). */
-  async append(client: pg.ClientBase, entry: OutboxEntry<E>, instance: string): Promise<void> {
+  /** Inserts the entries of a change in the change's own transaction (`client` has begun it), in their order. */
+  async append(client: pg.ClientBase, entries: Array<OutboxEntry<E>>, instance: string): Promise<void> {
+    if (entries.length === 0) return;
+    // One statement whatever the count; WITH ORDINALITY keeps the given order in `seq`.
     await client.query(
-      `INSERT INTO ${this.entries} (id, instance, committed_at, key, event) VALUES ($1, $2, $3, $4, $5)`,
-      [entry.id, instance, entry.committedAt, entry.key, JSON.stringify(entry.event)],
+      `INSERT INTO ${this.entries} (id, instance, committed_at, key, event)
+       SELECT id, $1, committed_at, key, event FROM unnest($2::text[], $3::timestamptz[], $4::text[], $5::jsonb[])
+         WITH ORDINALITY AS e(id, committed_at, key, event, n) ORDER BY n`,
+      [
+        instance,
+        entries.map((e) => e.id),
+        entries.map((e) => e.committedAt),
+        entries.map((e) => e.key),
+        entries.map((e) => JSON.stringify(e.event)),
+      ],
     );
   }
 

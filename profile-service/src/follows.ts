@@ -27,8 +27,14 @@ export interface FollowPage {
   next: string | null;
 }
 
-/** What one change wrote: the pair's new version, or nothing when the pair already was in that state. */
-type Written = { version: number } | undefined;
+/** One pair's change as a transaction wrote it: what its event says. */
+interface PairChange {
+  type: SocialEvent['type'];
+  follower: string;
+  followee: string;
+  /** The pair's version after the change. */
+  version: number;
+}
 
 /** Both listings read the same rows, from either end of the pair. */
 const LISTINGS = {
@@ -58,7 +64,7 @@ export class FollowGraph {
   /** Idempotent; throws NoSuchUserError when the followee has no profile. */
   async follow(follower: string, followee: string): Promise<Follow> {
     let followedAt = '';
-    await this.change('user.followed', follower, followee, async (client, at) => {
+    await this.transact(async (client, at) => {
       // The followee exists, and its profile cannot go while this commits (a delete waits for the lock).
       const profile = await client.query('SELECT 1 FROM user_profiles WHERE user_id = $1 FOR KEY SHARE', [followee]);
       if (profile.rowCount === 0) throw new NoSuchUserError();
@@ -76,21 +82,57 @@ export class FollowGraph {
         [follower, followee],
       );
       followedAt = current[0]!.changed_at;
-      return rows[0];
+      return rows.map(({ version }) => ({ type: 'user.followed', follower, followee, version }));
     });
     return { follower_id: follower, followee_id: followee, followed_at: followedAt };
   }
 
   /** Idempotent: a pair not followed stays as it is. */
   async unfollow(follower: string, followee: string): Promise<void> {
-    await this.change('user.unfollowed', follower, followee, async (client, at) => {
+    await this.transact(async (client, at) => {
       const { rows } = await client.query<{ version: number }>(
         `UPDATE follows SET following = false, version = version + 1, changed_at = $3
          WHERE follower_id = $1 AND followee_id = $2 AND following RETURNING version`,
         [follower, followee, at],
       );
-      return rows[0];
+      return rows.map(({ version }) => ({ type: 'user.unfollowed', follower, followee, version }));
     });
+  }
+
+  /**
+   * Deletes a user's profile and ends every follow of or by that user in the
+   * same transaction, each with its unfollow event: nobody is left following
+   * a user profile-service no longer knows (whom nobody could follow anew),
+   * the home timelines drop the user's posts, and the counts stay true.
+   * False when there was no profile.
+   */
+  async deleteProfile(userId: string): Promise<boolean> {
+    let deleted = false;
+    await this.transact(
+      async (client, at) => {
+        // The row lock first: a follow of this user waits on it (FOR KEY SHARE) and then finds no profile.
+        const { rowCount } = await client.query('DELETE FROM user_profiles WHERE user_id = $1', [userId]);
+        deleted = (rowCount ?? 0) > 0;
+        if (!deleted) return [];
+        const { rows } = await client.query<{ follower_id: string; followee_id: string; version: number }>(
+          // Rows locked in key order, as any other transaction that ends several pairs would: none waits on another in a cycle.
+          `UPDATE follows f SET following = false, version = f.version + 1, changed_at = $2
+         FROM (SELECT follower_id, followee_id FROM follows WHERE (follower_id = $1 OR followee_id = $1) AND following
+               ORDER BY follower_id, followee_id FOR UPDATE) ended
+         WHERE f.follower_id = ended.follower_id AND f.followee_id = ended.followee_id
+         RETURNING f.follower_id, f.followee_id, f.version`,
+          [userId, at],
+        );
+        return rows.map((r) => ({
+          type: 'user.unfollowed',
+          follower: r.follower_id,
+          followee: r.followee_id,
+          version: r.version,
+        }));
+      },
+      { commitEmpty: true },
+    );
+    return deleted;
   }
 
   /** Newest follow first: whom `userId` follows, or who follows `userId`. */
@@ -111,50 +153,53 @@ export class FollowGraph {
   }
 
   /**
-   * One change of a pair in one transaction: `write` changes `follows` (or
-   * nothing), then the counts and the outbox entry follow, and COMMIT makes
-   * them one. The publisher learns how it ended: committed, not (rolled back,
-   * nothing to do), or unknown (COMMIT itself failed; the log will tell).
+   * Changes in one transaction: `write` changes `follows` (or nothing), then
+   * the counts and an outbox entry per changed pair follow, and COMMIT makes
+   * them one. The publisher learns how each ended: committed, not (rolled
+   * back, nothing to do), or unknown (COMMIT itself failed; the log will
+   * tell). A transaction that changed no pair rolls back, unless
+   * `commitEmpty` (its other writes stand on their own).
    */
-  private async change(
-    type: SocialEvent['type'],
-    follower: string,
-    followee: string,
-    write: (client: pg.PoolClient, at: Date) => Promise<Written>,
+  private async transact(
+    write: (client: pg.PoolClient, at: Date) => Promise<PairChange[]>,
+    { commitEmpty = false } = {},
   ): Promise<void> {
     const client = await this.db.connect();
-    /** Begun and not yet settled with the publisher. */
-    let commit: PendingCommit | undefined;
+    /** Begun and not yet settled with the publisher: one per entry, the first before any write. */
+    let commits: PendingCommit[] = [];
     /** Set once the connection cannot be trusted: it is then closed rather than pooled again. */
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      commit = this.outbox.begin();
-      const written = await write(client, commit.committedAt);
-      if (!written) {
+      commits = [this.outbox.begin()];
+      const changes = await write(client, commits[0]!.committedAt);
+      if (changes.length === 0 && !commitEmpty) {
         await client.query('ROLLBACK');
-        this.outbox.failed(commit);
-        commit = undefined;
+        commits.forEach((c) => this.outbox.failed(c));
+        commits = [];
         return;
       }
-      await this.count(client, follower, followee, type === 'user.followed' ? 1 : -1);
-      const entry = this.entryOf(commit, type, follower, followee, written.version);
-      await this.log.append(client, entry, this.instance);
-      const pending = commit;
-      commit = undefined;
+      await this.count(client, changes);
+      // Each entry its own commit, begun before COMMIT: the checkpoint stays below every one until it is out.
+      while (commits.length < changes.length) commits.push(this.outbox.begin());
+      const entries = changes.map((change, i) => this.entryOf(commits[i]!, change));
+      await this.log.append(client, entries, this.instance);
+      const pending = commits;
+      commits = [];
       await client.query('COMMIT').catch((err: unknown) => {
         broken = err instanceof Error ? err : new Error(String(err));
-        this.outbox.unknown(pending);
+        pending.forEach((c) => this.outbox.unknown(c));
         throw err;
       });
-      this.outbox.committed(pending, entry);
+      // An empty transaction's only commit published nothing.
+      pending.forEach((c, i) => (entries[i] ? this.outbox.committed(c, entries[i]) : this.outbox.failed(c)));
     } catch (err) {
       if (!broken) {
         // Before COMMIT: nothing of it can land, whether ROLLBACK gets through or the connection is gone.
         await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
           broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
         });
-        if (commit) this.outbox.failed(commit);
+        commits.forEach((c) => this.outbox.failed(c));
       }
       throw err;
     } finally {
@@ -162,27 +207,30 @@ export class FollowGraph {
     }
   }
 
-  /** Both users' counts in one statement, in id order, so two opposite follows never wait on each other. */
-  private async count(client: pg.PoolClient, follower: string, followee: string, delta: number): Promise<void> {
-    const rows = [
-      { user: follower, followers: 0, following: delta },
-      { user: followee, followers: delta, following: 0 },
-    ].sort((a, b) => (a.user < b.user ? -1 : 1));
+  /** Every changed pair's two counts in one statement, users in id order, so two transactions never wait on each other. */
+  private async count(client: pg.PoolClient, changes: PairChange[]): Promise<void> {
+    const deltas = new Map<string, { followers: number; following: number }>();
+    const add = (user: string, followers: number, following: number) => {
+      const d = deltas.get(user) ?? { followers: 0, following: 0 };
+      deltas.set(user, { followers: d.followers + followers, following: d.following + following });
+    };
+    for (const { type, follower, followee } of changes) {
+      const delta = type === 'user.followed' ? 1 : -1;
+      add(follower, 0, delta);
+      add(followee, delta, 0);
+    }
+    if (deltas.size === 0) return;
+    const users = [...deltas.keys()].sort();
     await client.query(
-      `INSERT INTO follow_counts (user_id, followers, following) VALUES ($1, $2, $3), ($4, $5, $6)
+      `INSERT INTO follow_counts (user_id, followers, following)
+       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[])
        ON CONFLICT (user_id) DO UPDATE SET followers = follow_counts.followers + EXCLUDED.followers,
                                            following = follow_counts.following + EXCLUDED.following`,
-      rows.flatMap((r) => [r.user, r.followers, r.following]),
+      [users, users.map((u) => deltas.get(u)!.followers), users.map((u) => deltas.get(u)!.following)],
     );
   }
 
-  private entryOf(
-    commit: PendingCommit,
-    type: SocialEvent['type'],
-    follower: string,
-    followee: string,
-    version: number,
-  ): SocialOutboxEntry {
+  private entryOf(commit: PendingCommit, { type, follower, followee, version }: PairChange): SocialOutboxEntry {
     const event: SocialEvent = {
       id: randomUUID(),
       schema_version: SOCIAL_EVENT_SCHEMA_VERSION,

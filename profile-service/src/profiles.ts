@@ -37,9 +37,4 @@ export class ProfilesRepository {
     );
     return rows[0];
   }
-
-  async delete(userId: string): Promise<boolean> {
-    const { rowCount } = await this.db.query('DELETE FROM user_profiles WHERE user_id = $1', [userId]);
-    return (rowCount ?? 0) > 0;
-  }
 }

@@ -101,12 +101,12 @@ export function profileRoutes({ profiles, follows }: ProfileRoutesDeps): Route[]
         method: 'delete',
         path: '/',
         access: 'user',
-        summary: "Delete the caller's profile",
+        summary: "Delete the caller's profile, ending every follow of or by the caller",
         ok: { status: 204, description: 'Deleted' },
         errors: [404],
       },
       async (c) => {
-        if (!(await profiles.delete(c.var.identity.userId))) throw noProfile();
+        if (!(await follows.deleteProfile(c.var.identity.userId))) throw noProfile();
         return c.body(null, 204);
       },
     ),

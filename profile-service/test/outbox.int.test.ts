@@ -37,7 +37,7 @@ async function append(instance: string, entries: SocialOutboxEntry[]) {
   try {
     for (const entry of entries) {
       await client.query('BEGIN');
-      await log.append(client, entry, instance);
+      await log.append(client, [entry], instance);
       await client.query('COMMIT');
     }
   } finally {
