@@ -110,6 +110,14 @@ export class PostgresOutboxLog<E extends OutboxEvent> implements OutboxLog<Outbo
     );
   }
 
+  async prune(before: Date): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `DELETE FROM ${this.entries} WHERE failed_at IS NULL AND committed_at < $1`,
+      [before],
+    );
+    return rowCount ?? 0;
+  }
+
   async removeCheckpoint(c: OutboxCheckpoint): Promise<void> {
     await this.db.query(`DELETE FROM ${this.checkpointTable} WHERE instance = $1 AND heartbeat = $2`, [
       c.instance,

@@ -15,6 +15,15 @@ const REPAIR_AFTER_MS = 5_000;
  * in the log only after it.
  */
 export const COMMIT_SLACK_MS = 30_000;
+/**
+ * A log that can be pruned (`OutboxLog.prune`) keeps its entries this long
+ * after every instance has published them: they are on the topic, and
+ * recovery never reads below a checkpoint, but an hour of them is there to
+ * look at when something went wrong.
+ */
+export const PRUNE_KEEP_MS = 3_600_000;
+/** How often the leader prunes: a statement a minute, not a second. */
+const PRUNE_EVERY_MS = 60_000;
 
 /** Leadership as the publisher needs it: a LeaderLock, in production. */
 export type Leadership = Pick<LeaderLock, 'tryAcquire' | 'release'>;
@@ -85,6 +94,7 @@ export class OutboxPublisher<Entry extends OutboxEntry> {
   private housekeeping: Promise<void> | undefined;
   private backoffMs = 0;
   private lastSendAt = 0;
+  private lastPruneAt = 0;
   /** The latest commit time or checkpoint this process gave out: times never go back below it. */
   private lastTime = 0;
   private stopped = false;
@@ -254,7 +264,7 @@ export class OutboxPublisher<Entry extends OutboxEntry> {
       });
   }
 
-  /** Settles uncertain commits, writes the checkpoint, and as leader recovers dead instances. */
+  /** Settles uncertain commits, writes the checkpoint, and as leader recovers dead instances and prunes the log. */
   private async housekeep(): Promise<void> {
     // The heartbeat first, whatever else fails: a live instance must never look dead.
     await this.saveCheckpoint();
@@ -267,6 +277,22 @@ export class OutboxPublisher<Entry extends OutboxEntry> {
       // Only the checkpoint read: an instance that came back meanwhile has written a new one, which stays.
       await this.options.log.removeCheckpoint(checkpoint);
     }
+    await this.prune();
+  }
+
+  /**
+   * Below the lowest checkpoint every instance's entries are on the topic
+   * (a dead one's were recovered before its checkpoint went), so the log
+   * keeps them only PRUNE_KEEP_MS longer.
+   */
+  private async prune(): Promise<void> {
+    const { log } = this.options;
+    if (!log.prune || Date.now() - this.lastPruneAt < PRUNE_EVERY_MS) return;
+    this.lastPruneAt = Date.now();
+    const lowest = Math.min(...(await log.checkpoints()).map((c) => c.publishedBefore.getTime()));
+    if (!Number.isFinite(lowest)) return;
+    const removed = await log.prune(new Date(lowest - PRUNE_KEEP_MS));
+    if (removed > 0) this.options.logger.debug({ removed }, 'pruned published entries from the outbox log');
   }
 
   /**

@@ -65,4 +65,11 @@ export interface OutboxLog<Entry extends OutboxEntry = OutboxEntry> {
   saveCheckpoint(checkpoint: OutboxCheckpoint): Promise<void>;
   /** Removes this checkpoint of its instance if it is still the one stored (same heartbeat); a newer one stays. */
   removeCheckpoint(checkpoint: OutboxCheckpoint): Promise<void>;
+  /**
+   * Removes the entries committed before `before`, those marked failed
+   * excepted; resolves with how many went. Only for a log whose entries serve
+   * recovery alone (a log that also decides what commits, like posts-service's
+   * events, keeps them and leaves this out).
+   */
+  prune?(before: Date): Promise<number>;
 }

@@ -1,7 +1,12 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessageRejectedError, type EventPublisher, type OutgoingMessage } from '../src/kafka.js';
-import { OutboxPublisher, type Leadership, type OutboxPublisherOptions } from '../src/outbox-publisher.js';
+import {
+  OutboxPublisher,
+  PRUNE_KEEP_MS,
+  type Leadership,
+  type OutboxPublisherOptions,
+} from '../src/outbox-publisher.js';
 import type { OutboxCheckpoint, OutboxEntry, OutboxLog } from '../src/outbox.js';
 
 // The publisher's bookkeeping alone, against an in-memory log. Each log
@@ -47,6 +52,15 @@ class MemoryLog implements OutboxLog {
 
   async removeCheckpoint(checkpoint: OutboxCheckpoint): Promise<void> {
     if (this.saved.get(checkpoint.instance)?.heartbeat === checkpoint.heartbeat) this.saved.delete(checkpoint.instance);
+  }
+
+  readonly prunes: Date[] = [];
+  async prune(before: Date): Promise<number> {
+    this.prunes.push(before);
+    const kept = this.entries.filter((e) => e.failed || e.entry.committedAt >= before);
+    const removed = this.entries.length - kept.length;
+    this.entries.splice(0, this.entries.length, ...kept);
+    return removed;
   }
 }
 
@@ -212,6 +226,29 @@ describe('the outbox publisher', () => {
     expect(leader.ids()).toEqual(['e-x-1']);
     expect(repaired).toEqual(['x:1']); // its request died with it: the projection is redone first
     expect(log.saved.has('alive')).toBe(true);
+  });
+
+  it('as leader prunes what every instance published, an hour past the lowest checkpoint, failed entries kept', async () => {
+    const log = new MemoryLog();
+    const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+    const old = log.add('other', 'old', 1, ago(200));
+    log.add('other', 'refused', 1, ago(200));
+    await log.markFailed('refused:1', 'too large');
+    log.add('other', 'recent', 1, ago(120));
+    // A live instance that has published only what it committed before 90 minutes ago.
+    await log.saveCheckpoint({ instance: 'other', publishedBefore: ago(90), heartbeat: new Date() });
+
+    await publisherOf(log, recordingPublisher().publisher, { lock: notHeld, instance: 'follower' });
+    await sleep(50);
+    expect(log.prunes).toEqual([]); // only the leader prunes
+
+    await publisherOf(log, recordingPublisher().publisher);
+    await until('pruned', () => log.prunes.length > 0);
+    expect(Math.abs(log.prunes[0]!.getTime() - (ago(90).getTime() - PRUNE_KEEP_MS))).toBeLessThan(1_000);
+    expect(log.entries.map((e) => e.entry.id)).toEqual(['refused:1', 'recent:1']);
+    expect(log.entries.map((e) => e.entry.id)).not.toContain(old.id);
+    await sleep(50);
+    expect(log.prunes).toHaveLength(1); // once a minute, not every housekeeping
   });
 
   it('records a message Kafka refuses for what it is as failed, and still publishes the rest in order', async () => {

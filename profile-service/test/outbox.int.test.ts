@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { freePort, IDENTITY_HEADERS, SOCIAL_EVENT_SCHEMA_VERSION, type SocialEvent } from '@feedmesh/common';
+import {
+  freePort,
+  IDENTITY_HEADERS,
+  PostgresOutboxLog,
+  SOCIAL_EVENT_SCHEMA_VERSION,
+  type SocialEvent,
+} from '@feedmesh/common';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collect, eventually, sleep, spawnService, stack, stackAssertions, tapSocialEvents } from '@feedmesh/testkit';
@@ -67,6 +73,52 @@ describe('the social outbox log on PostgreSQL', () => {
     expect(chunks.flat().map((e) => e.id)).toEqual(entries.map((e) => e.id));
     expect(chunks[0]![0]).toEqual(entries[0]);
     expect(await committed(one, at(112), at(29_999))).toEqual([]);
+  });
+
+  it("appends one change's several entries in one statement, in their order", async () => {
+    const several = `several-${run}`;
+    const at = new Date();
+    const entries = Array.from({ length: 5 }, () => change(at));
+    const client = await db.connect();
+    try {
+      await client.query('BEGIN');
+      await log.append(client, entries, several);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const chunks = await committed(several, new Date(at.getTime() - 1), new Date(at.getTime() + 1));
+    expect(chunks.flat().map((e) => e.id)).toEqual(entries.map((e) => e.id));
+  });
+
+  it('prunes the entries committed before a time, but those recorded as failed', async () => {
+    // Tables of this test's own, shaped like the service's: its leader prunes social_outbox meanwhile.
+    const [entries, checkpoints] = [
+      `prune_outbox_${run.replace(/\W/g, '_')}`,
+      `prune_checkpoints_${run.replace(/\W/g, '_')}`,
+    ];
+    await db.query(`CREATE TABLE ${entries} (LIKE social_outbox INCLUDING ALL)`);
+    await db.query(`CREATE TABLE ${checkpoints} (LIKE social_outbox_checkpoints INCLUDING ALL)`);
+    try {
+      const own = new PostgresOutboxLog<SocialEvent>(db, { entries, checkpoints });
+      const [gone, refused, kept] = [
+        change(new Date(Date.now() - 7_200_000)),
+        change(new Date(Date.now() - 7_200_000)),
+        change(new Date()),
+      ];
+      const client = await db.connect();
+      try {
+        await own.append(client, [gone, refused, kept], 'pruning');
+      } finally {
+        client.release();
+      }
+      await own.markFailed(refused.id, 'MESSAGE_TOO_LARGE: too large', new Date());
+      expect(await own.prune(new Date(Date.now() - 3_600_000))).toBe(1);
+      const { rows } = await db.query<{ id: string }>(`SELECT id FROM ${entries} ORDER BY seq`);
+      expect(rows.map((r) => r.id)).toEqual([refused.id, kept.id]);
+    } finally {
+      await db.query(`DROP TABLE ${entries}, ${checkpoints}`);
+    }
   });
 
   it('passes over an entry recorded as failed, and keeps its reason', async () => {
