@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { PostEvent } from '@feedmesh/common';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stack } from '@feedmesh/testkit';
+import { FeedStore } from '../src/feeds.js';
+import { created, deleted, follow, unfollow, updated } from './events.js';
+
+// Home timelines and their follow graph against the stack's real Redis, on keys of the test's own.
+const redis = new Redis(stack.redisUrl);
+const stores: FeedStore[] = [];
+const newStore = (home = { cap: 800, fanoutChunk: 256 }) => {
+  const store = new FeedStore(redis, { global: 50, perUser: 20 }, `hometest:${process.pid}:${randomUUID()}`, home);
+  stores.push(store);
+  return store;
+};
+afterAll(async () => {
+  for (const s of stores) await s.wipe();
+  await redis.quit();
+});
+
+const user = () => randomUUID();
+
+describe('the follow graph feed-service keeps', () => {
+  it('applies follows and unfollows to both sides, each once', async () => {
+    const store = newStore();
+    const [ann, bob, cy] = [user(), user(), user()];
+    expect(await store.home.applyFollows([follow(ann, bob, 1), follow(cy, bob, 1), follow(ann, cy, 1)])).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect((await store.home.followers(bob)).sort()).toEqual([ann, cy].sort());
+    expect((await store.home.followees(ann)).sort()).toEqual([bob, cy].sort());
+    expect(await store.home.applyFollows([follow(ann, bob, 1)])).toEqual([false]); // a duplicate
+    expect(await store.home.applyFollows([unfollow(ann, bob, 2), unfollow(ann, bob, 2)])).toEqual([true, false]);
+    expect(await store.home.followers(bob)).toEqual([cy]);
+    expect(await store.home.followees(ann)).toEqual([cy]);
+  });
+
+  it('drops a stale change by the pair version, whatever order they come in', async () => {
+    const store = newStore();
+    const [ann, bob] = [user(), user()];
+    // Followed (1), unfollowed (2), followed again (3): the last one wins even when it comes first.
+    expect(await store.home.applyFollows([follow(ann, bob, 3), unfollow(ann, bob, 2), follow(ann, bob, 1)])).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect(await store.home.followers(bob)).toEqual([ann]);
+    await store.home.applyFollows([unfollow(ann, bob, 4)]);
+    // A replay of the whole log from the start changes nothing.
+    const replay = [follow(ann, bob, 1), unfollow(ann, bob, 2), follow(ann, bob, 3), unfollow(ann, bob, 4)];
+    expect(await store.home.applyFollows(replay)).toEqual([false, false, false, false]);
+    expect(await store.home.followers(bob)).toEqual([]);
+    expect(await store.home.followees(ann)).toEqual([]);
+  });
+
+  it('keeps each pair apart: one pair version says nothing about another pair', async () => {
+    const store = newStore();
+    const [ann, bob, cy] = [user(), user(), user()];
+    await store.home.applyFollows([follow(ann, bob, 5)]);
+    expect(await store.home.applyFollows([follow(ann, cy, 1), follow(cy, bob, 1)])).toEqual([true, true]);
+    expect((await store.home.followers(bob)).sort()).toEqual([ann, cy].sort());
+  });
+});
+
+const titles = async (store: FeedStore, reader: string) =>
+  (await store.home.page(reader, 100)).items.map((i) => i.title);
+const title = (e: PostEvent) => (e.type === 'post.deleted' ? '' : e.data.title);
+
+describe('home timelines', () => {
+  it("hold the author's own posts and those of whom the reader follows, newest first, nobody else's", async () => {
+    const store = newStore();
+    const [ann, bob, cy] = [user(), user(), user()];
+    await store.home.applyFollows([follow(ann, bob, 1)]);
+    const posts = [created(bob, 'bob 1'), created(cy, 'cy 1'), created(ann, 'ann 1'), created(bob, 'bob 2')];
+    await store.applyAll(posts);
+    expect(await titles(store, ann)).toEqual(['bob 2', 'ann 1', 'bob 1']);
+    expect(await titles(store, bob)).toEqual(['bob 2', 'bob 1']);
+    expect(await titles(store, cy)).toEqual(['cy 1']);
+  });
+
+  it('keep ids only: an edit shows in every timeline at once, a deletion in none, and its id is trimmed on read', async () => {
+    const store = newStore();
+    const [ann, bob, cy] = [user(), user(), user()];
+    await store.home.applyFollows([follow(ann, bob, 1), follow(cy, bob, 1)]);
+    const [a, b] = [created(bob, 'a'), created(bob, 'b')];
+    await store.applyAll([a, b]);
+    await store.apply(updated(a, 'a (edited)'));
+    for (const reader of [ann, bob, cy]) expect(await titles(store, reader)).toEqual(['b', 'a (edited)']);
+    // One snapshot, whatever the number of timelines.
+    expect(await redis.hget(store.keys.posts(), a.data.id)).toContain('a (edited)');
+    await store.apply(deleted(b, 2));
+    expect(await store.home.ids(ann)).toContain(b.data.id); // not yet trimmed
+    for (const reader of [ann, bob, cy]) expect(await titles(store, reader)).toEqual(['a (edited)']);
+    expect(await store.home.ids(ann)).toEqual([a.data.id]);
+  });
+
+  it('keep the newest of their cap, whatever order the posts arrive in', async () => {
+    const store = newStore({ cap: 3, fanoutChunk: 256 });
+    const ann = user();
+    const posts = Array.from({ length: 6 }, (_, i) => created(ann, `p${i}`));
+    for (const e of [posts[3]!, posts[0]!, posts[5]!, posts[1]!, posts[4]!, posts[2]!]) await store.apply(e);
+    expect(await titles(store, ann)).toEqual(['p5', 'p4', 'p3']);
+  });
+
+  it('finish a fan-out when the creation comes again (a crash halfway), and change nothing else', async () => {
+    const store = newStore();
+    const [ann, bob, cy] = [user(), user(), user()];
+    await store.home.applyFollows([follow(ann, bob, 1), follow(cy, bob, 1)]);
+    const post = created(bob, 'once');
+    await store.apply(post);
+    await redis.zrem(store.keys.home(cy), post.data.id); // as if the fan-out had stopped before cy
+    expect(await store.apply(post)).toBe(false);
+    expect(await titles(store, cy)).toEqual(['once']);
+    expect(await titles(store, ann)).toEqual(['once']);
+    expect(await store.stats()).toMatchObject({ events_applied: 1, duplicates_skipped: 1 });
+  });
+
+  it('fan out a large follower set in bounded chunks, while other authors posts get through', async () => {
+    const chunk = 100;
+    const store = newStore({ cap: 800, fanoutChunk: chunk });
+    const [star, other] = [user(), user()];
+    const fans = Array.from({ length: 2_000 }, () => user());
+    for (let i = 0; i < fans.length; i += 500) {
+      await store.home.applyFollows(fans.slice(i, i + 500).map((f) => follow(f, star, 1)));
+    }
+    const big = created(star, 'to everyone');
+    const small = created(other, 'meanwhile');
+    const done: string[] = [];
+    const calls: number[] = [];
+    const monitor = redis.duplicate();
+    await monitor.monitor().then((m) =>
+      m.on('monitor', (_time: string, args: string[]) => {
+        if (args[0]?.toLowerCase() === 'evalsha' && args.includes(big.data.id)) calls.push(Number(args[2]));
+      }),
+    );
+    await Promise.all([
+      store.applyAll([big]).then(() => done.push('big')),
+      store.applyAll([small]).then(() => done.push('small')),
+    ]);
+    await monitor.quit();
+    // The other author's post was through long before the large fan-out ended.
+    expect(done).toEqual(['small', 'big']);
+    const pipeline = redis.pipeline();
+    for (const f of fans) pipeline.zscore(store.keys.home(f), big.data.id);
+    const scores = ((await pipeline.exec()) ?? []).map(([, s]) => s);
+    expect(scores.filter((s) => s === null)).toEqual([]);
+    expect(await titles(store, star)).toEqual([title(big)]);
+    // Each fan-out call wrote at most a chunk of timelines (its keys: the snapshots, the followers, the timelines).
+    const fanOuts = calls.filter((n) => n > 2);
+    expect(fanOuts.length).toBeGreaterThanOrEqual(fans.length / chunk);
+    for (const n of fanOuts) expect(n - 2).toBeLessThanOrEqual(chunk);
+  });
+});
