@@ -31,4 +31,8 @@ export const configSchema = z.object({
   FEED_KEY_PREFIX: z.string().min(1).default(FEED_DEFAULTS.prefix),
   FEED_GLOBAL_CAP: z.coerce.number().int().min(1).max(100_000).default(FEED_DEFAULTS.caps.global),
   FEED_USER_CAP: z.coerce.number().int().min(1).max(100_000).default(FEED_DEFAULTS.caps.perUser),
+  /** Newest posts kept in each home timeline; at most 5 000, so a page's script never unpacks more ids than Lua takes. */
+  FEED_HOME_CAP: z.coerce.number().int().min(1).max(5_000).default(FEED_DEFAULTS.home.cap),
+  /** Most home timelines one fan-out call writes: a larger follower set is written in several calls. */
+  FEED_FANOUT_CHUNK: z.coerce.number().int().min(1).max(5_000).default(FEED_DEFAULTS.home.fanoutChunk),
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { PostSnapshot, SocialEvent } from '@feedmesh/common';
+import type { PostSnapshot, ScoredPlace, SocialEvent } from '@feedmesh/common';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { FeedStore } from './feeds.js';
 
@@ -20,12 +20,6 @@ export interface HomeSettings {
   cap: number;
   /** Most timelines one fan-out call writes: what bounds a large fan-out's hold on Redis. */
   fanoutChunk: number;
-}
-
-/** A place in a home timeline: a post's score (its creation time in ms) and its id, what a cursor carries. */
-export interface HomePlace {
-  score: number;
-  id: string;
 }
 
 /** A post as a home timeline orders it: by creation time, then id. */
@@ -128,8 +122,8 @@ export class HomeTimelines {
   async page(
     user: string,
     limit: number,
-    before?: HomePlace,
-  ): Promise<{ items: PostSnapshot[]; next: HomePlace | null }> {
+    before?: ScoredPlace,
+  ): Promise<{ items: PostSnapshot[]; next: ScoredPlace | null }> {
     // One more than asked: whether another page follows, without a second call.
     const flat = await this.commands.homePage(
       this.keys.home(user),
@@ -138,7 +132,7 @@ export class HomeTimelines {
       before ? before.score : '',
       before ? before.id : '',
     );
-    const rows: Array<{ place: HomePlace; item: PostSnapshot }> = [];
+    const rows: Array<{ place: ScoredPlace; item: PostSnapshot }> = [];
     for (let i = 0; i + 2 < flat.length; i += 3) {
       rows.push({
         place: { id: flat[i]!, score: Number(flat[i + 1]) },

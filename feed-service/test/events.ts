@@ -4,14 +4,15 @@ import type { PostEvent, SocialEvent } from '@feedmesh/common';
 
 let clock = Date.parse('2026-01-01T00:00:00Z');
 const at = () => new Date((clock += 1000)).toISOString();
-export const created = (author: string, title = 't'): PostEvent => createdAt(author, title, at());
+type Created = Extract<PostEvent, { type: 'post.created' }>;
+export const created = (author: string, title = 't'): Created => createdAt(author, title, at());
 /** A creation at a given time, with a given post id. */
 export function createdAt(
   author: string,
   title: string,
   time: string,
   id = randomUUID().replaceAll('-', '').slice(0, 24),
-): PostEvent {
+): Created {
   return {
     id: randomUUID(),
     schema_version: 1,

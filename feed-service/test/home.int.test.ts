@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stack } from '@feedmesh/testkit';
 import { FeedStore } from '../src/feeds.js';
-import { created, deleted, follow, unfollow, updated } from './events.js';
+import { created, createdAt, deleted, follow, unfollow, updated } from './events.js';
 
 // Home timelines and their follow graph against the stack's real Redis, on keys of the test's own.
 const redis = new Redis(stack.redisUrl);
@@ -152,5 +152,57 @@ describe('home timelines', () => {
     const fanOuts = calls.filter((n) => n > 2);
     expect(fanOuts.length).toBeGreaterThanOrEqual(fans.length / chunk);
     for (const n of fanOuts) expect(n - 2).toBeLessThanOrEqual(chunk);
+  });
+
+  it('page by cursor with nothing skipped or repeated while posts arrive, tie on a time or are deleted', async () => {
+    const store = newStore();
+    const [ann, bob] = [user(), user()];
+    await store.home.applyFollows([follow(ann, bob, 1)]);
+    // Posts of one millisecond order by id: a page may end inside such a run.
+    const base = Date.parse('2026-03-01T00:00:00Z');
+    const old = Array.from({ length: 30 }, (_, i) =>
+      createdAt(i % 2 ? ann : bob, `old ${i}`, new Date(base + Math.floor(i / 4) * 1000).toISOString()),
+    );
+    await store.applyAll(old);
+    const expected = old
+      .map((e) => e.data)
+      .sort((x, y) => y.created_at.localeCompare(x.created_at) || (y.id < x.id ? -1 : 1))
+      .map((p) => p.id);
+
+    const seen: string[] = [];
+    let page = await store.home.page(ann, 7);
+    seen.push(...page.items.map((i) => i.id));
+    let round = 0;
+    while (page.next) {
+      // Meanwhile: newer posts above the reader, one more at the cursor's own time, and a deletion further down.
+      await store.apply(createdAt(bob, `new ${round}`, new Date(base + 86_400_000 + round).toISOString()));
+      await store.apply(
+        createdAt(bob, `tie ${round}`, new Date(page.next.score).toISOString(), `z${round}`.padEnd(24, '0')),
+      );
+      const later = expected[seen.length + 3];
+      if (round === 1 && later) {
+        await store.apply(deleted(old.find((e) => e.data.id === later)!));
+        expected.splice(expected.indexOf(later), 1);
+      }
+      page = await store.home.page(ann, 7, page.next);
+      seen.push(...page.items.map((i) => i.id));
+      round++;
+    }
+    // The ties sort above the cursor's id ('z…' above any hex), so they belong to pages already read.
+    expect(seen).toEqual(expected);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(round).toBeGreaterThanOrEqual(4);
+  });
+
+  it('say where the next page starts only when there is one', async () => {
+    const store = newStore();
+    const ann = user();
+    await store.applyAll([created(ann, 'a'), created(ann, 'b')]);
+    expect((await store.home.page(ann, 2)).next).toBeNull();
+    const first = await store.home.page(ann, 1);
+    expect(first.items.map((i) => i.title)).toEqual(['b']);
+    const second = await store.home.page(ann, 1, first.next!);
+    expect(second).toEqual({ items: [expect.objectContaining({ title: 'a' })], next: null });
+    expect(await store.home.page(user(), 5)).toEqual({ items: [], next: null });
   });
 });
