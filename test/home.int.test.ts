@@ -93,3 +93,38 @@ describe('GET /api/activity-stream/home', () => {
     }
   });
 });
+
+describe('following and unfollowing, at home', () => {
+  it("brings the followee's posts in, in their places, shows their edits and deletions, and takes them out on unfollow", async () => {
+    const [writer, reader] = [await someone('followed'), await someone('follower')];
+    expect((await send(writer, 'POST', '/profile', { display_name: 'Writer' })).status).toBe(201);
+    const early = await post(writer, 'before the follow');
+    const own = await post(reader, "the reader's own");
+    const later = await post(writer, 'also before the follow');
+    await eventually(async () => (await homeTitles(reader)).includes("the reader's own"), 10_000, 20);
+
+    // Twice: a follow is idempotent.
+    for (let i = 0; i < 2; i++) expect((await send(reader, 'PUT', `/profile/following/${writer.id}`)).status).toBe(200);
+    const backfilled = ['also before the follow', "the reader's own", 'before the follow'];
+    await eventually(async () => (await homeTitles(reader)).join() === backfilled.join(), 10_000, 20);
+
+    const fresh = await post(writer, 'after the follow');
+    await eventually(async () => (await homeTitles(reader))[0] === 'after the follow', 10_000, 20);
+    expect((await send(writer, 'PUT', `/posts/${later.id}`, { title: 'edited' })).status).toBe(200);
+    expect((await send(writer, 'DELETE', `/posts/${early.id}`)).status).toBe(204);
+    const now = ['after the follow', 'edited', "the reader's own"];
+    await eventually(async () => (await homeTitles(reader)).join() === now.join(), 10_000, 20);
+    // The author's own timeline shows the same, from the same snapshots.
+    expect((await home(writer, '?limit=100')).body.items.map((i) => i.id)).toEqual([fresh.id, later.id]);
+
+    for (let i = 0; i < 2; i++)
+      expect((await send(reader, 'DELETE', `/profile/following/${writer.id}`)).status).toBe(204);
+    await eventually(async () => (await homeTitles(reader)).join() === "the reader's own", 10_000, 20);
+    const res = (await home(reader)).body;
+    expect(res.items.map((i) => i.id)).toEqual([own.id]);
+    // And what the writer posts next stays out.
+    await post(writer, 'after the unfollow');
+    await eventually(async () => (await homeTitles(writer)).includes('after the unfollow'), 10_000, 20);
+    expect(await homeTitles(reader)).toEqual(["the reader's own"]);
+  });
+});

@@ -35,4 +35,6 @@ export const configSchema = z.object({
   FEED_HOME_CAP: z.coerce.number().int().min(1).max(5_000).default(FEED_DEFAULTS.home.cap),
   /** Most home timelines one fan-out call writes: a larger follower set is written in several calls. */
   FEED_FANOUT_CHUNK: z.coerce.number().int().min(1).max(5_000).default(FEED_DEFAULTS.home.fanoutChunk),
+  /** Posts of the followee a new follow brings into the home timeline; they come from the followee's own feed (FEED_USER_CAP). */
+  FEED_HOME_BACKFILL: z.coerce.number().int().min(0).max(5_000).default(FEED_DEFAULTS.home.backfill),
 });

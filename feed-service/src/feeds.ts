@@ -30,7 +30,8 @@ export const FEED_DEFAULTS = {
   prefix: 'feed',
   caps: { global: 1000, perUser: 100 },
   // 800 per home timeline, Twitter's figure: about a week of a busy reader's follows.
-  home: { cap: 800, fanoutChunk: 256 },
+  // A follow backfills 100 of the followee's posts, GetStream's default: the whole of their own feed.
+  home: { cap: 800, fanoutChunk: 256, backfill: 100 },
 } as const;
 
 /**
@@ -50,7 +51,7 @@ export class FeedStore {
     home: HomeSettings = FEED_DEFAULTS.home,
   ) {
     redis.defineCommand('applyPostEvent', { numberOfKeys: 7, lua: applyScript });
-    this.home = new HomeTimelines(redis, this.keys, home);
+    this.home = new HomeTimelines(redis, this.keys, home, (user, count) => this.page(this.keys.user(user), 0, count));
   }
 
   readonly keys = {

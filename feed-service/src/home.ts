@@ -8,6 +8,7 @@ const script = (name: string) => readFileSync(new URL(`../lua/${name}.lua`, impo
 /** The scripts' commands, which ioredis types loosely. */
 interface HomeCommands {
   applyFollow(...args: Array<string | number>): Promise<number>;
+  backfill(...args: Array<string | number>): Promise<number>;
   homePage(...args: Array<string | number>): Promise<string[]>;
 }
 interface FanOutPipeline extends ChainableCommander {
@@ -20,6 +21,8 @@ export interface HomeSettings {
   cap: number;
   /** Most timelines one fan-out call writes: what bounds a large fan-out's hold on Redis. */
   fanoutChunk: number;
+  /** A new follow brings the followee's newest this many posts (from their own feed, so at most its cap). */
+  backfill: number;
 }
 
 /** A post as a home timeline orders it: by creation time, then id. */
@@ -43,8 +46,11 @@ export class HomeTimelines {
     private readonly redis: Redis,
     private readonly keys: FeedStore['keys'],
     readonly settings: HomeSettings,
+    /** A user's newest posts, from their own feed: what a follow backfills. */
+    private readonly recent: (user: string, count: number) => Promise<Arrival[]>,
   ) {
     redis.defineCommand('applyFollow', { numberOfKeys: 3, lua: script('apply-follow') });
+    redis.defineCommand('backfill', { numberOfKeys: 2, lua: script('backfill') });
     redis.defineCommand('homePage', { numberOfKeys: 2, lua: script('home-page') });
     // Its number of keys varies with the chunk: the first argument.
     redis.defineCommand('fanOut', { lua: script('fan-out') });
@@ -151,7 +157,10 @@ export class HomeTimelines {
   /**
    * Applies follows and unfollows in the order given (one partition's: one
    * follower's changes in order); resolves to one result per event, false
-   * for one that changed nothing (stale or repeated).
+   * for one that changed nothing (stale or repeated). A follow backfills
+   * the follower's timeline, an unfollow purges it; both again for a
+   * repeat of the pair's latest change, so a crash between the graph's
+   * change and the timeline's is finished by the redelivery.
    */
   async applyFollows(events: SocialEvent[]): Promise<boolean[]> {
     const results: boolean[] = [];
@@ -167,9 +176,45 @@ export class HomeTimelines {
         follower,
         followee,
       );
+      if (outcome !== FOLLOW.stale) {
+        if (event.type === 'user.followed') await this.backfill(follower, followee);
+        else await this.purge(follower, followee);
+      }
       results.push(outcome === FOLLOW.applied);
     }
     return results;
+  }
+
+  /** The followee's newest posts into the follower's timeline, each in its place by time. */
+  private async backfill(follower: string, followee: string): Promise<void> {
+    const posts = this.settings.backfill > 0 ? await this.recent(followee, this.settings.backfill) : [];
+    await this.commands.backfill(
+      this.keys.followers(followee),
+      this.keys.home(follower),
+      follower,
+      this.settings.cap,
+      ...posts.flatMap((p) => [scoreOf(p), p.id]),
+    );
+  }
+
+  /**
+   * Every post of the followee out of the follower's timeline, the
+   * follower's own and the others' kept. Ids are all a timeline holds, so
+   * the authors come from the snapshots; an id without one is a deleted
+   * post, never shown and trimmed on read. Nothing of the followee comes
+   * in after this: the unfollow is already in the graph, which every
+   * fan-out and backfill checks as it writes.
+   */
+  private async purge(follower: string, followee: string): Promise<void> {
+    const timeline = this.keys.home(follower);
+    const ids = await this.redis.zrange(timeline, '0', '-1');
+    if (ids.length === 0) return;
+    const snapshots = await this.redis.hmget(this.keys.posts(), ...ids);
+    const theirs = ids.filter((_, i) => {
+      const snapshot = snapshots[i];
+      return snapshot != null && (JSON.parse(snapshot) as PostSnapshot).author_id === followee;
+    });
+    if (theirs.length > 0) await this.redis.zrem(timeline, ...theirs);
   }
 
   /** Who follows `user`, as feed-service knows it. */

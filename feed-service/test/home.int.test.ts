@@ -3,14 +3,16 @@ import type { PostEvent } from '@feedmesh/common';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stack } from '@feedmesh/testkit';
-import { FeedStore } from '../src/feeds.js';
+import { FEED_DEFAULTS, FeedStore } from '../src/feeds.js';
+import type { HomeSettings } from '../src/home.js';
 import { created, createdAt, deleted, follow, unfollow, updated } from './events.js';
 
 // Home timelines and their follow graph against the stack's real Redis, on keys of the test's own.
 const redis = new Redis(stack.redisUrl);
 const stores: FeedStore[] = [];
-const newStore = (home = { cap: 800, fanoutChunk: 256 }) => {
-  const store = new FeedStore(redis, { global: 50, perUser: 20 }, `hometest:${process.pid}:${randomUUID()}`, home);
+const newStore = (home: Partial<HomeSettings> = {}) => {
+  const prefix = `hometest:${process.pid}:${randomUUID()}`;
+  const store = new FeedStore(redis, { global: 50, perUser: 20 }, prefix, { ...FEED_DEFAULTS.home, ...home });
   stores.push(store);
   return store;
 };
@@ -98,7 +100,7 @@ describe('home timelines', () => {
   });
 
   it('keep the newest of their cap, whatever order the posts arrive in', async () => {
-    const store = newStore({ cap: 3, fanoutChunk: 256 });
+    const store = newStore({ cap: 3 });
     const ann = user();
     const posts = Array.from({ length: 6 }, (_, i) => created(ann, `p${i}`));
     for (const e of [posts[3]!, posts[0]!, posts[5]!, posts[1]!, posts[4]!, posts[2]!]) await store.apply(e);
@@ -120,7 +122,7 @@ describe('home timelines', () => {
 
   it('fan out a large follower set in bounded chunks, while other authors posts get through', async () => {
     const chunk = 100;
-    const store = newStore({ cap: 800, fanoutChunk: chunk });
+    const store = newStore({ fanoutChunk: chunk });
     const [star, other] = [user(), user()];
     const fans = Array.from({ length: 2_000 }, () => user());
     for (let i = 0; i < fans.length; i += 500) {
@@ -204,5 +206,79 @@ describe('home timelines', () => {
     const second = await store.home.page(ann, 1, first.next!);
     expect(second).toEqual({ items: [expect.objectContaining({ title: 'a' })], next: null });
     expect(await store.home.page(user(), 5)).toEqual({ items: [], next: null });
+  });
+});
+
+describe('a follow and an unfollow in a home timeline', () => {
+  it("brings the followee's newest posts in, each in its place by time", async () => {
+    const store = newStore({ backfill: 3 });
+    const [ann, bob] = [user(), user()];
+    const posts = [created(bob, 'b0'), created(ann, 'a0'), created(bob, 'b1'), created(bob, 'b2'), created(ann, 'a1')];
+    await store.applyAll([...posts, created(bob, 'b3')]);
+    expect(await titles(store, ann)).toEqual(['a1', 'a0']);
+    await store.home.applyFollows([follow(ann, bob, 1)]);
+    expect(await titles(store, ann)).toEqual(['b3', 'a1', 'b2', 'b1', 'a0']); // b0: past the backfill of 3
+  });
+
+  it("takes every one of the followee's posts out, and leaves the reader's own and the others'", async () => {
+    const store = newStore();
+    const [ann, bob, cy] = [user(), user(), user()];
+    await store.home.applyFollows([follow(ann, bob, 1), follow(ann, cy, 1)]);
+    await store.applyAll([created(bob, 'b0'), created(cy, 'c0'), created(ann, 'a0'), created(bob, 'b1')]);
+    const before = await store.home.ids(ann);
+    expect(await titles(store, ann)).toEqual(['b1', 'a0', 'c0', 'b0']);
+    await store.home.applyFollows([unfollow(ann, bob, 2)]);
+    expect(await titles(store, ann)).toEqual(['a0', 'c0']);
+    // Bob's next post does not come back, nor does a replay of the follow bring his old ones.
+    await store.apply(created(bob, 'b2'));
+    expect(await store.home.applyFollows([follow(ann, bob, 1)])).toEqual([false]);
+    expect(await titles(store, ann)).toEqual(['a0', 'c0']);
+    // Following again brings them back, as a first follow does.
+    await store.home.applyFollows([follow(ann, bob, 3)]);
+    expect(await titles(store, ann)).toEqual(['b2', 'b1', 'a0', 'c0', 'b0']);
+    expect(await store.home.ids(ann)).toEqual(expect.arrayContaining(before));
+  });
+
+  it('changes nothing when a social event comes again, the whole log replayed included', async () => {
+    const store = newStore();
+    const [ann, bob, cy] = [user(), user(), user()];
+    const log = [follow(ann, bob, 1), follow(ann, cy, 1), unfollow(ann, cy, 2)];
+    await store.applyAll([created(bob, 'b0'), created(cy, 'c0')]);
+    await store.home.applyFollows(log);
+    await store.applyAll([created(bob, 'b1'), created(cy, 'c1'), created(ann, 'a0')]);
+    const state = async () => ({
+      home: await store.home.ids(ann),
+      followees: await store.home.followees(ann),
+      bob: await store.home.followers(bob),
+      cy: await store.home.followers(cy),
+    });
+    const before = await state();
+    expect(await titles(store, ann)).toEqual(['a0', 'b1', 'b0']);
+    expect(await store.home.applyFollows([...log, log[2]!])).toEqual([false, false, false, false]);
+    expect(await state()).toEqual(before);
+  });
+
+  it('writes nothing into the timeline of a follower who left, even from a fan-out already under way', async () => {
+    const store = newStore();
+    const [ann, bob] = [user(), user()];
+    await store.home.applyFollows([follow(ann, bob, 1)]);
+    const post = created(bob, 'late');
+    await store.apply(post);
+    await store.home.applyFollows([unfollow(ann, bob, 2)]);
+    // A fan-out that read ann among the followers before the unfollow, writing after its purge.
+    const script = redis as unknown as { fanOut(...args: Array<string | number>): Promise<number> };
+    const [followers, timeline] = [store.keys.followers(bob), store.keys.home(ann)];
+    await script.fanOut(
+      3,
+      store.keys.posts(),
+      followers,
+      timeline,
+      post.data.id,
+      Date.parse(post.data.created_at),
+      800,
+      ann,
+    );
+    expect(await titles(store, ann)).toEqual([]);
+    expect(await titles(store, bob)).toEqual(['late']);
   });
 });
