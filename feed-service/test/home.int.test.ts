@@ -99,6 +99,19 @@ describe('home timelines', () => {
     expect(await store.home.ids(ann)).toEqual([a.data.id]);
   });
 
+  it('take in a post whose edit arrives before its creation (two instances publishing), as edited', async () => {
+    const store = newStore();
+    const [ann, bob] = [user(), user()];
+    await store.home.applyFollows([follow(ann, bob, 1)]);
+    const post = created(bob, 'first');
+    await store.apply(updated(post, 'first (edited)'));
+    // At once, not only when the late creation comes.
+    expect(await titles(store, ann)).toEqual(['first (edited)']);
+    expect(await titles(store, bob)).toEqual(['first (edited)']);
+    expect(await store.apply(post)).toBe(false);
+    expect(await titles(store, ann)).toEqual(['first (edited)']);
+  });
+
   it('keep the newest of their cap, whatever order the posts arrive in', async () => {
     const store = newStore({ cap: 3 });
     const ann = user();
@@ -218,6 +231,14 @@ describe('a follow and an unfollow in a home timeline', () => {
     expect(await titles(store, ann)).toEqual(['a1', 'a0']);
     await store.home.applyFollows([follow(ann, bob, 1)]);
     expect(await titles(store, ann)).toEqual(['b3', 'a1', 'b2', 'b1', 'a0']); // b0: past the backfill of 3
+  });
+
+  it('brings nothing in with a backfill of 0', async () => {
+    const store = newStore({ backfill: 0 });
+    const [ann, bob] = [user(), user()];
+    await store.applyAll([created(bob, 'b0'), created(ann, 'a0')]);
+    await store.home.applyFollows([follow(ann, bob, 1)]);
+    expect(await titles(store, ann)).toEqual(['a0']);
   });
 
   it("takes every one of the followee's posts out, and leaves the reader's own and the others'", async () => {
