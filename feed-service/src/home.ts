@@ -30,6 +30,11 @@ type Arrival = Pick<PostSnapshot, 'id' | 'author_id' | 'created_at'>;
 
 const scoreOf = (post: Pick<PostSnapshot, 'created_at'>) => Date.parse(post.created_at);
 
+/** Runs a pipeline; rejects if any of its commands failed (a pipeline resolves with their errors). */
+async function succeeded(pipeline: ChainableCommander): Promise<void> {
+  for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+}
+
 /** What apply-follow.lua answers: stale, a repeat of the pair's latest event, or applied. */
 const FOLLOW = { stale: 0, repeat: 1, applied: 2 } as const;
 
@@ -83,14 +88,14 @@ export class HomeTimelines {
       for (const owners of this.chunks(['', ...followers])) first.fanOut(...this.fanOutArgs(post, owners));
       if (cursor !== '0') more.push({ post, cursor });
     });
-    for (const [err] of (await first.exec()) ?? []) if (err) throw err;
+    await succeeded(first);
     for (const { post, cursor: start } of more) {
       let cursor = start;
       while (cursor !== '0') {
         const [next, followers] = await this.redis.sscan(this.keys.followers(post.author_id), cursor, 'COUNT', chunk);
         cursor = next;
         for (const owners of this.chunks(followers)) {
-          await (this.redis.pipeline() as FanOutPipeline).fanOut(...this.fanOutArgs(post, owners)).exec();
+          await succeeded((this.redis.pipeline() as FanOutPipeline).fanOut(...this.fanOutArgs(post, owners)));
         }
       }
     }

@@ -169,6 +169,19 @@ describe('home timelines', () => {
     for (const n of fanOuts) expect(n - 2).toBeLessThanOrEqual(chunk);
   });
 
+  it('fail the event when any chunk of a fan-out fails, so that it is retried, not half done', async () => {
+    const store = newStore({ fanoutChunk: 50 });
+    const star = user();
+    const fans = Array.from({ length: 300 }, () => user());
+    await store.home.applyFollows(fans.map((f) => follow(f, star, 1)));
+    // A timeline the script cannot write, past the first chunk (SSCAN answers the same pages again).
+    const [, firstPage] = await redis.sscan(store.keys.followers(star), '0', 'COUNT', 50);
+    const late = fans.find((f) => !firstPage.includes(f))!;
+    await redis.set(store.keys.home(late), 'not a timeline');
+    await expect(store.applyAll([created(star, 'half')])).rejects.toThrow(/WRONGTYPE/);
+    await redis.del(store.keys.home(late));
+  });
+
   it('page by cursor with nothing skipped or repeated while posts arrive, tie on a time or are deleted', async () => {
     const store = newStore();
     const [ann, bob] = [user(), user()];
