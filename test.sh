@@ -322,6 +322,18 @@ request GET "/api/profile/$ann_id/followers" -H "$bob_auth"
 expect "their followers: the caller" 200 '[.items[].user_id] == [$me] and .next == null' --arg me "$bob_id"
 request GET "/api/profile/$bob_id/following?limit=1" -H "$ann_auth"
 expect "whom the caller follows: them" 200 '[.items[].user_id] == [$them]' --arg them "$ann_id"
+# Home: the follow brings their posts into the follower's home timeline, beside the follower's own.
+at_home='[.items[].id] as $seen | ($seen | index($p1)) and ($seen | index($p2)) and ($seen | index($gone) | not)
+  and any(.items[]; .author_id == $me)'
+eventually "the follower sees their posts at home (the deleted one not), and their own" \
+  "/api/activity-stream/home?limit=100" "$at_home" -t "$bob_token" \
+  --arg p1 "${post_ids[0]}" --arg p2 "${post_ids[1]}" --arg gone "${post_ids[2]}" --arg me "$bob_id"
+request GET "/api/activity-stream/home?limit=1" -H "$bob_auth"
+expect "read home one post at a time: the newest, and a cursor for the rest" 200 '.count == 1 and (.next | type) == "string"'
+home_next="$(printf '%s' "$BODY" | jq -r .next)" home_first="$(printf '%s' "$BODY" | jq -r '.items[0].id // empty')"
+request GET "/api/activity-stream/home?limit=100&before=$home_next" -H "$bob_auth"
+expect "pass the home cursor back as given: the rest" 200 '.count >= 2 and all(.items[]; .id != $first)' \
+  --arg first "$home_first"
 request PUT "/api/profile/following/$bob_id" -H "$bob_auth"
 expect "follow oneself: 400" 400 '.error.code == "validation_failed"'
 request PUT /api/profile/following/00000000-0000-4000-8000-000000000000 -H "$bob_auth"
@@ -334,6 +346,10 @@ request DELETE "/api/profile/following/$ann_id" -H "$bob_auth"
 expect "unfollow them again: 204" 204
 request GET "/api/profile/$ann_id/followers" -H "$bob_auth"
 expect "their followers: none left" 200 '.items == [] and .count == 0'
+eventually "after the unfollow the follower no longer sees their posts at home, only their own" \
+  "/api/activity-stream/home?limit=100" 'all(.items[]; .author_id == $me) and .count >= 1' -t "$bob_token" --arg me "$bob_id"
+request GET /api/activity-stream/home
+expect "read home without a token: 401" 401 '.error.code == "unauthorized"'
 request PUT "/api/profile/following/$ann_id"
 expect "follow without a token: 401" 401 '.error.code == "unauthorized"'
 

@@ -9,8 +9,17 @@
 -- which events were applied, never on the order partitions were read in:
 -- replaying the log rebuilds exactly the same feeds.
 --
--- KEYS: 1 global list, 2 global window, 3 author list, 4 author window, 5 versions hash, 6 stats hash
--- ARGV: 1 type, 2 post id, 3 version, 4 item JSON ("" for a delete), 5 sort key, 6 global cap, 7 author cap, 8 event time
+-- Beside the feeds, the post's current snapshot is kept once, in a hash by
+-- post id, for the home timelines, which hold ids only: a change is one
+-- HSET there, a deletion one HDEL.
+--
+-- KEYS: 1 global list, 2 global window, 3 author list, 4 author window, 5 versions hash, 6 stats hash,
+--       7 snapshots hash
+-- ARGV: 1 type, 2 post id, 3 version, 4 item JSON ("" for a delete), 5 sort key, 6 global cap, 7 author cap, 8 event time,
+--       9 snapshot JSON ("" for a delete)
+-- Returns 0 when stale or repeated, 1 when applied, 2 when applied as the
+-- post's creation (a creation, or an edit standing in for one): what
+-- home timelines fan out.
 local kind, id, version, item, key = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 
 local seen = tonumber(redis.call('HGET', KEYS[5], id) or '0')
@@ -104,6 +113,12 @@ local function created(list, window, cap)
   place(list, false)
 end
 
+if kind == 'post.deleted' then
+  redis.call('HDEL', KEYS[7], id)
+else
+  redis.call('HSET', KEYS[7], id, ARGV[9])
+end
+
 local feeds = { { KEYS[1], KEYS[2], tonumber(ARGV[6]) }, { KEYS[3], KEYS[4], tonumber(ARGV[7]) } }
 for _, f in ipairs(feeds) do
   if kind == 'post.created' then
@@ -124,4 +139,5 @@ end
 
 redis.call('HINCRBY', KEYS[6], 'events_applied', 1)
 redis.call('HSET', KEYS[6], 'last_event_at', ARGV[8])
+if kind == 'post.created' or (kind == 'post.updated' and seen == 0) then return 2 end
 return 1

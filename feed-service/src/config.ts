@@ -26,7 +26,15 @@ export const configSchema = z.object({
   CONSUMER_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(20),
   /** Topic and Redis key prefix: other values let a second feed (a benchmark's) run beside the live one. */
   FEED_TOPIC: z.string().min(1).default(topicFor('post').name),
+  /** The follows' topic, likewise: a second feed may read a follow graph of its own. */
+  FEED_SOCIAL_TOPIC: z.string().min(1).default(topicFor('user').name),
   FEED_KEY_PREFIX: z.string().min(1).default(FEED_DEFAULTS.prefix),
   FEED_GLOBAL_CAP: z.coerce.number().int().min(1).max(100_000).default(FEED_DEFAULTS.caps.global),
   FEED_USER_CAP: z.coerce.number().int().min(1).max(100_000).default(FEED_DEFAULTS.caps.perUser),
+  /** Newest posts kept in each home timeline; at most 5 000, so a page's script never unpacks more ids than Lua takes. */
+  FEED_HOME_CAP: z.coerce.number().int().min(1).max(5_000).default(FEED_DEFAULTS.home.cap),
+  /** Most home timelines one fan-out call writes: a larger follower set is written in several calls. */
+  FEED_FANOUT_CHUNK: z.coerce.number().int().min(1).max(5_000).default(FEED_DEFAULTS.home.fanoutChunk),
+  /** Posts of the followee a new follow brings into the home timeline; they come from the followee's own feed (FEED_USER_CAP). */
+  FEED_HOME_BACKFILL: z.coerce.number().int().min(0).max(5_000).default(FEED_DEFAULTS.home.backfill),
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { PostEvent, PostSnapshot } from '@feedmesh/common';
 import type { Redis } from 'ioredis';
+import { HomeTimelines, type HomeSettings } from './home.js';
 
 const applyScript = readFileSync(new URL('../lua/apply-post-event.lua', import.meta.url), 'utf8');
 
@@ -9,6 +10,9 @@ interface ApplyPipeline {
   applyPostEvent(...args: Array<string | number>): ApplyPipeline;
   exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
+
+/** What apply-post-event.lua answers: stale or repeated, applied, applied as the post's creation. */
+const APPLIED = { skipped: 0, changed: 1, created: 2 } as const;
 
 /** One entry of a feed: the post as of its latest applied change, exactly as the events carry it. */
 type FeedItem = PostSnapshot;
@@ -22,7 +26,13 @@ export interface FeedCaps {
  * The live feeds' key prefix and caps, unless configured otherwise: the
  * contract's keys, and how many posts the global and each user's feed keep.
  */
-export const FEED_DEFAULTS = { prefix: 'feed', caps: { global: 1000, perUser: 100 } } as const;
+export const FEED_DEFAULTS = {
+  prefix: 'feed',
+  caps: { global: 1000, perUser: 100 },
+  // 800 per home timeline, Twitter's figure: about a week of a busy reader's follows.
+  // A follow backfills 100 of the followee's posts, GetStream's default: the whole of their own feed.
+  home: { cap: 800, fanoutChunk: 256, backfill: 100 },
+} as const;
 
 /**
  * The materialized feeds in Redis. Key names follow the contract:
@@ -30,13 +40,18 @@ export const FEED_DEFAULTS = { prefix: 'feed', caps: { global: 1000, perUser: 10
  * JSON items, newest first; the rest is bookkeeping under `feed:`.
  */
 export class FeedStore {
+  /** Each user's home timeline, and the follow graph it is made from. */
+  readonly home: HomeTimelines;
+
   constructor(
     private readonly redis: Redis,
     readonly caps: FeedCaps = FEED_DEFAULTS.caps,
     /** Lets tests keep their own feeds beside the live ones. */
     readonly prefix: string = FEED_DEFAULTS.prefix,
+    home: HomeSettings = FEED_DEFAULTS.home,
   ) {
-    redis.defineCommand('applyPostEvent', { numberOfKeys: 6, lua: applyScript });
+    redis.defineCommand('applyPostEvent', { numberOfKeys: 7, lua: applyScript });
+    this.home = new HomeTimelines(redis, this.keys, home, (user, count) => this.page(this.keys.user(user), 0, count));
   }
 
   readonly keys = {
@@ -46,6 +61,15 @@ export class FeedStore {
     userWindow: (id: string) => `${this.prefix}:window:user:${id}`,
     versions: () => `${this.prefix}:versions`,
     stats: () => `${this.prefix}:stats`,
+    /** Who follows a user (a set of user ids), and whom a user follows. */
+    followers: (id: string) => `${this.prefix}:followers:${id}`,
+    followees: (id: string) => `${this.prefix}:following:${id}`,
+    /** Each follow pair's latest applied version (hash: `<follower>:<followee>` → version). */
+    follows: () => `${this.prefix}:follows`,
+    /** A user's home timeline: a sorted set of post ids, scored by creation time in ms. */
+    home: (id: string) => `${this.prefix}:activity:home:${id}`,
+    /** Each post's current snapshot, once (hash: post id → JSON): what home timelines' ids stand for. */
+    posts: () => `${this.prefix}:posts`,
   };
 
   /** Applies one event; resolves to false when it was a duplicate or stale. */
@@ -56,18 +80,31 @@ export class FeedStore {
 
   /**
    * Applies events in the order given, in one round trip to Redis (one
-   * script call each, pipelined); resolves to one result per event, false for
-   * a duplicate or stale one. Rejects if any of them failed: the caller
-   * applies them all again, which the versions make harmless.
+   * script call each, pipelined), then fans the new posts out to home
+   * timelines; resolves to one result per event, false for a duplicate or
+   * stale one. Rejects if any of them failed: the caller applies them all
+   * again, which the versions make harmless.
+   *
+   * Every `post.created` is fanned out, a repeated one too: a crash between
+   * the script and the end of a fan-out leaves the event uncommitted, and
+   * its redelivery, skipped by the feeds as a repeat, finishes the fan-out
+   * (writing an id twice changes nothing). An edit is fanned out only when
+   * it stood in for the creation.
    */
   async applyAll(events: PostEvent[]): Promise<boolean[]> {
     const pipeline = this.redis.pipeline() as unknown as ApplyPipeline;
     for (const event of events) pipeline.applyPostEvent(...this.applyArgs(event));
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([err, applied]) => {
+    const results = ((await pipeline.exec()) ?? []).map(([err, applied]) => {
       if (err) throw err;
-      return applied === 1;
+      return applied;
     });
+    const arrivals = events.flatMap((event, i) =>
+      event.type === 'post.created' || (event.type === 'post.updated' && results[i] === APPLIED.created)
+        ? [event.data]
+        : [],
+    );
+    await this.home.fanOut(arrivals);
+    return results.map((applied) => applied !== APPLIED.skipped);
   }
 
   private applyArgs(event: PostEvent): Array<string | number> {
@@ -95,6 +132,7 @@ export class FeedStore {
       this.keys.userWindow(author_id),
       this.keys.versions(),
       this.keys.stats(),
+      this.keys.posts(),
       event.type,
       id,
       event.data.version,
@@ -103,6 +141,7 @@ export class FeedStore {
       this.caps.global,
       this.caps.perUser,
       event.time,
+      snapshot ? JSON.stringify(snapshot) : '',
     ];
   }
 
@@ -139,6 +178,10 @@ export class FeedStore {
     for (const pattern of [
       `${this.prefix}:activity:*`,
       `${this.prefix}:window:*`,
+      `${this.prefix}:followers:*`,
+      `${this.prefix}:following:*`,
+      this.keys.follows(),
+      this.keys.posts(),
       this.keys.versions(),
       this.keys.stats(),
     ]) {

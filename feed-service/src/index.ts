@@ -31,6 +31,7 @@ const store = new FeedStore(
   redis,
   { global: config.FEED_GLOBAL_CAP, perUser: config.FEED_USER_CAP },
   config.FEED_KEY_PREFIX,
+  { cap: config.FEED_HOME_CAP, fanoutChunk: config.FEED_FANOUT_CHUNK, backfill: config.FEED_HOME_BACKFILL },
 );
 
 const kafka = serviceKafka({ clientId: NAME, ...kafkaOptions(config), logger });

@@ -1,6 +1,6 @@
-import { ApiError, route, type Route } from '@feedmesh/common';
+import { ApiError, route, toScoredCursor, type Route } from '@feedmesh/common';
 import type { FeedStore } from './feeds.js';
-import { feedPage, feedParams, feedStats, pageQuery } from './schemas.js';
+import { feedPage, feedParams, feedStats, homePage, homeQuery, pageQuery } from './schemas.js';
 
 export interface FeedRoutesDeps {
   store: FeedStore;
@@ -30,6 +30,25 @@ export function feedRoutes(deps: FeedRoutesDeps): Route[] {
 
     route({ method: 'get', path: '/user', access: 'user', summary: "The caller's own posts", ...paged }, async (c) =>
       c.json(await page(deps.store.keys.user(c.var.identity.userId), c.req.valid('query'))),
+    ),
+
+    route(
+      {
+        method: 'get',
+        path: '/home',
+        access: 'user',
+        summary: "The caller's home timeline: their own posts and those of the users they follow",
+        query: homeQuery,
+        ok: { status: 200, description: 'One page of the home timeline, newest first', schema: homePage },
+        errors: [503],
+      },
+      async (c) => {
+        const { limit, before } = c.req.valid('query');
+        const { items, next } = await deps.store.home.page(c.var.identity.userId, limit, before).catch(() => {
+          throw unavailable();
+        });
+        return c.json({ items, limit, skip: 0, count: items.length, next: next && toScoredCursor(next) });
+      },
     ),
 
     route(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalUserId, postSnapshot, queryInt } from '@feedmesh/common';
+import { canonicalUserId, postSnapshot, queryInt, scoredCursorParam, scoredCursorValue } from '@feedmesh/common';
 
 /** Paging of every feed: `limit` 1–100 (default 20), `skip` inside the kept window. */
 export const pageQuery = z.strictObject({
@@ -21,6 +21,22 @@ export const feedPage = z
   .meta({ id: 'FeedPage' });
 
 export const feedParams = z.object({ userId: userIdParam });
+
+/** Paging of a home timeline: by cursor only, since posts keep arriving above the reader. */
+export const homeQuery = z.strictObject({
+  limit: queryInt(1, 100, 20),
+  /** The `next` of the previous page, as it was given. */
+  before: scoredCursorParam.optional(),
+});
+
+/** A feed's page, and where the next one starts; `skip` is always 0 here. */
+export const homePage = feedPage
+  .extend({
+    next: scoredCursorValue.nullable().meta({
+      description: 'Opaque: pass it back as `before`, as it is, for the page after this one; null at the end',
+    }),
+  })
+  .meta({ id: 'HomePage' });
 
 export const feedStats = z
   .object({

@@ -1,19 +1,33 @@
-import { postEvent, subscription, topicFor, type SubscribedTopic, type Subscription } from '@feedmesh/common';
+import {
+  postEvent,
+  socialEvent,
+  subscription,
+  topicFor,
+  type SubscribedTopic,
+  type Subscription,
+} from '@feedmesh/common';
 import type { FeedStore } from './feeds.js';
 import { applyPostEvent } from './handlers/post-event.js';
+import { applySocialEvent } from './handlers/social-event.js';
 
 /** The topics the feeds are made of, by event family; each is mesh.json's entry unless overridden. */
 export interface FeedTopics {
   post: SubscribedTopic;
+  /** Follows and unfollows: the graph home timelines are made from. */
+  social: SubscribedTopic;
 }
 
 /**
- * Which topics feed-service reads: mesh.json's, except that `FEED_TOPIC`
- * points the posts subscription at another topic (a benchmark's second feed
- * beside the live one). Dead letters still go where mesh.json says.
+ * Which topics feed-service reads: mesh.json's, except that `FEED_TOPIC` and
+ * `FEED_SOCIAL_TOPIC` point the posts and the follows subscriptions at other
+ * topics (a benchmark's second feed beside the live one). Dead letters still
+ * go where mesh.json says.
  */
-export function feedTopics(config: { FEED_TOPIC: string }): FeedTopics {
-  return { post: { ...topicFor('post'), name: config.FEED_TOPIC } };
+export function feedTopics(config: { FEED_TOPIC: string; FEED_SOCIAL_TOPIC: string }): FeedTopics {
+  return {
+    post: { ...topicFor('post'), name: config.FEED_TOPIC },
+    social: { ...topicFor('user'), name: config.FEED_SOCIAL_TOPIC },
+  };
 }
 
 /**
@@ -23,11 +37,17 @@ export function feedTopics(config: { FEED_TOPIC: string }): FeedTopics {
  */
 export function feedSubscriptions(store: FeedStore, topics: FeedTopics): Subscription[] {
   const applyPost = applyPostEvent(store);
+  const applySocial = applySocialEvent(store);
   return [
     subscription({
       topic: topics.post,
       schema: postEvent,
       handlers: { 'post.created': applyPost, 'post.updated': applyPost, 'post.deleted': applyPost },
+    }),
+    subscription({
+      topic: topics.social,
+      schema: socialEvent,
+      handlers: { 'user.followed': applySocial, 'user.unfollowed': applySocial },
     }),
   ];
 }

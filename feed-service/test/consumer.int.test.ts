@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createKafka, kafkaPublisher, type PostEvent } from '@feedmesh/common';
+import { createKafka, kafkaPublisher, type PostEvent, type SocialEvent } from '@feedmesh/common';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, stack } from '@feedmesh/testkit';
 import { feedConsumer } from '../src/consumer.js';
+import { createdAt } from './events.js';
 import { FeedStore } from '../src/feeds.js';
 
 // The consumer against the real Kafka and Redis, on topics and keys of the test's own. The dead-letter
@@ -19,6 +20,9 @@ const kafka = createKafka({
 });
 const topic = `feedtest-${process.pid}-${Date.now()}`;
 const deadLetter = `feedtest-dead-${process.pid}-${Date.now()}`;
+const socialTopic = `feedtest-social-${process.pid}-${Date.now()}`;
+const socialDeadLetter = `feedtest-social-dead-${process.pid}-${Date.now()}`;
+const testTopics = [topic, deadLetter, socialTopic, socialDeadLetter];
 const redis = new Redis(stack.redisUrl);
 const publisher = kafkaPublisher(kafka);
 const admin = kafka.admin();
@@ -27,11 +31,11 @@ beforeAll(async () => {
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [topic, deadLetter].map((t) => ({ topic: t, numPartitions: 3, replicationFactor: 1 })),
+    topics: testTopics.map((t) => ({ topic: t, numPartitions: 3, replicationFactor: 1 })),
   });
 });
 afterAll(async () => {
-  await admin.deleteTopics({ topics: [topic, deadLetter] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: testTopics }).catch(() => undefined);
   await Promise.all([admin.disconnect(), publisher.close()]);
   await redis.quit();
 });
@@ -40,31 +44,21 @@ const store = () => new FeedStore(redis, { global: 1000, perUser: 100 }, `feedte
 const consumer = (s: FeedStore, groupId: string) =>
   feedConsumer(kafka, {
     store: s,
-    topics: { post: { name: topic, deadLetter, partitions: 3 } },
+    topics: {
+      post: { name: topic, deadLetter, partitions: 3 },
+      social: { name: socialTopic, deadLetter: socialDeadLetter, partitions: 3 },
+    },
     deadLetters: publisher,
     logger,
     groupId,
   });
-const post = (author: string, n: number): PostEvent => {
-  const time = new Date(Date.parse('2026-02-01T00:00:00Z') + n * 1000).toISOString();
-  return {
-    id: randomUUID(),
-    schema_version: 1,
-    type: 'post.created',
-    time,
-    actor: author,
-    data: {
-      id: `${author}-${n}`.padEnd(24, '0'),
-      author_id: author,
-      title: `#${n}`,
-      content: 'c',
-      tags: [],
-      created_at: time,
-      updated_at: time,
-      version: 1,
-    },
-  };
-};
+const post = (author: string, n: number): PostEvent =>
+  createdAt(
+    author,
+    `#${n}`,
+    new Date(Date.parse('2026-02-01T00:00:00Z') + n * 1000).toISOString(),
+    `${author}-${n}`.padEnd(24, '0'),
+  );
 const send = (values: Array<{ key: string; value: unknown }>) =>
   publisher.publish(values.map((v) => ({ topic, ...v })));
 
@@ -111,5 +105,31 @@ describe('feedConsumer', () => {
     const global = await mine();
     expect(new Set(global.map((i) => i.id)).size).toBe(300);
     expect(global.map((i) => i.id).sort()).toEqual(events.map((e) => e.data.id).sort());
+  });
+
+  it('reads follows from the social topic in the same consumer, by the same table', async () => {
+    const s = store();
+    const c = consumer(s, `${topic}-social`);
+    const [ann, bob] = [randomUUID(), randomUUID()];
+    const change = (type: SocialEvent['type'], version: number): SocialEvent => ({
+      id: randomUUID(),
+      schema_version: 1,
+      type,
+      time: new Date().toISOString(),
+      actor: ann,
+      data: { follower_id: ann, followee_id: bob, version },
+    });
+    const events = [change('user.followed', 1), change('user.unfollowed', 2), change('user.followed', 3)];
+    // Keyed by follower, as profile-service publishes them; the replayed first one changes nothing.
+    await publisher.publish([...events, events[0]!].map((value) => ({ topic: socialTopic, key: ann, value })));
+    const theirs = post(bob, 999);
+    await send([{ key: theirs.data.id, value: theirs }]);
+    await c.start();
+    await eventually(async () => (await s.home.followers(bob)).includes(ann), 20_000);
+    // The posts topic in the same group, meanwhile.
+    const global = async () => (await s.page(s.keys.global(), 0, 1000)).map((i) => i.id);
+    await eventually(async () => (await global()).includes(theirs.data.id), 20_000);
+    await c.stop();
+    expect(await s.home.followees(ann)).toEqual([bob]);
   });
 });

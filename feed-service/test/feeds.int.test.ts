@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stack } from '@feedmesh/testkit';
 import { FeedStore } from '../src/feeds.js';
+import { created, deleted, updated } from './events.js';
 
 // The Lua-backed store against the stack's real Redis, on keys of the test's own, with small caps.
 const redis = new Redis(stack.redisUrl);
@@ -18,48 +19,6 @@ afterAll(async () => {
   await redis.quit();
 });
 
-let clock = Date.parse('2026-01-01T00:00:00Z');
-const at = () => new Date((clock += 1000)).toISOString();
-function created(author: string, title = 't'): PostEvent {
-  const time = at();
-  return {
-    id: randomUUID(),
-    schema_version: 1,
-    type: 'post.created',
-    time,
-    actor: author,
-    data: {
-      id: randomUUID().replaceAll('-', '').slice(0, 24),
-      author_id: author,
-      title,
-      content: 'c',
-      tags: [],
-      created_at: time,
-      updated_at: time,
-      version: 1,
-    },
-  };
-}
-function updated(e: PostEvent, title: string, version = e.data.version + 1): PostEvent {
-  if (e.type === 'post.deleted') throw new Error('cannot update a deletion');
-  return {
-    ...e,
-    id: randomUUID(),
-    type: 'post.updated',
-    time: at(),
-    data: { ...e.data, title, version, updated_at: at() },
-  };
-}
-function deleted(e: PostEvent, version = e.data.version + 1): PostEvent {
-  return {
-    id: randomUUID(),
-    schema_version: 1,
-    type: 'post.deleted',
-    time: at(),
-    actor: e.actor,
-    data: { id: e.data.id, author_id: e.data.author_id, version },
-  };
-}
 const titles = async (store: FeedStore, key: string) => (await store.page(key, 0, 100)).map((i) => i.title);
 
 describe('FeedStore', () => {

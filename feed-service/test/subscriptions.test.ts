@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { manifest, topicFor, type PostEvent } from '@feedmesh/common';
+import { manifest, topicFor, type PostEvent, type SocialEvent } from '@feedmesh/common';
 import { describe, expect, it } from 'vitest';
 import type { FeedStore } from '../src/feeds.js';
 import { feedSubscriptions, feedTopics } from '../src/subscriptions.js';
 
 // The table itself, without Kafka or Redis: which topics, and which events reach the store.
 const applied: PostEvent[] = [];
+const follows: SocialEvent[] = [];
 const store = {
   applyAll: async (events: PostEvent[]) => events.map((e) => applied.push(e) > 0),
+  home: { applyFollows: async (events: SocialEvent[]) => events.map((e) => follows.push(e) > 0) },
 } as unknown as FeedStore;
-const live = feedTopics({ FEED_TOPIC: topicFor('post').name });
+const live = feedTopics({ FEED_TOPIC: topicFor('post').name, FEED_SOCIAL_TOPIC: topicFor('user').name });
 
 describe('feedSubscriptions', () => {
   it('reads exactly the topics mesh.json says feed-service consumes, with their declared dead-letter topics', () => {
@@ -18,9 +20,13 @@ describe('feedSubscriptions', () => {
     for (const t of topics) expect(t).toMatchObject({ deadLetter: manifest.topics[t.name]?.deadLetter });
   });
 
-  it('lets FEED_TOPIC point the posts entry at another topic, dead letters still where mesh.json says', () => {
-    const [posts] = feedSubscriptions(store, feedTopics({ FEED_TOPIC: 'posts-copy' }));
+  it('lets FEED_TOPIC and FEED_SOCIAL_TOPIC point the entries at other topics, dead letters still where mesh.json says', () => {
+    const [posts, social] = feedSubscriptions(
+      store,
+      feedTopics({ FEED_TOPIC: 'posts-copy', FEED_SOCIAL_TOPIC: 'social-copy' }),
+    );
     expect(posts?.topic).toEqual({ ...topicFor('post'), name: 'posts-copy' });
+    expect(social?.topic).toEqual({ ...topicFor('user'), name: 'social-copy' });
   });
 
   it('hands every kind of post change to the store', async () => {
@@ -46,5 +52,20 @@ describe('feedSubscriptions', () => {
       expect(routed && 'handler' in routed && (await routed.handler([routed.event]))).toEqual([true]);
     }
     expect(applied.map((e) => e.type)).toEqual(['post.created', 'post.updated', 'post.deleted']);
+  });
+
+  it('hands every follow and unfollow from the social topic to the home timelines', async () => {
+    const social = feedSubscriptions(store, live).find((s) => s.topic.name === topicFor('user').name);
+    const data = { follower_id: randomUUID(), followee_id: randomUUID() };
+    const base = { schema_version: 1, time: new Date().toISOString(), actor: data.follower_id };
+    const events = [
+      { ...base, id: randomUUID(), type: 'user.followed', data: { ...data, version: 1 } },
+      { ...base, id: randomUUID(), type: 'user.unfollowed', data: { ...data, version: 2 } },
+    ];
+    for (const e of events) {
+      const routed = social?.route(Buffer.from(JSON.stringify(e)));
+      expect(routed && 'handler' in routed && (await routed.handler([routed.event]))).toEqual([true]);
+    }
+    expect(follows.map((e) => e.type)).toEqual(['user.followed', 'user.unfollowed']);
   });
 });

@@ -1,0 +1,25 @@
+-- Writes one post's id into a chunk of home timelines (the caller sends at
+-- most its configured chunk of them per call, so no call holds Redis for
+-- long whatever the author's follower count).
+--
+-- Each timeline is a sorted set of post ids scored by creation time (ms),
+-- capped to its newest `cap`. ZADD of an id already there changes nothing,
+-- so a repeated fan-out (a redelivered event, a crash halfway) is harmless.
+-- Two checks make it safe against what happened meanwhile: a post deleted
+-- (its snapshot gone) is not written anywhere, and a follower is written
+-- only while still following (an unfollow's purge may have run since the
+-- caller read the follower set, and nothing may come back after it).
+--
+-- KEYS: 1 snapshots hash, 2 the author's followers set, 3.. the timelines
+-- ARGV: 1 post id, 2 score, 3 cap, 4.. the owner of each timeline (KEYS[i] for ARGV[i+1]);
+--       "" for the author's own, which needs no follow
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+local cap = tonumber(ARGV[3])
+for i = 3, #KEYS do
+  local owner = ARGV[i + 1]
+  if owner == '' or redis.call('SISMEMBER', KEYS[2], owner) == 1 then
+    redis.call('ZADD', KEYS[i], ARGV[2], ARGV[1])
+    redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -cap - 1)
+  end
+end
+return 1

@@ -1,0 +1,234 @@
+import { readFileSync } from 'node:fs';
+import type { PostSnapshot, ScoredPlace, SocialEvent } from '@feedmesh/common';
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { FeedStore } from './feeds.js';
+
+const script = (name: string) => readFileSync(new URL(`../lua/${name}.lua`, import.meta.url), 'utf8');
+
+/** The scripts' commands, which ioredis types loosely. */
+interface HomeCommands {
+  applyFollow(...args: Array<string | number>): Promise<number>;
+  backfill(...args: Array<string | number>): Promise<number>;
+  homePage(...args: Array<string | number>): Promise<string[]>;
+}
+interface FanOutPipeline extends ChainableCommander {
+  fanOut(...args: Array<string | number>): FanOutPipeline;
+}
+
+/** How big home timelines get and how their writes are split (feed-service's config sets them). */
+export interface HomeSettings {
+  /** Newest posts kept in each home timeline. */
+  cap: number;
+  /** Most timelines one fan-out call writes: what bounds a large fan-out's hold on Redis. */
+  fanoutChunk: number;
+  /** A new follow brings the followee's newest this many posts (from their own feed, so at most its cap). */
+  backfill: number;
+}
+
+/** A post as a home timeline orders it: by creation time, then id. */
+type Arrival = Pick<PostSnapshot, 'id' | 'author_id' | 'created_at'>;
+
+const scoreOf = (post: Pick<PostSnapshot, 'created_at'>) => Date.parse(post.created_at);
+
+/** Runs a pipeline; rejects if any of its commands failed (a pipeline resolves with their errors). */
+async function succeeded(pipeline: ChainableCommander): Promise<void> {
+  for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+}
+
+/** What apply-follow.lua answers: stale, a repeat of the pair's latest event, or applied. */
+const FOLLOW = { stale: 0, repeat: 1, applied: 2 } as const;
+
+/**
+ * Home timelines and the follow graph they are made from. feed-service keeps
+ * its own copy of the graph, from `social-events` alone (it never asks
+ * profile-service): per user the set of their followers and the set of
+ * those they follow, each pair's change applied by its version.
+ */
+export class HomeTimelines {
+  private readonly commands: HomeCommands;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: FeedStore['keys'],
+    readonly settings: HomeSettings,
+    /** A user's newest posts, from their own feed: what a follow backfills. */
+    private readonly recent: (user: string, count: number) => Promise<Arrival[]>,
+  ) {
+    redis.defineCommand('applyFollow', { numberOfKeys: 3, lua: script('apply-follow') });
+    redis.defineCommand('backfill', { numberOfKeys: 2, lua: script('backfill') });
+    redis.defineCommand('homePage', { numberOfKeys: 2, lua: script('home-page') });
+    // Its number of keys varies with the chunk: the first argument.
+    redis.defineCommand('fanOut', { lua: script('fan-out') });
+    this.commands = redis as unknown as HomeCommands;
+  }
+
+  /**
+   * Writes each new post's id into its author's home timeline and every
+   * follower's. The followers are read a chunk at a time (SSCAN) and each
+   * chunk is one script call of at most `fanoutChunk` timelines, awaited
+   * before the next: an author with 10 000 followers is 40 short calls, not
+   * one long one, so Redis serves the reads and the other partitions' events
+   * in between, and this partition's next batch waits only for these calls.
+   * The first chunk of every post of a batch goes in one round trip. Safe to
+   * repeat: see lua/fan-out.lua.
+   */
+  async fanOut(posts: Arrival[]): Promise<void> {
+    if (posts.length === 0) return;
+    const chunk = this.settings.fanoutChunk;
+    const scans = this.redis.pipeline();
+    for (const post of posts) scans.sscan(this.keys.followers(post.author_id), '0', 'COUNT', chunk);
+    const firstPages = (await scans.exec()) ?? [];
+    const first = this.redis.pipeline() as FanOutPipeline;
+    const more: Array<{ post: Arrival; cursor: string }> = [];
+    posts.forEach((post, i) => {
+      const [err, page] = firstPages[i] ?? [new Error('no answer to SSCAN')];
+      if (err) throw err;
+      const [cursor, followers] = page as [string, string[]];
+      // The author's own timeline too, which needs no follow ("").
+      for (const owners of this.chunks(['', ...followers])) first.fanOut(...this.fanOutArgs(post, owners));
+      if (cursor !== '0') more.push({ post, cursor });
+    });
+    await succeeded(first);
+    for (const { post, cursor: start } of more) {
+      let cursor = start;
+      while (cursor !== '0') {
+        const [next, followers] = await this.redis.sscan(this.keys.followers(post.author_id), cursor, 'COUNT', chunk);
+        cursor = next;
+        for (const owners of this.chunks(followers)) {
+          await succeeded((this.redis.pipeline() as FanOutPipeline).fanOut(...this.fanOutArgs(post, owners)));
+        }
+      }
+    }
+  }
+
+  /** SSCAN's COUNT is a hint: what it answers is cut to the chunk here. */
+  private chunks(owners: string[]): string[][] {
+    const out: string[][] = [];
+    for (let i = 0; i < owners.length; i += this.settings.fanoutChunk) {
+      out.push(owners.slice(i, i + this.settings.fanoutChunk));
+    }
+    return out;
+  }
+
+  private fanOutArgs(post: Arrival, owners: string[]): Array<string | number> {
+    const timelines = owners.map((owner) => this.keys.home(owner || post.author_id));
+    return [
+      2 + timelines.length,
+      this.keys.posts(),
+      this.keys.followers(post.author_id),
+      ...timelines,
+      post.id,
+      scoreOf(post),
+      this.settings.cap,
+      ...owners,
+    ];
+  }
+
+  /**
+   * One page of `user`'s home timeline below `before` (from the top without
+   * it), newest first, with each post's current snapshot: one script, one
+   * round trip. `next` is the place of the page's last post when more
+   * follow, else null.
+   */
+  async page(
+    user: string,
+    limit: number,
+    before?: ScoredPlace,
+  ): Promise<{ items: PostSnapshot[]; next: ScoredPlace | null }> {
+    // One more than asked: whether another page follows, without a second call.
+    const flat = await this.commands.homePage(
+      this.keys.home(user),
+      this.keys.posts(),
+      limit + 1,
+      before ? before.score : '',
+      before ? before.id : '',
+    );
+    const rows: Array<{ place: ScoredPlace; item: PostSnapshot }> = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) {
+      rows.push({
+        place: { id: flat[i]!, score: Number(flat[i + 1]) },
+        item: JSON.parse(flat[i + 2]!) as PostSnapshot,
+      });
+    }
+    const page = rows.slice(0, limit);
+    return { items: page.map((r) => r.item), next: rows.length > limit ? page[page.length - 1]!.place : null };
+  }
+
+  /** The ids in `user`'s home timeline, newest first, for tests and tools. */
+  ids(user: string): Promise<string[]> {
+    return this.redis.zrevrange(this.keys.home(user), 0, -1);
+  }
+
+  /**
+   * Applies follows and unfollows in the order given (one partition's: one
+   * follower's changes in order); resolves to one result per event, false
+   * for one that changed nothing (stale or repeated). A follow backfills
+   * the follower's timeline, an unfollow purges it; both again for a
+   * repeat of the pair's latest change, so a crash between the graph's
+   * change and the timeline's is finished by the redelivery.
+   */
+  async applyFollows(events: SocialEvent[]): Promise<boolean[]> {
+    const results: boolean[] = [];
+    for (const event of events) {
+      const { follower_id: follower, followee_id: followee, version } = event.data;
+      const outcome = await this.commands.applyFollow(
+        this.keys.follows(),
+        this.keys.followers(followee),
+        this.keys.followees(follower),
+        `${follower}:${followee}`,
+        version,
+        event.type === 'user.followed' ? 'follow' : 'unfollow',
+        follower,
+        followee,
+      );
+      if (outcome !== FOLLOW.stale) {
+        if (event.type === 'user.followed') await this.backfill(follower, followee);
+        else await this.purge(follower, followee);
+      }
+      results.push(outcome === FOLLOW.applied);
+    }
+    return results;
+  }
+
+  /** The followee's newest posts into the follower's timeline, each in its place by time. */
+  private async backfill(follower: string, followee: string): Promise<void> {
+    const posts = this.settings.backfill > 0 ? await this.recent(followee, this.settings.backfill) : [];
+    await this.commands.backfill(
+      this.keys.followers(followee),
+      this.keys.home(follower),
+      follower,
+      this.settings.cap,
+      ...posts.flatMap((p) => [scoreOf(p), p.id]),
+    );
+  }
+
+  /**
+   * Every post of the followee out of the follower's timeline, the
+   * follower's own and the others' kept. Ids are all a timeline holds, so
+   * the authors come from the snapshots; an id without one is a deleted
+   * post, never shown and trimmed on read. Nothing of the followee comes
+   * in after this: the unfollow is already in the graph, which every
+   * fan-out and backfill checks as it writes.
+   */
+  private async purge(follower: string, followee: string): Promise<void> {
+    const timeline = this.keys.home(follower);
+    const ids = await this.redis.zrange(timeline, '0', '-1');
+    if (ids.length === 0) return;
+    const snapshots = await this.redis.hmget(this.keys.posts(), ...ids);
+    const theirs = ids.filter((_, i) => {
+      const snapshot = snapshots[i];
+      return snapshot != null && (JSON.parse(snapshot) as PostSnapshot).author_id === followee;
+    });
+    if (theirs.length > 0) await this.redis.zrem(timeline, ...theirs);
+  }
+
+  /** Who follows `user`, as feed-service knows it. */
+  followers(user: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.followers(user));
+  }
+
+  /** Whom `user` follows, as feed-service knows it. */
+  followees(user: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.followees(user));
+  }
+}
