@@ -10,7 +10,10 @@ import { repoDir } from '@feedmesh/testkit';
 // of compiling; common.sh's heartbeat.
 
 let cache = '';
-afterEach(() => rmSync(cache, { recursive: true, force: true }));
+afterEach(() => {
+  rmSync(cache, { recursive: true, force: true });
+  cache = ''; // a later test must not run on a path now gone (prepare_cache would move a cache there)
+});
 
 function goBinary(reports: string, want = 'demo v1') {
   cache ||= mkdtempSync(join(tmpdir(), 'gobuild-'));
@@ -28,7 +31,7 @@ function goBinary(reports: string, want = 'demo v1') {
   const result = spawnSync('bash', ['-c', script], {
     cwd: repoDir,
     encoding: 'utf8',
-    env: { ...process.env, FEEDMESH_CACHE: cache, REPORTS: reports, WANT: want },
+    env: { ...process.env, HOME: cache, FEEDMESH_CACHE: cache, REPORTS: reports, WANT: want },
   });
   const builds = existsSync(`${cache}/builds`) ? readFileSync(`${cache}/builds`, 'utf8').split('\n').length - 1 : 0;
   return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr, builds };
