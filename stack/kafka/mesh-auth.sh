@@ -5,7 +5,8 @@
 # talk to the broker.
 #   mesh-auth.sh users <mesh.json>         the SCRAM users, one a line: the admin, then each service using Kafka
 #   mesh-auth.sh acls <mesh.json>          the ACLs mesh.json implies, one a line (see acls below)
-#   mesh-auth.sh add-users <mesh.json> [user...]   sets each user's SCRAM credential (all, or those named)
+#   mesh-auth.sh add-users <mesh.json> [user...]   sets each user's SCRAM credential (those named; without
+#                                          names, every user of `users`, and deletes the credentials of any other but the admin)
 #   mesh-auth.sh apply-acls <mesh.json>    makes the broker's ACLs exactly `acls`: adds the missing, removes the rest
 #   mesh-auth.sh client-config <mesh.json> scram|plain|kcat [user]   a client's settings (the admin's unless told) on stdout
 # Env: KAFKA_BOOTSTRAP, the broker's client listener (host:port); KAFKA_CONFIGS and
@@ -112,6 +113,21 @@ add_users() { # mesh.json [user...]
     echo "Kafka user $user: $SCRAM credential set" >&2
   done
   rm -f "$tmp/scram.properties"
+  [[ $# -eq 1 ]] || return 0
+  # The whole list was set: a user that mesh.json no longer has (a service
+  # renamed or removed, one added by hand) must not keep logging in.
+  local line mechanisms
+  "${tool[@]}" --bootstrap-server "$KAFKA_BOOTSTRAP" --command-config "$tmp/plain.properties" --describe --entity-type users |
+    sed -n "s/^SCRAM credential configs for user-principal '\(.*\)' are \(.*\)$/\1\t\2/p" >"$tmp/scram-users"
+  while IFS=$'\t' read -r user line; do
+    [[ -n $user && $user != "$admin" ]] || continue
+    [[ " ${list[*]} " != *" $user "* ]] || continue # names are single words
+    # Each mechanism it has, as the listing names them: SCRAM-SHA-256=iterations=4096, SCRAM-SHA-512=...
+    mechanisms="$(grep -o 'SCRAM-SHA-[0-9]*' <<<"$line" | paste -sd,)"
+    "${tool[@]}" --bootstrap-server "$KAFKA_BOOTSTRAP" --command-config "$tmp/plain.properties" \
+      --alter --entity-type users --entity-name "$user" --delete-config "$mechanisms" >/dev/null
+    echo "Kafka user $user: credentials deleted (not in mesh.json)" >&2
+  done <"$tmp/scram-users"
 }
 
 # kafka-acls --list as the lines of `acls`, with pattern type, host and
