@@ -72,6 +72,33 @@ describe('the processes of the native stack', () => {
   });
 });
 
+/** A process's effective, permitted and ambient capability sets, as /proc shows them (hex); undefined once gone. */
+function capabilities(pid: number): string[] | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return ['CapEff', 'CapPrm', 'CapAmb'].map((set) => new RegExp(`^${set}:\\s+(\\S+)$`, 'm').exec(status)?.[1] ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
+describe('capabilities', () => {
+  // CAP_NET_BIND_SERVICE is bit 10: the gateway's port may be below 1024.
+  const NET_BIND_SERVICE = (1n << 10n).toString(16).padStart(16, '0');
+
+  it('are none, but the gateway binding a low port: Traefik holds CAP_NET_BIND_SERVICE alone', () => {
+    const wrong: string[] = [];
+    for (const [program, pids] of supervisedProcesses()) {
+      const want = program === 'traefik' ? NET_BIND_SERVICE : '0'.repeat(16);
+      for (const pid of pids) {
+        const caps = capabilities(pid);
+        if (caps && caps.some((set) => set !== want)) wrong.push(`${program}: pid ${pid} has ${caps.join(' ')}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
 describe('secret files', () => {
   const secrets = () => readdirSync(`${runDir}/secrets`).map((name) => join(`${runDir}/secrets`, name));
 
