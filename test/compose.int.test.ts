@@ -21,6 +21,7 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
   restart?: string;
+  user?: string;
 }
 const composeText = readFileSync(`${repoDir}docker-compose.yml`, 'utf8');
 // merge: the services share their environment through `<<:` anchors.
@@ -235,6 +236,10 @@ describe('Dockerfile', () => {
     expect(dockerfile).not.toMatch(/^ARG PORT/m);
     expect(dockerfile).toMatch(/^COPY --from=build \/src\/package\.json \/src\/mesh\.json/m);
     expect(dockerfile).toMatch(/require\('\/app\/mesh\.json'\)\.services\[process\.env\.FEEDMESH_SERVICE\]\.port/);
+  });
+
+  it('runs the gateway as an unprivileged user (nobody), not as its image would, as root', () => {
+    expect(service('traefik').user).toBe('65534:65534');
   });
 
   it("kafka-init's image adds jq to Kafka's and runs unprivileged", () => {

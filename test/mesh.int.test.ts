@@ -93,6 +93,51 @@ describe('the stack mesh.json describes', () => {
   });
 });
 
+describe('stack/mesh users', () => {
+  // A secret file is owned by the one user that reads it: two services
+  // declaring the same secret would need one file owned by both.
+  const root = mkdtempSync(join(tmpdir(), 'mesh-users-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  cpSync(`${repoDir}stack`, `${root}/stack`, { recursive: true });
+  const service = (port: number, prefix: string) => ({
+    port,
+    prefix,
+    title: 'demo',
+    description: 'Declares a secret.',
+    stores: [],
+    produces: [],
+    consumes: [],
+    secrets: ['JWT_SECRET'],
+  });
+  const users = (services: Record<string, ReturnType<typeof service>>) => {
+    writeFileSync(
+      `${root}/mesh.json`,
+      JSON.stringify(manifestSchema.parse({ stores: manifest.stores, services, topics: {} })),
+    );
+    return promisify(execFile)(`${root}/stack/mesh`, ['users'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', FEEDMESH_PORT_OFFSET: '7' },
+    });
+  };
+
+  it("names each program's own user, and refuses a secret that two services declare or a name too long", async () => {
+    const { stdout } = await users({ 'demo-service': service(5998, '/api/demo') });
+    expect(stdout).toContain('demo-service\tfeedmesh-demo-service\n');
+    expect(stdout).toContain('postgres\tpostgres\n');
+    await expect(
+      users({ 'demo-service': service(5998, '/api/demo'), 'other-service': service(5997, '/api/other') }),
+    ).rejects.toMatchObject({
+      stderr: expect.stringContaining(
+        'secrets with two consumers (mesh.json gives each to one service only): JWT_SECRET',
+      ),
+    });
+    // useradd takes names of up to 32 characters.
+    const long = 'averylongnameforasystemuser-service';
+    await expect(users({ [long]: service(5998, '/api/demo') })).rejects.toMatchObject({
+      stderr: expect.stringContaining(`the user name feedmesh-${long} is longer than 32 characters`),
+    });
+  });
+});
+
 describe('stack/mesh in a repository of one service', () => {
   // A copy of the CLI beside a mesh.json of its own: what it runs is then
   // only what that manifest declares.

@@ -1,5 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,13 +20,17 @@ import { repoDir } from '@feedmesh/testkit';
 // of compiling; common.sh's heartbeat.
 
 let cache = '';
-afterEach(() => rmSync(cache, { recursive: true, force: true }));
+afterEach(() => {
+  rmSync(cache, { recursive: true, force: true });
+  cache = ''; // a later test must not run on a path now gone (prepare_cache would move a cache there)
+});
 
 function goBinary(reports: string, want = 'demo v1') {
   cache ||= mkdtempSync(join(tmpdir(), 'gobuild-'));
   const script = `
     set -euo pipefail
     source stack/lib/common.sh
+    prepare_cache
     source stack/lib/gobuild.sh
     build() {
       echo built >>"$FEEDMESH_CACHE/builds"
@@ -27,7 +41,7 @@ function goBinary(reports: string, want = 'demo v1') {
   const result = spawnSync('bash', ['-c', script], {
     cwd: repoDir,
     encoding: 'utf8',
-    env: { ...process.env, FEEDMESH_CACHE: cache, REPORTS: reports, WANT: want },
+    env: { ...process.env, HOME: cache, FEEDMESH_CACHE: cache, REPORTS: reports, WANT: want },
   });
   const builds = existsSync(`${cache}/builds`) ? readFileSync(`${cache}/builds`, 'utf8').split('\n').length - 1 : 0;
   return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr, builds };
@@ -76,6 +90,28 @@ describe('wrapper_requires', () => {
     const wrong = requires('0.0.1');
     expect(wrong.status).not.toBe(0);
     expect(wrong.stderr).toContain('stack/consul/go.mod does not require github.com/hashicorp/consul v0.0.1');
+  });
+});
+
+describe('prepare_cache', () => {
+  // The components run as users of their own: a cache in root's home (0700)
+  // is out of their reach, so a warm one moves to the new place, readable by all.
+  it('moves the cache a machine warmed under ~/.cache, leaves a link there, and opens it to every user', () => {
+    cache ||= mkdtempSync(join(tmpdir(), 'cache-'));
+    const home = join(cache, 'home');
+    mkdirSync(`${home}/.cache/feedmesh/bin`, { recursive: true, mode: 0o700 });
+    writeFileSync(`${home}/.cache/feedmesh/bin/demo-1`, 'warm', { mode: 0o700 });
+    const moved = join(cache, 'var-cache-feedmesh');
+    const result = spawnSync('bash', ['-c', 'source stack/lib/common.sh; prepare_cache'], {
+      cwd: repoDir,
+      encoding: 'utf8',
+      env: { ...process.env, HOME: home, FEEDMESH_CACHE: moved },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(`${moved}/bin/demo-1`, 'utf8')).toBe('warm');
+    expect(lstatSync(`${home}/.cache/feedmesh`).isSymbolicLink()).toBe(true);
+    for (const dir of [moved, `${moved}/bin`]) expect(statSync(dir).mode & 0o777, dir).toBe(0o755);
+    expect(statSync(`${moved}/bin/demo-1`).mode & 0o755).toBe(0o755);
   });
 });
 

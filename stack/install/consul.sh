@@ -4,6 +4,7 @@
 # reused. Prints the binary path on stdout, everything else goes to stderr.
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
+prepare_cache
 source "$STACK_DIR/lib/gobuild.sh"
 
 src="$STACK_DIR/consul"

@@ -6,6 +6,7 @@
 # binary is reused. Prints the binary path on stdout, everything else on stderr.
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
+prepare_cache
 source "$STACK_DIR/lib/gobuild.sh"
 
 src="$STACK_DIR/ferretdb"

@@ -3,6 +3,7 @@
 # module proxy into the cache. Prints the binary path.
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
+prepare_cache
 source "$STACK_DIR/lib/gobuild.sh"
 
 build() { # out-dir

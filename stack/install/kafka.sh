@@ -6,6 +6,7 @@
 # reused. Prints the libs dir on stdout, everything else goes to stderr.
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
+prepare_cache
 
 KAFKA_SCALA="${KAFKA_SCALA:-2.13}"
 

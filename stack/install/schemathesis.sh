@@ -4,6 +4,7 @@
 # the cache. Prints the path of its `st` command.
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
+prepare_cache
 source "$STACK_DIR/lib/pyvenv.sh"
 
 pip_tool schemathesis "$SCHEMATHESIS_VERSION" st --version

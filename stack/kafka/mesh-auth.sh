@@ -5,7 +5,8 @@
 # talk to the broker.
 #   mesh-auth.sh users <mesh.json>         the SCRAM users, one a line: the admin, then each service using Kafka
 #   mesh-auth.sh acls <mesh.json>          the ACLs mesh.json implies, one a line (see acls below)
-#   mesh-auth.sh add-users <mesh.json> [user...]   sets each user's SCRAM credential (all, or those named)
+#   mesh-auth.sh add-users <mesh.json> [user...]   sets each user's SCRAM credential (those named; without
+#                                          names, every user of `users`, and locks out any other but the admin)
 #   mesh-auth.sh apply-acls <mesh.json>    makes the broker's ACLs exactly `acls`: adds the missing, removes the rest
 #   mesh-auth.sh client-config <mesh.json> scram|plain|kcat [user]   a client's settings (the admin's unless told) on stdout
 # Env: KAFKA_BOOTSTRAP, the broker's client listener (host:port); KAFKA_CONFIGS and
@@ -111,6 +112,25 @@ add_users() { # mesh.json [user...]
       --alter --entity-type users --entity-name "$user" --add-config-file "$tmp/scram.properties" >/dev/null
     echo "Kafka user $user: $SCRAM credential set" >&2
   done
+  rm -f "$tmp/scram.properties"
+  [[ $# -eq 1 ]] || return 0
+  # The whole list was set: a user that mesh.json no longer has (a service
+  # renamed or removed, one added by hand) must not keep logging in. Its
+  # credential is replaced by one of a random password nobody is given,
+  # rather than deleted: with a deletion in its metadata log (a
+  # RemoveUserScramCredentialRecord), Kafka 4.3.1 comes back from its next
+  # restart with no SCRAM credential at all, the admin's included (tried here:
+  # every SCRAM login refused until the users are set again).
+  "${tool[@]}" --bootstrap-server "$KAFKA_BOOTSTRAP" --command-config "$tmp/plain.properties" --describe --entity-type users |
+    sed -n "s/^SCRAM credential configs for user-principal '\(.*\)' are .*$/\1/p" >"$tmp/scram-users"
+  while IFS= read -r user; do
+    [[ -n $user && $user != "$admin" ]] || continue
+    [[ " ${list[*]} " != *" $user "* ]] || continue # names are single words
+    printf '%s=iterations=%d,password=%s\n' "$SCRAM" "$SCRAM_ITERATIONS" "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$tmp/scram.properties"
+    "${tool[@]}" --bootstrap-server "$KAFKA_BOOTSTRAP" --command-config "$tmp/plain.properties" \
+      --alter --entity-type users --entity-name "$user" --add-config-file "$tmp/scram.properties" >/dev/null
+    echo "Kafka user $user: not in mesh.json, its password replaced by one nobody has" >&2
+  done <"$tmp/scram-users"
   rm -f "$tmp/scram.properties"
 }
 

@@ -6,11 +6,31 @@ REPO_DIR="$(cd "$STACK_DIR/.." && pwd)"
 # shellcheck source=../versions.env
 source "$STACK_DIR/versions.env"
 
-# Downloads and builds live outside the clone so a second clone starts warm.
-FEEDMESH_CACHE="${FEEDMESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/feedmesh}"
+# Downloads and builds live outside the clone so a second clone starts warm,
+# and outside root's home (0700): the components run as users of their own,
+# which must be able to run the binaries and read Kafka's jars. Nothing in it
+# is secret.
+FEEDMESH_CACHE="${FEEDMESH_CACHE:-/var/cache/feedmesh}"
 # Data, logs and pid files live inside the clone, git-ignored.
 RUN_DIR="${FEEDMESH_RUN_DIR:-$REPO_DIR/.run}"
-mkdir -p "$FEEDMESH_CACHE/bin"
+
+# Only where installing (stack/install/*.sh): a component sourcing this file
+# runs as its own user, which may not write the cache. What is written is
+# readable by every user (umask 022). The cache of a machine warmed before
+# lived in root's home: moved here at once (one filesystem, a rename), with a
+# link left behind for checkouts that still look there.
+prepare_cache() {
+  umask 022
+  local old="${HOME:-/root}/.cache/feedmesh"
+  if [[ ! -e $FEEDMESH_CACHE && -d $old && ! -L $old ]]; then
+    mkdir -p "$(dirname "$FEEDMESH_CACHE")"
+    mv "$old" "$FEEDMESH_CACHE" && ln -s "$FEEDMESH_CACHE" "$old"
+    chmod -R a+rX "$FEEDMESH_CACHE"
+    log "download cache moved from $old to $FEEDMESH_CACHE"
+  fi
+  mkdir -p "$FEEDMESH_CACHE/bin"
+  chmod 755 "$FEEDMESH_CACHE" "$FEEDMESH_CACHE/bin"
+}
 
 log()  { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 warn() { printf '\033[1;33m!!\033[0m %s\n' "$*" >&2; }

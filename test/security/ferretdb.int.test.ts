@@ -2,7 +2,7 @@ import { MongoClient, type Db } from 'mongodb';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { manifest } from '@feedmesh/common';
-import { secret, stack } from '@feedmesh/testkit';
+import { mesh, secret, stack } from '@feedmesh/testkit';
 
 // Issue 13, finding 4, for the MongoDB protocol, as a process on the same
 // host tries it: FerretDB takes no client without a login, a wrong password
@@ -113,5 +113,21 @@ describe.skipIf(!stack.ferretdbPostgresUrl)('FerretDB', () => {
     expect(rows).toEqual([{ super: false, program: false }]);
     await expect(client.query("COPY (SELECT 1) TO PROGRAM 'id'")).rejects.toThrow(/permission denied|program/);
     await expect(client.query('CREATE ROLE intruder')).rejects.toThrow(/permission denied/);
+  });
+
+  it("hands posts-service on up what was made in its own database only, not the admin's other databases", async () => {
+    // up gives an older installation's objects (the admin's or the superuser's) to the service they are for.
+    await connect(stack.mongodbUrl).db(scratch).collection<{ _id: string }>('secret').insertOne({ _id: 'y' });
+    await mesh('up');
+    await refused(connect(as(user(POSTS), passwordOf(POSTS))).db(scratch), 'secret');
+    const admin = await pgConnect(stack.ferretdbPostgresUrl);
+    const { rows } = await admin.query<{ schema: string; owner: string }>(
+      'SELECT nspname AS schema, nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = ANY($1) ORDER BY 1',
+      [[POSTS_DB, scratch]],
+    );
+    expect(rows).toEqual([
+      { schema: POSTS_DB, owner: user(POSTS) },
+      { schema: scratch, owner: new URL(stack.mongodbUrl).username },
+    ]);
   });
 });

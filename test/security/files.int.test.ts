@@ -11,8 +11,10 @@ const mode = (path: string) => statSync(path).mode & 0o777;
 const files = (dir: string) => readdirSync(dir).map((name) => join(dir, name));
 
 describe('.run/', () => {
-  it('keeps conf, logs and secrets in directories of mode 0700', () => {
-    for (const dir of ['conf', 'logs', 'secrets']) expect(mode(`${run}/${dir}`), dir).toBe(0o700);
+  it('keeps logs in a directory of mode 0700, conf and secrets in ones other users may only traverse (0711)', () => {
+    // Each component's user opens its own files there by path (users.int.test.ts); none may list them.
+    expect(mode(`${run}/logs`)).toBe(0o700);
+    for (const dir of ['conf', 'secrets']) expect(mode(`${run}/${dir}`), dir).toBe(0o711);
   });
 
   it('writes the configuration with store users (Redis ACL) and supervisord.conf as 0600', () => {

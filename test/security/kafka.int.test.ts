@@ -9,7 +9,7 @@ import {
   type OutgoingMessage,
   type PostEvent,
 } from '@feedmesh/common';
-import { secret, stack, stackKafka } from '@feedmesh/testkit';
+import { bash, repoDir, secret, stack, stackKafka } from '@feedmesh/testkit';
 
 // Issue 13, finding 4, Kafka's part, as an attacker on the same host tries
 // it: the broker refuses a client without credentials or with a wrong
@@ -117,6 +117,27 @@ describe('Kafka', () => {
       await expect(admin(stackKafka('intruder', { username, password: 'x'.repeat(64) }))).rejects.toThrow(
         /SASL SCRAM SHA256 authentication failed|invalid credentials/i,
       );
+  });
+
+  it('locks out, on setting every user of mesh.json, a user mesh.json does not have', async () => {
+    // stack/mesh up calls it so; a user left behind (a service renamed, one added by hand) must stop logging in.
+    const addUsers = (...users: string[]) =>
+      bash([`${repoDir}stack/kafka/mesh-auth.sh`, 'add-users', `${repoDir}mesh.json`, ...users], {
+        KAFKA_BOOTSTRAP: stack.kafkaBrokers,
+        KAFKA_CONFIGS: `${repoDir}stack/kafka/topics.sh class kafka.admin.ConfigCommand`,
+        LEFTOVER_SERVICE_KAFKA_PASSWORD: 'y'.repeat(64),
+      });
+    expect((await addUsers('leftover-service')).code).toBe(0);
+    const leftover = { username: 'leftover-service', password: 'y'.repeat(64) };
+    await admin(stackKafka('test-leftover', leftover));
+    const all = await addUsers();
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stderr).toContain('Kafka user leftover-service: not in mesh.json, its password replaced');
+    expect(all.stderr).not.toContain(`user ${stack.kafkaAdmin.username}: not in mesh.json`);
+    await expect(admin(stackKafka('test-leftover', leftover))).rejects.toThrow(
+      /SASL SCRAM SHA256 authentication failed|invalid credentials/i,
+    );
+    await admin(stackKafka('test-posts', credentials('posts-service')));
   });
 
   it("lets posts-service's user write posts-events, and nothing else", async () => {

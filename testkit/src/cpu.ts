@@ -52,31 +52,41 @@ export function parseSupervisorStatus(out: string): Map<string, number> {
 }
 
 /**
- * The ticks of each root's process tree in one snapshot of the process table.
- * A root that is not in the table is left out (gone: nothing to say of it).
+ * Each root's process tree in one snapshot of the process table: its pids,
+ * the root first. A root that is not in the table is left out (gone).
  */
-export function treeTicks(procs: ReadonlyMap<number, ProcStat>, roots: ReadonlyMap<string, number>) {
+export function processTrees(procs: ReadonlyMap<number, ProcStat>, roots: ReadonlyMap<string, number>) {
   const children = new Map<number, number[]>();
   for (const [pid, { ppid }] of procs) {
     const siblings = children.get(ppid);
     if (siblings) siblings.push(pid);
     else children.set(ppid, [pid]);
   }
-  const trees = new Map<string, { root: ProcStat; ticks: number }>();
+  const trees = new Map<string, number[]>();
   for (const [name, rootPid] of roots) {
-    const root = procs.get(rootPid);
-    if (!root) continue;
+    if (!procs.has(rootPid)) continue;
     // Iterative, and each pid once: a deep tree cannot overflow the stack, a bad snapshot cannot loop.
-    let ticks = 0;
     const seen = new Set<number>();
     const todo = [rootPid];
     for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
       if (seen.has(pid)) continue;
       seen.add(pid);
-      ticks += procs.get(pid)?.ticks ?? 0;
       todo.push(...(children.get(pid) ?? []));
     }
-    trees.set(name, { root, ticks });
+    trees.set(name, [...seen]);
+  }
+  return trees;
+}
+
+/**
+ * The ticks of each root's process tree in one snapshot of the process table.
+ * A root that is not in the table is left out (gone: nothing to say of it).
+ */
+export function treeTicks(procs: ReadonlyMap<number, ProcStat>, roots: ReadonlyMap<string, number>) {
+  const trees = new Map<string, { root: ProcStat; ticks: number }>();
+  for (const [name, pids] of processTrees(procs, roots)) {
+    const ticks = pids.reduce((sum, pid) => sum + (procs.get(pid)?.ticks ?? 0), 0);
+    trees.set(name, { root: procs.get(pids[0]!)!, ticks });
   }
   return trees;
 }
@@ -137,6 +147,11 @@ function allProcesses(): Map<number, ProcStat> {
     if (stat) stats.set(Number(name), stat);
   }
   return stats;
+}
+
+/** Every process of each running program of the stack's supervisord, the program's own first. */
+export function supervisedProcesses(pids = supervisedPids()): Map<string, number[]> {
+  return processTrees(allProcesses(), pids);
 }
 
 /** The pid of each running program of the stack's supervisord. */
