@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
+import { Coalescer } from './coalesce.js';
 import type { EventPublisher } from './kafka.js';
 import type { Logger } from './logger.js';
 import type { TopicManifest } from './manifest.js';
@@ -90,10 +91,11 @@ export interface EventConsumerOptions {
   /** Runs after a message reached its dead-letter topic and before its offset may be committed (a counter, say). */
   onDeadLetter?: (letter: DeadLetter) => Promise<void>;
   /**
-   * Least time between the starts of two batches of a partition. The broker answers a fetch as soon as one
-   * event is there, and each fetch costs the broker and this process about the same whatever it carries (about
-   * 1 ms of broker CPU here); waiting this long after a batch lets the next fetch carry what arrived meanwhile.
-   * It delays an event by at most this much, and only while events keep coming.
+   * Least time between the starts of two calls of a handler. The broker answers a fetch as soon as one event is
+   * there, and each fetch costs the broker and this process about the same whatever it carries (about 1 ms of
+   * broker CPU here); kafkajs fetches again only once every batch of the last fetch is handled, so waiting this
+   * long lets the next fetch carry what arrived meanwhile. It delays an event by at most this much, and only
+   * while events keep coming.
    */
   lingerMs?: number;
 }
@@ -123,7 +125,8 @@ type Group = { handler: EventHandler<unknown>; events: unknown[]; messages: Kafk
  *   retried, so a dead letter too arrives at least once.
  * - One batch at a time per partition, applied in offset order, so the
  *   changes of one key (the partition key) are applied in order; every
- *   partition of every topic at once.
+ *   partition of every topic at once, the runs of one handler that a fetch
+ *   brings for several partitions going to it in one call.
  */
 export class EventConsumer {
   private readonly consumer: Consumer;
@@ -133,8 +136,11 @@ export class EventConsumer {
   private commitTimer: ReturnType<typeof setTimeout> | undefined;
   private committing = false;
   private stopping = false;
-  /** When the last batch of each partition (`topic|partition`) began. */
-  private readonly batchStarts = new Map<string, number>();
+  /**
+   * Each handler's calls, merged across partitions: one fetch brings a batch of every partition that had
+   * events, and their runs of one handler go to it in one call (see `Coalescer`).
+   */
+  private readonly calls = new Map<EventHandler<unknown>, Coalescer<unknown, boolean | void>>();
 
   constructor(
     kafka: Kafka,
@@ -170,7 +176,7 @@ export class EventConsumer {
       // kafkajs's own commit follows every fetched batch: at a steady rate that is a commit per event.
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.handleBatch(payload),
+      eachBatch: (payload) => this.applyBatch(payload),
     });
   }
 
@@ -183,13 +189,14 @@ export class EventConsumer {
     await this.consumer.disconnect();
   }
 
-  private async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const key = `${payload.batch.topic}|${payload.batch.partition}`;
-    const wait = (this.batchStarts.get(key) ?? -Infinity) + (this.opts.lingerMs ?? 0) - Date.now();
-    // kafkajs fetches again only after the batch it handed out is handled, so waiting here is the linger.
-    if (wait > 0 && !this.stopping) await new Promise((resolve) => setTimeout(resolve, wait));
-    this.batchStarts.set(key, Date.now());
-    await this.applyBatch(payload);
+  /** `handler`'s calls go through its `Coalescer`: this partition's events with the others' that come with them. */
+  private callOf(handler: EventHandler<unknown>): Coalescer<unknown, boolean | void> {
+    let calls = this.calls.get(handler);
+    if (!calls) {
+      calls = new Coalescer(handler, { lingerMs: this.opts.lingerMs ?? 0, maxEvents: MAX_EVENTS_PER_CALL });
+      this.calls.set(handler, calls);
+    }
+    return calls;
   }
 
   private async applyBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -206,7 +213,7 @@ export class EventConsumer {
       if (!group) return;
       const { handler, events, messages, types } = group;
       group = undefined;
-      const results = await handler(events);
+      const results = await this.callOf(handler).submit(events);
       results?.forEach((changed, i) => {
         if (changed !== false) return;
         this.opts.logger.debug(

@@ -17,6 +17,8 @@ const kafka = createKafka({
 });
 const topic = `test-consumer-${process.pid}-${Date.now()}`;
 const deadLetter = `${topic}-dead`;
+/** A topic of three partitions, whose batches of one fetch share a handler call. */
+const spread = `${topic}-spread`;
 const admin = kafka.admin();
 const publisher = kafkaPublisher(kafka);
 
@@ -24,11 +26,14 @@ beforeAll(async () => {
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [topic, deadLetter].map((t) => ({ topic: t, numPartitions: 1, replicationFactor: 1 })),
+    topics: [
+      ...[topic, deadLetter].map((t) => ({ topic: t, numPartitions: 1, replicationFactor: 1 })),
+      { topic: spread, numPartitions: 3, replicationFactor: 1 },
+    ],
   });
 });
 afterAll(async () => {
-  await admin.deleteTopics({ topics: [topic, deadLetter] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: [topic, deadLetter, spread] }).catch(() => undefined);
   await Promise.all([admin.disconnect(), publisher.close()]);
 });
 
@@ -125,5 +130,38 @@ describe('EventConsumer on Kafka', () => {
     const after = calls.filter((c) => c.some((seq) => seq > 100));
     expect(after.flat()).toEqual([101, 102, 103, 104, 105]);
     expect(after.length).toBeLessThanOrEqual(2);
+  });
+
+  it('hands the batches of several partitions that one fetch brought to their handler in one call', async () => {
+    const calls: Array<Array<{ seq: number; key: number }>> = [];
+    const consumer = new EventConsumer(kafka, {
+      groupId: `${spread}-group`,
+      logger,
+      deadLetters: publisher,
+      lingerMs: 20,
+      subscriptions: [
+        subscription({
+          topic: { name: spread, deadLetter, partitions: 3 },
+          schema: counted.extend({ key: z.number() }),
+          handlers: { counted: async (events) => void calls.push(events) },
+        }),
+      ],
+    });
+    await consumer.start(false);
+    await new Promise((r) => setTimeout(r, 1_000)); // joined, at the end of the topic
+    // One produce request: twelve events of six keys, which the partitioner spreads.
+    const events = Array.from({ length: 12 }, (_, seq) => ({ seq, key: seq % 6 }));
+    await publisher.publish(
+      events.map((value) => ({ topic: spread, key: `key-${value.key}`, value: { type: 'counted', ...value } })),
+    );
+    const filled = (await admin.fetchTopicOffsets(spread)).filter((p) => Number(p.high) > 0);
+    expect(filled.length).toBeGreaterThan(1);
+    await eventually(async () => calls.flat().length === 12, 10_000);
+    await consumer.stop();
+    expect(calls).toHaveLength(1);
+    // Each key's events (one partition's) in their order within the call.
+    for (let key = 0; key < 6; key++) {
+      expect(calls[0]!.filter((e) => e.key === key).map((e) => e.seq)).toEqual([key, key + 6]);
+    }
   });
 });

@@ -10,14 +10,16 @@
 -- only while still following (an unfollow's purge may have run since the
 -- caller read the follower set, and nothing may come back after it).
 --
+-- The author's own timeline is not among them: apply-post-event.lua writes
+-- it with the post.
+--
 -- KEYS: 1 snapshots hash, 2 the author's followers set, 3.. the timelines
--- ARGV: 1 post id, 2 score, 3 cap, 4.. the owner of each timeline (KEYS[i] for ARGV[i+1]);
---       "" for the author's own, which needs no follow
+-- ARGV: 1 post id, 2 score, 3 cap, 4.. the owner of each timeline (KEYS[i] for ARGV[i+1])
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
 local cap = tonumber(ARGV[3])
 for i = 3, #KEYS do
   local owner = ARGV[i + 1]
-  if owner == '' or redis.call('SISMEMBER', KEYS[2], owner) == 1 then
+  if redis.call('SISMEMBER', KEYS[2], owner) == 1 then
     redis.call('ZADD', KEYS[i], ARGV[2], ARGV[1])
     redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -cap - 1)
   end

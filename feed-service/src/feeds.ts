@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { PostEvent, PostSnapshot } from '@feedmesh/common';
-import type { Redis } from 'ioredis';
-import { HomeTimelines, type HomeSettings } from './home.js';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { HomeTimelines, scoreOf, type HomeSettings, type NewArrival } from './home.js';
 
 const applyScript = readFileSync(new URL('../lua/apply-post-event.lua', import.meta.url), 'utf8');
 
 /** ioredis types custom commands loosely: the script's command on a pipeline, and what exec gives back. */
-interface ApplyPipeline {
+interface ApplyPipeline extends ChainableCommander {
   applyPostEvent(...args: Array<string | number>): ApplyPipeline;
-  exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
+
+/** A pipeline's reply that is missing: treated as the command's failure. */
+const NO_ANSWER: [Error, null] = [new Error('no answer from Redis'), null];
 
 /** What apply-post-event.lua answers: stale or repeated, applied, applied as the post's creation. */
 const APPLIED = { skipped: 0, changed: 1, created: 2 } as const;
@@ -50,7 +52,7 @@ export class FeedStore {
     readonly prefix: string = FEED_DEFAULTS.prefix,
     home: HomeSettings = FEED_DEFAULTS.home,
   ) {
-    redis.defineCommand('applyPostEvent', { numberOfKeys: 7, lua: applyScript });
+    redis.defineCommand('applyPostEvent', { numberOfKeys: 8, lua: applyScript });
     this.home = new HomeTimelines(redis, this.keys, home, (user, count) => this.page(this.keys.user(user), 0, count));
   }
 
@@ -80,29 +82,48 @@ export class FeedStore {
 
   /**
    * Applies events in the order given, in one round trip to Redis (one
-   * script call each, pipelined), then fans the new posts out to home
-   * timelines; resolves to one result per event, false for a duplicate or
-   * stale one. Rejects if any of them failed: the caller applies them all
-   * again, which the versions make harmless.
+   * script call each, pipelined, with each creation's first chunk of the
+   * author's followers read after it), then fans the new posts out to the
+   * followers' home timelines; resolves to one result per event, false for
+   * a duplicate or stale one. Rejects if any of them failed: the caller
+   * applies them all again, which the versions make harmless.
    *
    * Every `post.created` is fanned out, a repeated one too: a crash between
    * the script and the end of a fan-out leaves the event uncommitted, and
    * its redelivery, skipped by the feeds as a repeat, finishes the fan-out
    * (writing an id twice changes nothing). An edit is fanned out only when
-   * it stood in for the creation.
+   * it stood in for the creation, which is rare enough to read its
+   * followers in a round trip of its own.
    */
   async applyAll(events: PostEvent[]): Promise<boolean[]> {
-    const pipeline = this.redis.pipeline() as unknown as ApplyPipeline;
-    for (const event of events) pipeline.applyPostEvent(...this.applyArgs(event));
-    const results = ((await pipeline.exec()) ?? []).map(([err, applied]) => {
+    const pipeline = this.redis.pipeline() as ApplyPipeline;
+    for (const event of events) {
+      pipeline.applyPostEvent(...this.applyArgs(event));
+      if (event.type === 'post.created') this.home.queueFollowers(pipeline, event.data.author_id);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    const results: unknown[] = [];
+    const arrivals: NewArrival[] = [];
+    const standIns = this.redis.pipeline();
+    const standInPosts: PostSnapshot[] = [];
+    let next = 0;
+    for (const event of events) {
+      const [err, applied] = replies[next++] ?? NO_ANSWER;
       if (err) throw err;
-      return applied;
-    });
-    const arrivals = events.flatMap((event, i) =>
-      event.type === 'post.created' || (event.type === 'post.updated' && results[i] === APPLIED.created)
-        ? [event.data]
-        : [],
-    );
+      results.push(applied);
+      if (event.type === 'post.created') {
+        arrivals.push({ post: event.data, followers: HomeTimelines.followersPage(replies[next++] ?? NO_ANSWER) });
+      } else if (event.type === 'post.updated' && applied === APPLIED.created) {
+        this.home.queueFollowers(standIns, event.data.author_id);
+        standInPosts.push(event.data);
+      }
+    }
+    if (standInPosts.length > 0) {
+      const pages = (await standIns.exec()) ?? [];
+      standInPosts.forEach((post, i) =>
+        arrivals.push({ post, followers: HomeTimelines.followersPage(pages[i] ?? NO_ANSWER) }),
+      );
+    }
     await this.home.fanOut(arrivals);
     return results.map((applied) => applied !== APPLIED.skipped);
   }
@@ -133,6 +154,7 @@ export class FeedStore {
       this.keys.versions(),
       this.keys.stats(),
       this.keys.posts(),
+      this.keys.home(author_id),
       event.type,
       id,
       event.data.version,
@@ -142,6 +164,8 @@ export class FeedStore {
       this.caps.perUser,
       event.time,
       snapshot ? JSON.stringify(snapshot) : '',
+      this.home.settings.cap,
+      snapshot ? scoreOf(snapshot) : 0,
     ];
   }
 

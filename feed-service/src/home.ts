@@ -28,7 +28,17 @@ export interface HomeSettings {
 /** A post as a home timeline orders it: by creation time, then id. */
 type Arrival = Pick<PostSnapshot, 'id' | 'author_id' | 'created_at'>;
 
-const scoreOf = (post: Pick<PostSnapshot, 'created_at'>) => Date.parse(post.created_at);
+/** A home timeline's score for a post: its creation time in ms. */
+export const scoreOf = (post: Pick<PostSnapshot, 'created_at'>) => Date.parse(post.created_at);
+
+/** One SSCAN reply over a followers set: the next cursor ("0" when done) and a chunk of followers. */
+type FollowersPage = [cursor: string, followers: string[]];
+
+/** A post to fan out, with the first chunk of its author's followers. */
+export interface NewArrival {
+  post: Arrival;
+  followers: FollowersPage;
+}
 
 /** Runs a pipeline; rejects if any of its commands failed (a pipeline resolves with their errors). */
 async function succeeded(pipeline: ChainableCommander): Promise<void> {
@@ -63,36 +73,52 @@ export class HomeTimelines {
   }
 
   /**
-   * Writes each new post's id into its author's home timeline and every
-   * follower's. The followers are read a chunk at a time (SSCAN) and each
-   * chunk is one script call of at most `fanoutChunk` timelines, awaited
-   * before the next: an author with 10 000 followers is 40 short calls, not
-   * one long one, so Redis serves the reads and the other partitions' events
-   * in between, and this partition's next batch waits only for these calls.
-   * The first chunk of every post of a batch goes in one round trip. Safe to
-   * repeat: see lua/fan-out.lua.
+   * Queues on `pipeline` the read of the first chunk of `author`'s
+   * followers (SSCAN from the start): what `fanOut` begins with, read in
+   * the same round trip as the events that created the posts.
    */
-  async fanOut(posts: Arrival[]): Promise<void> {
-    if (posts.length === 0) return;
-    const chunk = this.settings.fanoutChunk;
-    const scans = this.redis.pipeline();
-    for (const post of posts) scans.sscan(this.keys.followers(post.author_id), '0', 'COUNT', chunk);
-    const firstPages = (await scans.exec()) ?? [];
+  queueFollowers(pipeline: ChainableCommander, author: string): void {
+    pipeline.sscan(this.keys.followers(author), '0', 'COUNT', this.settings.fanoutChunk);
+  }
+
+  /** What `queueFollowers` queued, as `fanOut` takes it: an SSCAN reply. */
+  static followersPage([err, reply]: [Error | null, unknown]): FollowersPage {
+    if (err) throw err;
+    return reply as FollowersPage;
+  }
+
+  /**
+   * Writes each new post's id into every follower's home timeline (its
+   * author's own is written with the post, by apply-post-event.lua), from
+   * the first chunk of followers read with the post (`queueFollowers`).
+   * The rest are read a chunk at a time (SSCAN) and each chunk is one
+   * script call of at most `fanoutChunk` timelines, awaited before the
+   * next: an author with 10 000 followers is 40 short calls, not one long
+   * one, so Redis serves the reads and the other partitions' events in
+   * between, and this partition's next batch waits only for these calls.
+   * The first chunks of every post of a batch go in one round trip, none
+   * at all when no author has followers. Safe to repeat: see lua/fan-out.lua.
+   */
+  async fanOut(arrivals: NewArrival[]): Promise<void> {
     const first = this.redis.pipeline() as FanOutPipeline;
     const more: Array<{ post: Arrival; cursor: string }> = [];
-    posts.forEach((post, i) => {
-      const [err, page] = firstPages[i] ?? [new Error('no answer to SSCAN')];
-      if (err) throw err;
-      const [cursor, followers] = page as [string, string[]];
-      // The author's own timeline too, which needs no follow ("").
-      for (const owners of this.chunks(['', ...followers])) first.fanOut(...this.fanOutArgs(post, owners));
+    for (const {
+      post,
+      followers: [cursor, followers],
+    } of arrivals) {
+      for (const owners of this.chunks(followers)) first.fanOut(...this.fanOutArgs(post, owners));
       if (cursor !== '0') more.push({ post, cursor });
-    });
-    await succeeded(first);
+    }
+    if (first.length > 0) await succeeded(first);
     for (const { post, cursor: start } of more) {
       let cursor = start;
       while (cursor !== '0') {
-        const [next, followers] = await this.redis.sscan(this.keys.followers(post.author_id), cursor, 'COUNT', chunk);
+        const [next, followers] = await this.redis.sscan(
+          this.keys.followers(post.author_id),
+          cursor,
+          'COUNT',
+          this.settings.fanoutChunk,
+        );
         cursor = next;
         for (const owners of this.chunks(followers)) {
           await succeeded((this.redis.pipeline() as FanOutPipeline).fanOut(...this.fanOutArgs(post, owners)));
@@ -111,7 +137,7 @@ export class HomeTimelines {
   }
 
   private fanOutArgs(post: Arrival, owners: string[]): Array<string | number> {
-    const timelines = owners.map((owner) => this.keys.home(owner || post.author_id));
+    const timelines = owners.map((owner) => this.keys.home(owner));
     return [
       2 + timelines.length,
       this.keys.posts(),
