@@ -14,12 +14,14 @@
 -- ARGV: 1 how many posts at most, 2 the cursor's score ("" for the top), 3 the cursor's id
 -- Returns id, score, snapshot JSON, for each post in order.
 local want = tonumber(ARGV[1])
-local out, gone = {}, {}
+local out = {}
 
--- rows: id, score, id, score...
+-- rows: id, score, id, score... Answers how many of them were gone, which
+-- are removed from the timeline right away, so that the next chunk's offset
+-- counts live posts only: a timeline of many deleted posts costs one pass.
 local function take(rows)
-  if #rows == 0 then return end
-  local ids = {}
+  if #rows == 0 then return 0 end
+  local ids, gone = {}, {}
   for i = 1, #rows, 2 do ids[#ids + 1] = rows[i] end
   local snapshots = redis.call('HMGET', KEYS[2], unpack(ids))
   for i, id in ipairs(ids) do
@@ -31,6 +33,8 @@ local function take(rows)
       out[#out + 1] = snapshots[i]
     end
   end
+  if #gone > 0 then redis.call('ZREM', KEYS[1], unpack(gone)) end
+  return #gone
 end
 
 local below = '+inf'
@@ -48,14 +52,12 @@ if ARGV[2] ~= '' then
   below = '(' .. ARGV[2]
 end
 
--- Then in chunks of the page's size, past what had to be skipped.
+-- Then in chunks of the page's size, past the live posts already taken.
 local offset = 0
 while #out < want * 3 do
   local rows = redis.call('ZREVRANGEBYSCORE', KEYS[1], below, '-inf', 'WITHSCORES', 'LIMIT', offset, want)
-  take(rows)
-  offset = offset + #rows / 2
+  local gone = take(rows)
+  offset = offset + #rows / 2 - gone
   if #rows / 2 < want then break end
 end
-
-if #gone > 0 then redis.call('ZREM', KEYS[1], unpack(gone)) end
 return out

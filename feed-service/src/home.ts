@@ -65,7 +65,7 @@ export class HomeTimelines {
     private readonly recent: (user: string, count: number) => Promise<Arrival[]>,
   ) {
     redis.defineCommand('applyFollow', { numberOfKeys: 3, lua: script('apply-follow') });
-    redis.defineCommand('backfill', { numberOfKeys: 2, lua: script('backfill') });
+    redis.defineCommand('backfill', { numberOfKeys: 3, lua: script('backfill') });
     redis.defineCommand('homePage', { numberOfKeys: 2, lua: script('home-page') });
     // Its number of keys varies with the chunk: the first argument.
     redis.defineCommand('fanOut', { lua: script('fan-out') });
@@ -222,6 +222,7 @@ export class HomeTimelines {
     await this.commands.backfill(
       this.keys.followers(followee),
       this.keys.home(follower),
+      this.keys.posts(),
       follower,
       this.settings.cap,
       ...posts.flatMap((p) => [scoreOf(p), p.id]),

@@ -246,6 +246,40 @@ describe('a follow and an unfollow in a home timeline', () => {
     expect(await titles(store, ann)).toEqual(['b3', 'a1', 'b2', 'b1', 'a0']); // b0: past the backfill of 3
   });
 
+  it('leaves out of a backfill a post deleted after it was read, so it takes no place under the cap', async () => {
+    const store = newStore();
+    const [ann, bob] = [user(), user()];
+    const [kept, gone] = [created(bob, 'kept'), created(bob, 'gone')];
+    await store.applyAll([kept, gone, deleted(gone, 2)]);
+    await store.home.applyFollows([follow(ann, bob, 1)]);
+    // A backfill that read bob's feed before the deletion, writing after it.
+    const script = redis as unknown as { backfill(...args: Array<string | number>): Promise<number> };
+    await script.backfill(
+      store.keys.followers(bob),
+      store.keys.home(ann),
+      store.keys.posts(),
+      ann,
+      800,
+      ...[kept, gone].flatMap((e) => [Date.parse(e.data.created_at), e.data.id]),
+    );
+    expect(await store.home.ids(ann)).toEqual([kept.data.id]);
+  });
+
+  it('backfills thousands of posts in one follow (more than one Lua call can unpack)', async () => {
+    const prefix = `hometest:${process.pid}:${randomUUID()}`;
+    const store = new FeedStore(redis, { global: 50, perUser: 5_000 }, prefix, {
+      ...FEED_DEFAULTS.home,
+      cap: 5_000,
+      backfill: 4_500,
+    });
+    stores.push(store);
+    const [ann, bob] = [user(), user()];
+    const posts = Array.from({ length: 4_500 }, (_, i) => created(bob, `b${i}`));
+    for (let i = 0; i < posts.length; i += 256) await store.applyAll(posts.slice(i, i + 256));
+    await store.home.applyFollows([follow(ann, bob, 1)]);
+    expect((await store.home.ids(ann)).length).toBe(4_500);
+  });
+
   it('brings nothing in with a backfill of 0', async () => {
     const store = newStore({ backfill: 0 });
     const [ann, bob] = [user(), user()];
