@@ -47,11 +47,14 @@ export class Coalescer<E, R> {
   private schedule(): void {
     if (this.scheduled || this.running || this.waiting.length === 0) return;
     this.scheduled = true;
-    const wait = Math.max(0, this.lastStart + this.options.lingerMs - Date.now());
-    setTimeout(() => {
+    const wait = this.lastStart + this.options.lingerMs - Date.now();
+    const go = () => {
       this.scheduled = false;
       void this.run();
-    }, wait);
+    };
+    // Past the linger: after what else this turn of the event loop brings (the rest of a fetch's batches).
+    if (wait > 0) setTimeout(go, wait);
+    else setImmediate(go);
   }
 
   private async run(): Promise<void> {
