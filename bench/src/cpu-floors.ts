@@ -11,7 +11,7 @@ import { cpuByComponent, cpuTotal, cpuUsed, sleep, stack, supervisedPids, type C
 import { Redis } from 'ioredis';
 import { MongoClient, ObjectId } from 'mongodb';
 import pg from 'pg';
-import { scratchPostsTopic } from './scratch-topic.js';
+import { scratchTopic } from './scratch-topic.js';
 import type { CpuFloor, CpuFloors } from './sections.js';
 
 /** What the posts benchmark creates, and so what every floor stores, sends or applies. */
@@ -157,7 +157,7 @@ export async function cpuFloors(): Promise<CpuFloors> {
     });
 
     // The post's event to a scratch topic laid out like the posts topic, with the relay's own publisher (acks=all).
-    const { kafka, topic, remove } = await scratchPostsTopic(`cpu-floor-${stamp}`);
+    const { kafka, topic, remove } = await scratchTopic(`cpu-floor-${stamp}`);
     const publisher = kafkaPublisher(kafka);
     cleanups.push(async () => {
       await publisher.close();

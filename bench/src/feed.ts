@@ -5,19 +5,17 @@
 //     redis-benchmark running the same LRANGE (the floor);
 //  3. page read p50 after 1 000 and after 1 000 000 posts created, on a
 //     second feed-service of the benchmark's own (its own keys and topic).
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { freePort, type PostEvent } from '@feedmesh/common';
+import { freePort } from '@feedmesh/common';
 import { FeedStore } from '@feedmesh/feed-service/feeds';
 import { eventually, newUser, runContext, serviceUrl, sleep, spawnService, stack } from '@feedmesh/testkit';
 import { Redis } from 'ioredis';
 import { MEASURE_SECONDS as SECONDS, measure, round3, WARMUP_SECONDS } from './k6.js';
-import { parseRedisBenchmarkCsv } from './parse.js';
+import { redisBenchmark } from './redis-benchmark.js';
 import { publish } from './report.js';
-import { scratchPostsTopic } from './scratch-topic.js';
+import { scratchTopic } from './scratch-topic.js';
+import { syntheticPost } from './synthetic.js';
 import { feedSection, type FeedResults } from './sections.js';
 
-const run = promisify(execFile);
 const gateway = stack.gatewayUrl;
 const feedUrl = serviceUrl('feed-service');
 const redisUrl = stack.redisUrl;
@@ -101,27 +99,13 @@ async function createToVisible(rate: number, seconds: number) {
 
 // 2. page reads -------------------------------------------------------------
 async function redisFloor() {
-  const { hostname, port, username, password } = new URL(redisUrl);
   // The read feed-service does for a page of the global feed, on the key it keeps it under (the client never connects).
   const unconnected = new Redis(redisUrl, { lazyConnect: true });
   const command = ['LRANGE', new FeedStore(unconnected).keys.global(), '0', '19'];
   unconnected.disconnect();
   // Closed loop (10 clients back to back): the most Redis does for this read, and how fast.
-  const { stdout } = await run('redis-benchmark', [
-    '-h',
-    hostname,
-    '-p',
-    port || '6379',
-    // The tests' own user (redis-benchmark takes no password file; this run is short and local).
-    ...(password ? ['--user', decodeURIComponent(username), '-a', decodeURIComponent(password)] : []),
-    '-n',
-    '50000',
-    '-c',
-    '10',
-    '--csv',
-    ...command,
-  ]);
-  return { ...parseRedisBenchmarkCsv(stdout), clients: 10, command: command.join(' ') };
+  const figures = await redisBenchmark(['-n', '50000', '-c', '10'], command);
+  return { ...figures, clients: 10, command: command.join(' ') };
 }
 
 // 3. 1 000 vs 1 000 000 posts -------------------------------------------------
@@ -131,7 +115,7 @@ async function scale() {
   const redis = new Redis(redisUrl, { enableAutoPipelining: true });
   const store = new FeedStore(redis, undefined, prefix);
   // Nothing is published to it: the feeds are filled below.
-  const { topic, remove } = await scratchPostsTopic(`bench-${stamp}`);
+  const { topic, remove } = await scratchTopic(`bench-${stamp}`);
   const svc = spawnService('feed-service', await freePort(), {
     CONSUL_REGISTER: 'false',
     FEED_KEY_PREFIX: prefix,
@@ -142,31 +126,13 @@ async function scale() {
     const live = async () => (await fetch(`${svc.url}/health/live`)).ok;
     await eventually(live, 10_000, 100, "the benchmark's own feed-service live");
     let made = 0;
-    const base = Date.parse('2025-01-01T00:00:00Z');
     // Straight into Redis through the same Lua script the consumer uses, pipelined:
     // a million events through Kafka would take this box many minutes.
     const fill = async (upTo: number) => {
       while (made < upTo) {
         const chunk: Array<Promise<boolean>> = [];
         for (let i = 0; i < 5_000 && made < upTo; i++, made++) {
-          const time = new Date(base + made * 1000).toISOString();
-          const e: PostEvent = {
-            id: crypto.randomUUID(),
-            schema_version: 1,
-            type: 'post.created',
-            time,
-            actor: `a${made % 5000}`,
-            data: {
-              id: made.toString(16).padStart(24, '0'),
-              author_id: `a${made % 5000}`,
-              title: `post ${made}`,
-              content: 'x'.repeat(200),
-              tags: ['bench'],
-              created_at: time,
-              updated_at: time,
-              version: 1,
-            },
-          };
+          const e = syntheticPost(made, `a${made % 5000}`);
           chunk.push(store.apply(e));
         }
         await Promise.all(chunk);

@@ -309,6 +309,96 @@ export function feedSection(r: FeedResults) {
   });
 }
 
+/** Post to visible in every follower's home timeline, for one author's follower count. */
+export interface FanOut {
+  followers: number;
+  posts: number;
+  /** Posts not in every follower's timeline within 30 s. */
+  unseen: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+}
+
+export interface HomeResults {
+  context: RunContext;
+  load: { warmup_seconds: number; seconds: number; read_rate: number };
+  fan_out: FanOut[];
+  throughput: {
+    posts: number;
+    entries: number;
+    seconds: number;
+    entries_per_s: number;
+    floor: { requests_per_s: number; p50_ms: number; p99_ms: number; pipeline: number };
+    /** The floor's ZADDs per second over the fan-out's entries per second. */
+    ratio: number;
+  };
+  memory: {
+    used_memory_delta_per_entry: number;
+    timeline_bytes_per_entry: number;
+    timeline_entries_sampled: number;
+    per_user_bytes: number;
+  };
+  celebrities: {
+    threshold: number;
+    authors: number;
+    timeline_entries: number;
+    full_timeline_bytes: number;
+    reads: Record<string, LoadResult>;
+  };
+  live_reads: Record<'gateway' | 'direct', LoadResult>;
+}
+
+export function homeSection(r: HomeResults): string {
+  const { context, load, fan_out: fanOut, throughput: t, memory: m, celebrities: c, live_reads: live } = r;
+  const none = c.reads['0']!;
+  const times = (x: LoadResult, key: 'p50_ms' | 'p99_ms') => `×${ratio(x[key], none[key]) ?? '—'}`;
+  return renderTemplate('bench/sections/home.md', {
+    ...run(context),
+    warmup: load.warmup_seconds,
+    seconds: load.seconds,
+    read_rate: load.read_rate,
+    fan_out_table: markdownTable(
+      ['followers', 'posts', 'p50', 'p99', 'max', 'not everywhere in 30 s'],
+      fanOut.map((f) => [
+        f.followers.toLocaleString('en'),
+        String(f.posts),
+        ms(f.p50_ms),
+        ms(f.p99_ms),
+        ms(f.max_ms),
+        String(f.unseen),
+      ]),
+    ),
+    burst_posts: t.posts,
+    entries: t.entries.toLocaleString('en'),
+    burst_seconds: t.seconds,
+    entries_per_s: t.entries_per_s.toLocaleString('en'),
+    floor_rps: Math.round(t.floor.requests_per_s).toLocaleString('en'),
+    floor_pipeline: t.floor.pipeline,
+    floor_ratio: t.ratio,
+    delta_per_entry: m.used_memory_delta_per_entry,
+    bytes_per_entry: m.timeline_bytes_per_entry,
+    sampled_entries: m.timeline_entries_sampled,
+    per_user: m.per_user_bytes,
+    full_entries: c.timeline_entries,
+    full_bytes: c.full_timeline_bytes.toLocaleString('en'),
+    full_per_entry: Math.round(c.full_timeline_bytes / Math.max(1, c.timeline_entries)),
+    threshold: c.threshold,
+    authors: c.authors,
+    reads_table: markdownTable(
+      ['celebrities followed', ...LOAD_HEADER, 'p50 ÷ none', 'p99 ÷ none'],
+      Object.entries(c.reads).map(([n, x]) => [n, ...loadCells(x), times(x, 'p50_ms'), times(x, 'p99_ms')]),
+    ),
+    live_table: markdownTable(
+      ['read', ...LOAD_HEADER],
+      [
+        ['straight at feed-service', ...loadCells(live.direct)],
+        ['through the gateway', ...loadCells(live.gateway)],
+      ],
+    ),
+  });
+}
+
 export interface SweepResults {
   context: RunContext;
   load: { rates: number[]; seconds: number; warmup_seconds: number };

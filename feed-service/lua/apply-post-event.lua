@@ -11,12 +11,15 @@
 --
 -- Beside the feeds, the post's current snapshot is kept once, in a hash by
 -- post id, for the home timelines, which hold ids only: a change is one
--- HSET there, a deletion one HDEL. A creation's id goes into its author's
--- own home timeline here too, in the same atomic step; the followers'
--- timelines are the fan-out's (fan-out.lua), a chunk at a time.
+-- HSET there, a deletion one HDEL. A creation's id goes, in the same atomic
+-- step, into its author's own home timeline and the author's posts by id
+-- (what a follow backfills from, an unfollow purges by, and a celebrity's
+-- followers read merged into their pages), both capped like a home
+-- timeline; a deletion takes it out of both. The followers' timelines are
+-- the fan-out's (fan-out.lua), a chunk at a time.
 --
 -- KEYS: 1 global list, 2 global window, 3 author list, 4 author window, 5 versions hash, 6 stats hash,
---       7 snapshots hash, 8 the author's home timeline
+--       7 snapshots hash, 8 the author's home timeline, 9 the author's posts by id
 -- ARGV: 1 type, 2 post id, 3 version, 4 item JSON ("" for a delete), 5 sort key, 6 global cap, 7 author cap, 8 event time,
 --       9 snapshot JSON ("" for a delete), 10 home timeline cap, 11 home score (creation time, ms)
 -- Returns 0 when stale or repeated, 1 when applied, 2 when applied as the
@@ -117,6 +120,8 @@ end
 
 if kind == 'post.deleted' then
   redis.call('HDEL', KEYS[7], id)
+  redis.call('ZREM', KEYS[8], id)
+  redis.call('ZREM', KEYS[9], id)
 else
   redis.call('HSET', KEYS[7], id, ARGV[9])
 end
@@ -142,8 +147,10 @@ end
 redis.call('HINCRBY', KEYS[6], 'events_applied', 1)
 redis.call('HSET', KEYS[6], 'last_event_at', ARGV[8])
 if kind == 'post.created' or (kind == 'post.updated' and seen == 0) then
-  redis.call('ZADD', KEYS[8], ARGV[11], id)
-  redis.call('ZREMRANGEBYRANK', KEYS[8], 0, -tonumber(ARGV[10]) - 1)
+  for _, timeline in ipairs({ KEYS[8], KEYS[9] }) do
+    redis.call('ZADD', timeline, ARGV[11], id)
+    redis.call('ZREMRANGEBYRANK', timeline, 0, -tonumber(ARGV[10]) - 1)
+  end
   return 2
 end
 return 1

@@ -22,7 +22,7 @@ export const configSchema = z.object({
   /** Where the public keys that verify the identity the gateway forwards are (auth-service's JWKS). */
   IDENTITY_JWKS_URL: identityJwksUrlSchema,
   CONSUMER_GROUP: z.string().min(1).default(rebuild.group),
-  /** Least time between two batches of a partition, so that under load a fetch carries several events (consumer.ts in common). */
+  /** Least time between two calls of a handler, so that under load a fetch carries several events (consumer.ts in common). */
   CONSUMER_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(20),
   /** Topic and Redis key prefix: other values let a second feed (a benchmark's) run beside the live one. */
   FEED_TOPIC: z.string().min(1).default(topicFor('post').name),
@@ -35,6 +35,8 @@ export const configSchema = z.object({
   FEED_HOME_CAP: z.coerce.number().int().min(1).max(5_000).default(FEED_DEFAULTS.home.cap),
   /** Most home timelines one fan-out call writes: a larger follower set is written in several calls. */
   FEED_FANOUT_CHUNK: z.coerce.number().int().min(1).max(5_000).default(FEED_DEFAULTS.home.fanoutChunk),
-  /** Posts of the followee a new follow brings into the home timeline; they come from the followee's own feed (FEED_USER_CAP). */
+  /** Posts of the followee a new follow brings into the home timeline, newest first (at most FEED_HOME_CAP are kept). */
   FEED_HOME_BACKFILL: z.coerce.number().int().min(0).max(5_000).default(FEED_DEFAULTS.home.backfill),
+  /** An author with more followers than this is a celebrity: never fanned out, merged into their followers' pages on read. */
+  FEED_CELEBRITY_FOLLOWERS: z.coerce.number().int().min(0).default(FEED_DEFAULTS.home.celebrityFollowers),
 });

@@ -32,8 +32,9 @@ export const FEED_DEFAULTS = {
   prefix: 'feed',
   caps: { global: 1000, perUser: 100 },
   // 800 per home timeline, Twitter's figure: about a week of a busy reader's follows.
-  // A follow backfills 100 of the followee's posts, GetStream's default: the whole of their own feed.
-  home: { cap: 800, fanoutChunk: 256, backfill: 100 },
+  // A follow backfills 100 of the followee's posts, GetStream's default.
+  // Authors with more than 10 000 followers are merged on read instead of fanned out (BENCHMARKS.md: what each costs).
+  home: { cap: 800, fanoutChunk: 256, backfill: 100, celebrityFollowers: 10_000 },
 } as const;
 
 /**
@@ -52,8 +53,8 @@ export class FeedStore {
     readonly prefix: string = FEED_DEFAULTS.prefix,
     home: HomeSettings = FEED_DEFAULTS.home,
   ) {
-    redis.defineCommand('applyPostEvent', { numberOfKeys: 8, lua: applyScript });
-    this.home = new HomeTimelines(redis, this.keys, home, (user, count) => this.page(this.keys.user(user), 0, count));
+    redis.defineCommand('applyPostEvent', { numberOfKeys: 9, lua: applyScript });
+    this.home = new HomeTimelines(redis, this.keys, home);
   }
 
   readonly keys = {
@@ -72,6 +73,10 @@ export class FeedStore {
     home: (id: string) => `${this.prefix}:activity:home:${id}`,
     /** Each post's current snapshot, once (hash: post id → JSON): what home timelines' ids stand for. */
     posts: () => `${this.prefix}:posts`,
+    /** A user's own posts by id, scored like a home timeline and capped like one. */
+    authored: (id: string) => `${this.prefix}:authored:${id}`,
+    /** The authors not fanned out but merged into their followers' pages on read (a set of user ids). */
+    celebrities: () => `${this.prefix}:celebrities`,
   };
 
   /** Applies one event; resolves to false when it was a duplicate or stale. */
@@ -155,6 +160,7 @@ export class FeedStore {
       this.keys.stats(),
       this.keys.posts(),
       this.keys.home(author_id),
+      this.keys.authored(author_id),
       event.type,
       id,
       event.data.version,
@@ -204,6 +210,8 @@ export class FeedStore {
       `${this.prefix}:window:*`,
       `${this.prefix}:followers:*`,
       `${this.prefix}:following:*`,
+      `${this.prefix}:authored:*`,
+      this.keys.celebrities(),
       this.keys.follows(),
       this.keys.posts(),
       this.keys.versions(),

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { PostSnapshot, ScoredPlace, SocialEvent } from '@feedmesh/common';
+import { remember, type PostSnapshot, type ScoredPlace, type SocialEvent } from '@feedmesh/common';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { FeedStore } from './feeds.js';
 
@@ -9,10 +9,12 @@ const script = (name: string) => readFileSync(new URL(`../lua/${name}.lua`, impo
 interface HomeCommands {
   applyFollow(...args: Array<string | number>): Promise<number>;
   backfill(...args: Array<string | number>): Promise<number>;
+  purge(...args: Array<string | number>): Promise<number>;
   homePage(...args: Array<string | number>): Promise<string[]>;
 }
 interface FanOutPipeline extends ChainableCommander {
   fanOut(...args: Array<string | number>): FanOutPipeline;
+  firstFollowers(...args: Array<string | number>): FanOutPipeline;
 }
 
 /** How big home timelines get and how their writes are split (feed-service's config sets them). */
@@ -21,8 +23,10 @@ export interface HomeSettings {
   cap: number;
   /** Most timelines one fan-out call writes: what bounds a large fan-out's hold on Redis. */
   fanoutChunk: number;
-  /** A new follow brings the followee's newest this many posts (from their own feed, so at most its cap). */
+  /** A new follow brings the followee's newest this many posts (from their posts by id, so at most `cap`). */
   backfill: number;
+  /** An author with more followers than this is a celebrity: not fanned out, merged into pages on read. */
+  celebrityFollowers: number;
 }
 
 /** A post as a home timeline orders it: by creation time, then id. */
@@ -48,6 +52,9 @@ async function succeeded(pipeline: ChainableCommander): Promise<void> {
 /** What apply-follow.lua answers: stale, a repeat of the pair's latest event, or applied. */
 const FOLLOW = { stale: 0, repeat: 1, applied: 2 } as const;
 
+/** Readers whose celebrities are remembered: a few thousand short lists. */
+const STARS_REMEMBERED = 10_000;
+
 /**
  * Home timelines and the follow graph they are made from. feed-service keeps
  * its own copy of the graph, from `social-events` alone (it never asks
@@ -57,31 +64,40 @@ const FOLLOW = { stale: 0, repeat: 1, applied: 2 } as const;
 export class HomeTimelines {
   private readonly commands: HomeCommands;
 
+  /** The celebrities each recent reader follows, as last found: the keys a page's script is called with. */
+  private readonly starsOf = new Map<string, string[]>();
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: FeedStore['keys'],
     readonly settings: HomeSettings,
-    /** A user's newest posts, from their own feed: what a follow backfills. */
-    private readonly recent: (user: string, count: number) => Promise<Arrival[]>,
   ) {
-    redis.defineCommand('applyFollow', { numberOfKeys: 3, lua: script('apply-follow') });
-    redis.defineCommand('backfill', { numberOfKeys: 3, lua: script('backfill') });
-    redis.defineCommand('homePage', { numberOfKeys: 2, lua: script('home-page') });
-    // Its number of keys varies with the chunk: the first argument.
+    redis.defineCommand('applyFollow', { numberOfKeys: 4, lua: script('apply-follow') });
+    redis.defineCommand('backfill', { numberOfKeys: 4, lua: script('backfill') });
+    redis.defineCommand('purge', { numberOfKeys: 2, lua: script('purge') });
+    redis.defineCommand('firstFollowers', { numberOfKeys: 2, lua: script('first-followers') });
+    // Their numbers of keys vary (the chunk, the celebrities followed): the first argument.
+    redis.defineCommand('homePage', { lua: script('home-page') });
     redis.defineCommand('fanOut', { lua: script('fan-out') });
     this.commands = redis as unknown as HomeCommands;
   }
 
   /**
    * Queues on `pipeline` the read of the first chunk of `author`'s
-   * followers (SSCAN from the start): what `fanOut` begins with, read in
-   * the same round trip as the events that created the posts.
+   * followers (SSCAN from the start; none for a celebrity): what `fanOut`
+   * begins with, read in the same round trip as the events that created
+   * the posts.
    */
   queueFollowers(pipeline: ChainableCommander, author: string): void {
-    pipeline.sscan(this.keys.followers(author), '0', 'COUNT', this.settings.fanoutChunk);
+    (pipeline as FanOutPipeline).firstFollowers(
+      this.keys.followers(author),
+      this.keys.celebrities(),
+      author,
+      this.settings.fanoutChunk,
+    );
   }
 
-  /** What `queueFollowers` queued, as `fanOut` takes it: an SSCAN reply. */
+  /** What `queueFollowers` queued, as `fanOut` takes it: an SSCAN reply (none for a celebrity). */
   static followersPage([err, reply]: [Error | null, unknown]): FollowersPage {
     if (err) throw err;
     return reply as FollowersPage;
@@ -152,28 +168,43 @@ export class HomeTimelines {
 
   /**
    * One page of `user`'s home timeline below `before` (from the top without
-   * it), newest first, with each post's current snapshot: one script, one
-   * round trip. `next` is the place of the page's last post when more
-   * follow, else null.
+   * it), newest first, with each post's current snapshot, the posts of the
+   * celebrities they follow merged in: one script, one round trip (two
+   * when the celebrities they follow changed since their last page).
+   * `next` is the place of the page's last post when more follow, else null.
    */
   async page(
     user: string,
     limit: number,
     before?: ScoredPlace,
   ): Promise<{ items: PostSnapshot[]; next: ScoredPlace | null }> {
-    // One more than asked: whether another page follows, without a second call.
-    const flat = await this.commands.homePage(
-      this.keys.home(user),
-      this.keys.posts(),
-      limit + 1,
-      before ? before.score : '',
-      before ? before.id : '',
-    );
+    let stars = this.starsOf.get(user) ?? [];
+    let reply: string[];
+    for (let attempt = 0; ; attempt++) {
+      // One more than asked: whether another page follows, without a second call.
+      reply = await this.commands.homePage(
+        4 + stars.length,
+        this.keys.home(user),
+        this.keys.posts(),
+        this.keys.followees(user),
+        this.keys.celebrities(),
+        ...stars.map((star) => this.keys.authored(star)),
+        limit + 1,
+        before ? before.score : '',
+        before ? before.id : '',
+        ...stars,
+      );
+      if (reply[0] === 'page') break;
+      // The graph changes between two calls only as fast as follows come; three in a row is a fault.
+      if (attempt === 2) throw new Error('the celebrities followed kept changing');
+      stars = reply.slice(1);
+    }
+    remember(this.starsOf, user, stars, STARS_REMEMBERED);
     const rows: Array<{ place: ScoredPlace; item: PostSnapshot }> = [];
-    for (let i = 0; i + 2 < flat.length; i += 3) {
+    for (let i = 1; i + 2 < reply.length; i += 3) {
       rows.push({
-        place: { id: flat[i]!, score: Number(flat[i + 1]) },
-        item: JSON.parse(flat[i + 2]!) as PostSnapshot,
+        place: { id: reply[i]!, score: Number(reply[i + 1]) },
+        item: JSON.parse(reply[i + 2]!) as PostSnapshot,
       });
     }
     const page = rows.slice(0, limit);
@@ -201,11 +232,13 @@ export class HomeTimelines {
         this.keys.follows(),
         this.keys.followers(followee),
         this.keys.followees(follower),
+        this.keys.celebrities(),
         `${follower}:${followee}`,
         version,
         event.type === 'user.followed' ? 'follow' : 'unfollow',
         follower,
         followee,
+        this.settings.celebrityFollowers,
       );
       if (outcome !== FOLLOW.stale) {
         if (event.type === 'user.followed') await this.backfill(follower, followee);
@@ -216,37 +249,28 @@ export class HomeTimelines {
     return results;
   }
 
-  /** The followee's newest posts into the follower's timeline, each in its place by time. */
+  /** The followee's newest posts into the follower's timeline, each in its place by time: see lua/backfill.lua. */
   private async backfill(follower: string, followee: string): Promise<void> {
-    const posts = this.settings.backfill > 0 ? await this.recent(followee, this.settings.backfill) : [];
     await this.commands.backfill(
       this.keys.followers(followee),
       this.keys.home(follower),
-      this.keys.posts(),
+      this.keys.authored(followee),
+      this.keys.celebrities(),
       follower,
+      followee,
+      this.settings.backfill,
       this.settings.cap,
-      ...posts.flatMap((p) => [scoreOf(p), p.id]),
     );
   }
 
-  /**
-   * Every post of the followee out of the follower's timeline, the
-   * follower's own and the others' kept. Ids are all a timeline holds, so
-   * the authors come from the snapshots; an id without one is a deleted
-   * post, never shown and trimmed on read. Nothing of the followee comes
-   * in after this: the unfollow is already in the graph, which every
-   * fan-out and backfill checks as it writes.
-   */
+  /** Every post of the followee out of the follower's timeline: see lua/purge.lua. */
   private async purge(follower: string, followee: string): Promise<void> {
-    const timeline = this.keys.home(follower);
-    const ids = await this.redis.zrange(timeline, '0', '-1');
-    if (ids.length === 0) return;
-    const snapshots = await this.redis.hmget(this.keys.posts(), ...ids);
-    const theirs = ids.filter((_, i) => {
-      const snapshot = snapshots[i];
-      return snapshot != null && (JSON.parse(snapshot) as PostSnapshot).author_id === followee;
-    });
-    if (theirs.length > 0) await this.redis.zrem(timeline, ...theirs);
+    await this.commands.purge(this.keys.home(follower), this.keys.posts(), followee);
+  }
+
+  /** Whether `user`'s posts are merged into pages on read rather than fanned out. */
+  async isCelebrity(user: string): Promise<boolean> {
+    return (await this.redis.sismember(this.keys.celebrities(), user)) === 1;
   }
 
   /** Who follows `user`, as feed-service knows it. */

@@ -31,7 +31,12 @@ const store = new FeedStore(
   redis,
   { global: config.FEED_GLOBAL_CAP, perUser: config.FEED_USER_CAP },
   config.FEED_KEY_PREFIX,
-  { cap: config.FEED_HOME_CAP, fanoutChunk: config.FEED_FANOUT_CHUNK, backfill: config.FEED_HOME_BACKFILL },
+  {
+    cap: config.FEED_HOME_CAP,
+    fanoutChunk: config.FEED_FANOUT_CHUNK,
+    backfill: config.FEED_HOME_BACKFILL,
+    celebrityFollowers: config.FEED_CELEBRITY_FOLLOWERS,
+  },
 );
 
 const kafka = serviceKafka({ clientId: NAME, ...kafkaOptions(config), logger });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PostEvent } from '@feedmesh/common';
+import type { PostEvent, ScoredPlace } from '@feedmesh/common';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stack } from '@feedmesh/testkit';
@@ -246,23 +246,13 @@ describe('a follow and an unfollow in a home timeline', () => {
     expect(await titles(store, ann)).toEqual(['b3', 'a1', 'b2', 'b1', 'a0']); // b0: past the backfill of 3
   });
 
-  it('leaves out of a backfill a post deleted after it was read, so it takes no place under the cap', async () => {
-    const store = newStore();
+  it('backfills no deleted post, so none takes a place under the cap', async () => {
+    const store = newStore({ backfill: 2 });
     const [ann, bob] = [user(), user()];
-    const [kept, gone] = [created(bob, 'kept'), created(bob, 'gone')];
-    await store.applyAll([kept, gone, deleted(gone, 2)]);
+    const [older, kept, gone] = [created(bob, 'older'), created(bob, 'kept'), created(bob, 'gone')];
+    await store.applyAll([older, kept, gone, deleted(gone, 2)]);
     await store.home.applyFollows([follow(ann, bob, 1)]);
-    // A backfill that read bob's feed before the deletion, writing after it.
-    const script = redis as unknown as { backfill(...args: Array<string | number>): Promise<number> };
-    await script.backfill(
-      store.keys.followers(bob),
-      store.keys.home(ann),
-      store.keys.posts(),
-      ann,
-      800,
-      ...[kept, gone].flatMap((e) => [Date.parse(e.data.created_at), e.data.id]),
-    );
-    expect(await store.home.ids(ann)).toEqual([kept.data.id]);
+    expect(await store.home.ids(ann)).toEqual([kept.data.id, older.data.id]);
   });
 
   it('backfills thousands of posts in one follow (more than one Lua call can unpack)', async () => {
@@ -348,5 +338,92 @@ describe('a follow and an unfollow in a home timeline', () => {
     );
     expect(await titles(store, ann)).toEqual([]);
     expect(await titles(store, bob)).toEqual(['late']);
+  });
+});
+
+describe('celebrities', () => {
+  // A threshold of 2 followers: a third makes a celebrity.
+  const celebrityStore = () => newStore({ celebrityFollowers: 2 });
+  const fans = (store: FeedStore, star: string, readers: string[]) =>
+    store.home.applyFollows(readers.map((reader) => follow(reader, star, 1)));
+
+  it("are not fanned out: their posts are merged into each follower's page on read, in their places", async () => {
+    const store = celebrityStore();
+    const [star, ann, bob, cy, dee] = [user(), user(), user(), user(), user()];
+    await fans(store, star, [ann, bob, cy]);
+    await store.home.applyFollows([follow(ann, dee, 1)]);
+    expect(await store.home.isCelebrity(star)).toBe(true);
+    expect(await store.home.isCelebrity(dee)).toBe(false);
+    await store.applyAll([created(star, 's1'), created(dee, 'd1'), created(ann, 'a1'), created(star, 's2')]);
+    expect(await titles(store, ann)).toEqual(['s2', 'a1', 'd1', 's1']);
+    expect(await titles(store, bob)).toEqual(['s2', 's1']);
+    // Written nowhere but the celebrity's own timeline and posts by id.
+    expect((await store.home.ids(ann)).length).toBe(2);
+    expect(await store.home.ids(bob)).toEqual([]);
+    expect(await titles(store, star)).toEqual(['s2', 's1']);
+  });
+
+  it('page by cursor across the merged sources with nothing skipped or repeated, ties and deletions included', async () => {
+    const store = celebrityStore();
+    const [star, other, ann] = [user(), user(), user()];
+    await fans(store, star, [ann, user(), user()]);
+    await store.home.applyFollows([follow(ann, other, 1)]);
+    // Pairs of posts of both at the same millisecond, and some deleted.
+    const posts: PostEvent[] = [];
+    for (let i = 0; i < 30; i++) {
+      const at = new Date(Date.parse('2026-03-01T00:00:00Z') + Math.floor(i / 2) * 1000).toISOString();
+      posts.push(createdAt(i % 2 ? star : other, `p${i}`, at));
+    }
+    await store.applyAll(posts);
+    const gone = [posts[4]!, posts[5]!, posts[17]!];
+    await store.applyAll(gone.map((e) => deleted(e, 2)));
+    const everything = (await store.home.page(ann, 100)).items.map((i) => i.title);
+    expect(everything).toHaveLength(27);
+    const paged: string[] = [];
+    let before: ScoredPlace | undefined;
+    for (;;) {
+      const { items, next } = await store.home.page(ann, 4, before);
+      paged.push(...items.map((i) => i.title));
+      if (!next) break;
+      before = next;
+    }
+    expect(paged).toEqual(everything);
+    expect(everything).not.toContain('p4');
+  });
+
+  it("leave the follower's page on unfollow, and a deleted post of theirs leaves every page", async () => {
+    const store = celebrityStore();
+    const [star, ann, bob] = [user(), user(), user()];
+    await fans(store, star, [ann, bob, user()]);
+    const [s1, s2] = [created(star, 's1'), created(star, 's2')];
+    await store.applyAll([s1, s2]);
+    await store.apply(deleted(s1, 2));
+    expect(await titles(store, bob)).toEqual(['s2']);
+    await store.home.applyFollows([unfollow(ann, star, 2)]);
+    expect(await titles(store, ann)).toEqual([]);
+    expect(await titles(store, bob)).toEqual(['s2']);
+  });
+
+  it('show in a page as soon as they are followed, though the reader was last seen following none', async () => {
+    const store = celebrityStore();
+    const [star, ann] = [user(), user()];
+    await fans(store, star, [user(), user(), user()]);
+    await store.applyAll([created(star, 's1')]);
+    expect(await titles(store, ann)).toEqual([]); // the reader's celebrities (none) remembered
+    await store.home.applyFollows([follow(ann, star, 1)]);
+    expect(await titles(store, ann)).toEqual(['s1']);
+    // Nothing was copied into the timeline: the page merged it.
+    expect(await store.home.ids(ann)).toEqual([]);
+  });
+
+  it('stay celebrities when their followers drop below the threshold: nothing they wrote meanwhile goes missing', async () => {
+    const store = celebrityStore();
+    const [star, ann, bob, cy] = [user(), user(), user(), user()];
+    await fans(store, star, [ann, bob, cy]);
+    await store.applyAll([created(star, 's1')]);
+    await store.home.applyFollows([unfollow(bob, star, 2), unfollow(cy, star, 2)]);
+    await store.applyAll([created(star, 's2')]);
+    expect(await store.home.isCelebrity(star)).toBe(true);
+    expect(await titles(store, ann)).toEqual(['s2', 's1']);
   });
 });
