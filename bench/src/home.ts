@@ -294,7 +294,11 @@ const results: HomeResults = {
   context: runContext(),
   load: { warmup_seconds: WARMUP_SECONDS, seconds: SECONDS, read_rate: READ_RATE },
   fan_out: fanOut,
-  throughput: { ...throughput, floor, ratio: round3(floor.requests_per_s / throughput.entries_per_s) },
+  throughput: {
+    ...throughput,
+    floor,
+    ratio: Math.round((floor.requests_per_s / throughput.entries_per_s) * 100) / 100,
+  },
   memory,
   celebrities,
   live_reads: liveReads,

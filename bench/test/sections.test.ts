@@ -6,6 +6,7 @@ import {
   failedCell,
   feedSection,
   floorSums,
+  homeSection,
   postsScaleSection,
   postsSection,
   suiteSection,
@@ -145,6 +146,47 @@ describe('the sections of BENCHMARKS.md', () => {
     expect(md).toContain('| through the gateway | 500/s | 500/s | 0.60 ms | 3.60 ms | 0.00 % |');
     expect(text).toContain('`redis-benchmark` running `LRANGE feed:activity:global 0 19` with 10 clients');
     expect(text).toContain('after 1,000,000 posts: 0.40 ms → **ratio 0.8** (target ≤ 1.2)');
+  });
+
+  it('home: a row per follower count, throughput beside its floor, memory, and each celebrity case against none', () => {
+    const md = homeSection({
+      context,
+      load: { warmup_seconds: 3, seconds: 10, read_rate: 500 },
+      fan_out: [
+        { followers: 10, posts: 20, unseen: 0, p50_ms: 40, p99_ms: 70, max_ms: 71 },
+        { followers: 10_000, posts: 20, unseen: 1, p50_ms: 400, p99_ms: 900, max_ms: 950 },
+      ],
+      throughput: {
+        posts: 10,
+        entries: 100_000,
+        seconds: 2,
+        entries_per_s: 50_000,
+        floor: { requests_per_s: 400_000, p50_ms: 0.1, p99_ms: 0.5, pipeline: 256 },
+        ratio: 8,
+      },
+      memory: {
+        used_memory_delta_per_entry: 60,
+        timeline_bytes_per_entry: 20,
+        timeline_entries_sampled: 30,
+        per_user_bytes: 900,
+      },
+      celebrities: {
+        threshold: 10,
+        authors: 40,
+        timeline_entries: 800,
+        full_timeline_bytes: 80_000,
+        reads: { '0': load(500, 1, 4), '5': load(500, 1.5, 6), '20': load(500, 2, 8) },
+      },
+      live_reads: { direct: load(500, 1, 3), gateway: load(500, 2, 5) },
+    });
+    const text = prose(md);
+    expect(md).toContain('| 10,000 | 20 | 400.00 ms | 900.00 ms | 950.00 ms | 1 |');
+    expect(text).toContain('100,000 timeline entries in 2 s, **50,000 entries/s**');
+    expect(text).toContain('one client: 400,000/s, ×8 the fan-out');
+    expect(text).toContain('80,000 bytes, 100 per entry');
+    expect(md).toContain('| 20 | 500/s | 500/s | 2.00 ms | 8.00 ms | 0.00 % | ×2 | ×2 |');
+    expect(md).toContain('| through the gateway | 500/s | 500/s | 2.00 ms | 5.00 ms | 0.00 % |');
+    expect(md).not.toContain('{{');
   });
 
   it('sweep: the chart, one row per rate, and the highest rate served in full', () => {
