@@ -9,7 +9,8 @@
 //     timeline entries written per second, beside redis-benchmark's
 //     pipelined ZADD of the same number of timelines (the floor);
 //  3. Redis memory per timeline entry and per user, from that burst;
-//  4. home page reads at a constant rate following 0, 5 and 20 celebrities,
+//  4. home page reads at a constant rate following 0, 5 and 20 celebrities
+//     (and a returning reader's first page, which regenerates the timeline),
 //     on a feed-service of the benchmark's own (its own keys and topics, a
 //     celebrity threshold of 10 followers), straight at it; the reader
 //     without celebrities on the live mesh too, through the gateway and
@@ -245,6 +246,16 @@ async function celebrityReads() {
         seconds: SECONDS,
       });
     }
+    // A returning reader (last read 8 days ago): the first page regenerates the timeline of 40 sources.
+    const returning: number[] = [];
+    const url = `${svc.url}${serviceManifest('feed-service').prefix}/home?limit=20`;
+    const headers = await identity(readers[0]!);
+    for (let i = 0; i < 5; i++) {
+      await redis.zadd(store.keys.readers(), Date.now() - 8 * 86_400_000, readers[0]!);
+      const t0 = performance.now();
+      await ok(await fetch(url, { headers }), 'returning read');
+      returning.push(performance.now() - t0);
+    }
     const timeline = store.keys.home(readers[0]!);
     return {
       threshold,
@@ -252,6 +263,7 @@ async function celebrityReads() {
       timeline_entries: await redis.zcard(timeline),
       full_timeline_bytes: await memoryUsage(timeline),
       reads,
+      returning_read_ms: percentile(returning, 50),
     };
   } finally {
     svc.proc.kill('SIGTERM');

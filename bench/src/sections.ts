@@ -345,6 +345,8 @@ export interface HomeResults {
     timeline_entries: number;
     full_timeline_bytes: number;
     reads: Record<string, LoadResult>;
+    /** A returning (inactive) reader's first page, which regenerates their timeline: the median of five. */
+    returning_read_ms: number;
   };
   live_reads: Record<'gateway' | 'direct', LoadResult>;
 }
@@ -385,6 +387,7 @@ export function homeSection(r: HomeResults): string {
     full_per_entry: Math.round(c.full_timeline_bytes / Math.max(1, c.timeline_entries)),
     threshold: c.threshold,
     authors: c.authors,
+    returning: ms(c.returning_read_ms),
     reads_table: markdownTable(
       ['celebrities followed', ...LOAD_HEADER, 'p50 ÷ none', 'p99 ÷ none'],
       Object.entries(c.reads).map(([n, x]) => [n, ...loadCells(x), times(x, 'p50_ms'), times(x, 'p99_ms')]),

@@ -176,6 +176,7 @@ describe('the sections of BENCHMARKS.md', () => {
         timeline_entries: 800,
         full_timeline_bytes: 80_000,
         reads: { '0': load(500, 1, 4), '5': load(500, 1.5, 6), '20': load(500, 2, 8) },
+        returning_read_ms: 12.5,
       },
       live_reads: { direct: load(500, 1, 3), gateway: load(500, 2, 5) },
     });
@@ -186,6 +187,7 @@ describe('the sections of BENCHMARKS.md', () => {
     expect(text).toContain('80,000 bytes, 100 per entry');
     expect(md).toContain('| 20 | 500/s | 500/s | 2.00 ms | 8.00 ms | 0.00 % | ×2 | ×2 |');
     expect(md).toContain('| through the gateway | 500/s | 500/s | 2.00 ms | 5.00 ms | 0.00 % |');
+    expect(text).toContain('one request at a time: median 12.50 ms of five');
     expect(md).not.toContain('{{');
   });
 

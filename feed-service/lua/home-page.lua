@@ -17,17 +17,26 @@
 -- reverse range, and so does the merge, so "below the cursor" is a lower
 -- score, or the same score and a lower id.
 --
+-- A reader not seen since `active since` (inactive: fan-out skipped their
+-- timeline) gets no page but 'inactive': the caller regenerates the
+-- timeline (regenerate.lua) and calls again. An active reader's last read
+-- is brought forward at most once a minute, so reads rarely write.
+--
 -- KEYS: 1 the reader's timeline, 2 snapshots hash, 3 whom the reader follows, 4 celebrities set,
---       5.. posts by id of celebrities the caller expects the reader to follow
--- ARGV: 1 how many posts at most, 2 the cursor's score ("" for the top), 3 the cursor's id,
---       4.. the user id of each of KEYS[5..], in order
--- Returns 'page', then id, score, snapshot JSON of each post in order; or
--- 'celebrities', then every celebrity the reader follows, when the
--- caller's keys missed one of them.
-local want = tonumber(ARGV[1])
+--       5 readers (last read, by user), 6.. posts by id of celebrities the caller expects the reader to follow
+-- ARGV: 1 how many posts at most, 2 the cursor's score ("" for the top), 3 the cursor's id, 4 the reader's id,
+--       5 now (ms), 6 active since (ms), 7.. the user id of each of KEYS[6..], in order
+-- Returns 'page', then id, score, snapshot JSON of each post in order;
+-- 'inactive'; or 'celebrities', then every celebrity the reader follows,
+-- when the caller's keys missed one of them.
+local want, now = tonumber(ARGV[1]), tonumber(ARGV[5])
+
+local last = tonumber(redis.call('ZSCORE', KEYS[5], ARGV[4]) or '0')
+if last < tonumber(ARGV[6]) then return { 'inactive' } end
+if now - last > 60000 then redis.call('ZADD', KEYS[5], now, ARGV[4]) end
 
 local expected = {}
-for i = 4, #ARGV do expected[ARGV[i]] = KEYS[i + 1] end
+for i = 7, #ARGV do expected[ARGV[i]] = KEYS[i - 1] end
 local sources = { KEYS[1] }
 local followed = redis.call('SINTER', KEYS[3], KEYS[4])
 for _, star in ipairs(followed) do

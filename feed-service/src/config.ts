@@ -39,4 +39,9 @@ export const configSchema = z.object({
   FEED_HOME_BACKFILL: z.coerce.number().int().min(0).max(5_000).default(FEED_DEFAULTS.home.backfill),
   /** An author with more followers than this is a celebrity: never fanned out, merged into their followers' pages on read. */
   FEED_CELEBRITY_FOLLOWERS: z.coerce.number().int().min(0).default(FEED_DEFAULTS.home.celebrityFollowers),
+  /** Days without a read of their home timeline after which a reader is not fanned out to (their next read regenerates it). */
+  FEED_INACTIVE_DAYS: z.coerce
+    .number()
+    .positive()
+    .default(FEED_DEFAULTS.home.inactiveAfterMs / 86_400_000),
 });

@@ -34,7 +34,8 @@ export const FEED_DEFAULTS = {
   // 800 per home timeline, Twitter's figure: about a week of a busy reader's follows.
   // A follow backfills 100 of the followee's posts, GetStream's default.
   // Authors with more than 10 000 followers are merged on read instead of fanned out (BENCHMARKS.md: what each costs).
-  home: { cap: 800, fanoutChunk: 256, backfill: 100, celebrityFollowers: 10_000 },
+  // Readers who have not read for 7 days (Mastodon's figure) are not fanned out to.
+  home: { cap: 800, fanoutChunk: 256, backfill: 100, celebrityFollowers: 10_000, inactiveAfterMs: 7 * 86_400_000 },
 } as const;
 
 /**
@@ -77,6 +78,8 @@ export class FeedStore {
     authored: (id: string) => `${this.prefix}:authored:${id}`,
     /** The authors not fanned out but merged into their followers' pages on read (a set of user ids). */
     celebrities: () => `${this.prefix}:celebrities`,
+    /** When each reader last read their home timeline (sorted set: user id → ms): who is fanned out to. */
+    readers: () => `${this.prefix}:readers`,
   };
 
   /** Applies one event; resolves to false when it was a duplicate or stale. */
@@ -212,6 +215,7 @@ export class FeedStore {
       `${this.prefix}:following:*`,
       `${this.prefix}:authored:*`,
       this.keys.celebrities(),
+      this.keys.readers(),
       this.keys.follows(),
       this.keys.posts(),
       this.keys.versions(),

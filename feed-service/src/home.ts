@@ -8,6 +8,7 @@ const script = (name: string) => readFileSync(new URL(`../lua/${name}.lua`, impo
 /** The scripts' commands, which ioredis types loosely. */
 interface HomeCommands {
   applyFollow(...args: Array<string | number>): Promise<number>;
+  regenerate(...args: Array<string | number>): Promise<number>;
   backfill(...args: Array<string | number>): Promise<number>;
   purge(...args: Array<string | number>): Promise<number>;
   homePage(...args: Array<string | number>): Promise<string[]>;
@@ -27,6 +28,8 @@ export interface HomeSettings {
   backfill: number;
   /** An author with more followers than this is a celebrity: not fanned out, merged into pages on read. */
   celebrityFollowers: number;
+  /** A reader who has not read their timeline for this long is not fanned out to; their next read regenerates it. */
+  inactiveAfterMs: number;
 }
 
 /** A post as a home timeline orders it: by creation time, then id. */
@@ -78,6 +81,7 @@ export class HomeTimelines {
     redis.defineCommand('firstFollowers', { numberOfKeys: 2, lua: script('first-followers') });
     // Their numbers of keys vary (the chunk, the celebrities followed): the first argument.
     redis.defineCommand('homePage', { lua: script('home-page') });
+    redis.defineCommand('regenerate', { lua: script('regenerate') });
     redis.defineCommand('fanOut', { lua: script('fan-out') });
     this.commands = redis as unknown as HomeCommands;
   }
@@ -155,13 +159,15 @@ export class HomeTimelines {
   private fanOutArgs(post: Arrival, owners: string[]): Array<string | number> {
     const timelines = owners.map((owner) => this.keys.home(owner));
     return [
-      2 + timelines.length,
+      3 + timelines.length,
       this.keys.posts(),
       this.keys.followers(post.author_id),
+      this.keys.readers(),
       ...timelines,
       post.id,
       scoreOf(post),
       this.settings.cap,
+      this.activeSince(),
       ...owners,
     ];
   }
@@ -183,21 +189,26 @@ export class HomeTimelines {
     for (let attempt = 0; ; attempt++) {
       // One more than asked: whether another page follows, without a second call.
       reply = await this.commands.homePage(
-        4 + stars.length,
+        5 + stars.length,
         this.keys.home(user),
         this.keys.posts(),
         this.keys.followees(user),
         this.keys.celebrities(),
+        this.keys.readers(),
         ...stars.map((star) => this.keys.authored(star)),
         limit + 1,
         before ? before.score : '',
         before ? before.id : '',
+        user,
+        Date.now(),
+        this.activeSince(),
         ...stars,
       );
       if (reply[0] === 'page') break;
-      // The graph changes between two calls only as fast as follows come; three in a row is a fault.
-      if (attempt === 2) throw new Error('the celebrities followed kept changing');
-      stars = reply.slice(1);
+      // Each of these is answered at most once in a row but for a graph changing meanwhile; four in a row is a fault.
+      if (attempt === 3) throw new Error('the home page script kept asking again');
+      if (reply[0] === 'inactive') await this.regenerate(user);
+      else stars = reply.slice(1);
     }
     remember(this.starsOf, user, stars, STARS_REMEMBERED);
     const rows: Array<{ place: ScoredPlace; item: PostSnapshot }> = [];
@@ -266,6 +277,36 @@ export class HomeTimelines {
   /** Every post of the followee out of the follower's timeline: see lua/purge.lua. */
   private async purge(follower: string, followee: string): Promise<void> {
     await this.commands.purge(this.keys.home(follower), this.keys.posts(), followee);
+  }
+
+  /**
+   * Brings an inactive reader's timeline up to date from their own posts
+   * and those of whom they follow (see lua/regenerate.lua), a chunk of
+   * sources a call: what a returning reader's first page waits for.
+   */
+  private async regenerate(user: string): Promise<void> {
+    const sources = [user, ...(await this.followees(user))];
+    for (let i = 0; i < sources.length; i += this.settings.fanoutChunk) {
+      const chunk = sources.slice(i, i + this.settings.fanoutChunk);
+      await this.commands.regenerate(
+        4 + chunk.length,
+        this.keys.home(user),
+        this.keys.followees(user),
+        this.keys.celebrities(),
+        this.keys.readers(),
+        ...chunk.map((source) => this.keys.authored(source)),
+        user,
+        Date.now(),
+        this.settings.backfill,
+        this.settings.cap,
+        ...chunk,
+      );
+    }
+  }
+
+  /** Readers who last read before this (ms) are inactive. */
+  private activeSince(): number {
+    return Date.now() - this.settings.inactiveAfterMs;
   }
 
   /** Whether `user`'s posts are merged into pages on read rather than fanned out. */

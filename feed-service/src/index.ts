@@ -36,6 +36,7 @@ const store = new FeedStore(
     fanoutChunk: config.FEED_FANOUT_CHUNK,
     backfill: config.FEED_HOME_BACKFILL,
     celebrityFollowers: config.FEED_CELEBRITY_FOLLOWERS,
+    inactiveAfterMs: config.FEED_INACTIVE_DAYS * 86_400_000,
   },
 );
 
