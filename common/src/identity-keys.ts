@@ -64,6 +64,18 @@ const byKid =
     return pick(header, token);
   };
 
+/**
+ * No identity keys could be had from auth-service yet (it was away when
+ * this process started): the service cannot tell a valid assertion from a
+ * forged one, which is its own trouble, not the caller's (503, not 401).
+ */
+export class IdentityKeysUnavailable extends Error {
+  constructor(url: string) {
+    super(`no identity keys from ${url} yet`);
+    this.name = 'IdentityKeysUnavailable';
+  }
+}
+
 export interface RemoteKeysOptions {
   /** Past this age the set is fetched again in the background, so removed keys go; meanwhile the cached set answers. */
   maxAgeMs?: number;
@@ -106,11 +118,15 @@ export function remoteIdentityKeys(url: string, opts: RemoteKeysOptions = {}): J
 
   const verifying: JWTVerifyGetKey = async (header, token) => {
     if (header.kid === undefined) throw new errors.JWKSNoMatchingKey('the assertion names no key (kid)');
+    // The first fetch, begun with the process: requests that come before it ends wait for it.
+    if (!local && fetching) await fetching;
     const age = Date.now() - triedAt;
     if (!kids.has(header.kid) && age >= cooldownMs) await refresh();
     else if (age >= maxAgeMs) void refresh();
-    if (!local) throw new errors.JWKSNoMatchingKey(`no identity keys from ${url} yet`);
+    if (!local) throw new IdentityKeysUnavailable(url);
     return local(header, token);
   };
+  // At once, not on the first request: a service just started (and busy catching up) has them before it is routed to.
+  void refresh();
   return { alg: 'EdDSA', verifying };
 }

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from './errors.js';
+import { IdentityKeysUnavailable } from './identity-keys.js';
 import { IdentityJwt, type Identity, type JwtKeys } from './jwt.js';
 
 /**
@@ -51,7 +52,9 @@ export function requireIdentity(assertions: IdentityJwt): MiddlewareHandler<{ Va
     const userId = c.req.header(IDENTITY_HEADERS.userId);
     const assertion = c.req.header(IDENTITY_HEADERS.assertion);
     if (!userId || !assertion) throw new ApiError(401, 'unauthorized', 'authentication required');
-    const identity = await assertions.verify(assertion).catch(() => {
+    const identity = await assertions.verify(assertion).catch((err: unknown) => {
+      if (err instanceof IdentityKeysUnavailable)
+        throw new ApiError(503, 'unavailable', 'identity keys are not loaded yet; retry shortly');
       throw new ApiError(401, 'unauthorized', 'identity assertion is invalid or expired');
     });
     if (identity.userId !== userId)

@@ -2,7 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import type { JSONWebKeySet } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { identityAssertions } from '../src/identity.js';
-import { identityKeyRing, remoteIdentityKeys } from '../src/identity-keys.js';
+import { IdentityKeysUnavailable, identityKeyRing, remoteIdentityKeys } from '../src/identity-keys.js';
 
 const alice = { userId: '11111111-1111-4111-8111-111111111111', username: 'alice' };
 const OLD = '1'.repeat(64);
@@ -54,6 +54,26 @@ describe('remoteIdentityKeys', () => {
     for (const who of [alice, { ...alice, username: 'al' }, { ...alice, username: 'ally' }])
       expect(await verifier.verify(await signer.sign(who))).toEqual(who);
     expect(state.fetches).toBe(1);
+  });
+
+  it('fetches the set as soon as it is made, before any request, and a request meanwhile waits for it', async () => {
+    const ring = await identityKeyRing(OLD);
+    const { state, fetch } = endpoint(ring.jwks);
+    const verifier = identityAssertions(remoteIdentityKeys('http://auth/jwks', { fetch }));
+    expect(state.fetches).toBe(1);
+    expect(await verifier.verify(await identityAssertions(ring.keys).sign(alice))).toEqual(alice);
+    expect(state.fetches).toBe(1);
+  });
+
+  it('says the keys are missing, not that the assertion is bad, while none could be fetched', async () => {
+    const ring = await identityKeyRing(OLD);
+    const { state, fetch } = endpoint(ring.jwks);
+    state.down = true;
+    const verifier = identityAssertions(remoteIdentityKeys('http://auth/jwks', { fetch, cooldownMs: 0 }));
+    const assertion = await identityAssertions(ring.keys).sign(alice);
+    await expect(verifier.verify(assertion)).rejects.toBeInstanceOf(IdentityKeysUnavailable);
+    state.down = false;
+    expect(await verifier.verify(assertion)).toEqual(alice);
   });
 
   it('keeps verifying with the cached keys while auth-service is away, past their age', async () => {

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { PUBLISHED_KEYS } from '../src/config.js';
 import { errorHandler } from '../src/errors.js';
-import { identityKeyRing } from '../src/identity-keys.js';
+import { identityKeyRing, remoteIdentityKeys } from '../src/identity-keys.js';
 import { hmacKeys } from '../src/jwt.js';
 import { IDENTITY_HEADERS, identityAssertions, requireIdentity, type IdentityVariables } from '../src/identity.js';
 
@@ -106,6 +106,21 @@ describe('requireIdentity', () => {
       [IDENTITY_HEADERS.assertion]: await assertions.sign(alice),
     });
     expect(res.status).toBe(401);
+  });
+
+  it('answers 503, not 401, while the keys that verify assertions could not be fetched yet', async () => {
+    const away = (async () => {
+      throw new TypeError('fetch failed');
+    }) as typeof globalThis.fetch;
+    const unsure = identityAssertions(remoteIdentityKeys('http://auth/jwks', { fetch: away }));
+    const a = new Hono<{ Variables: IdentityVariables }>();
+    a.onError(errorHandler(pino({ level: 'silent' })));
+    a.get('/me', requireIdentity(unsure), (c) => c.json(c.var.identity));
+    const res = await a.request('/me', {
+      headers: { [IDENTITY_HEADERS.userId]: alice.userId, [IDENTITY_HEADERS.assertion]: await assertions.sign(alice) },
+    });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: 'unavailable' } });
   });
 
   it('answers 401 to a garbage assertion', async () => {
