@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { eventually, newUser, serviceUrl, stack, type TestUser } from '@feedmesh/testkit';
+import { eventually, mesh, newUser, serviceUrl, stack, type TestUser } from '@feedmesh/testkit';
 
 // Home timelines end to end: posts-service and profile-service → Kafka → feed-service
 // (posts fanned out to followers, follows applied to its own graph) → Redis → the gateway.
@@ -126,5 +126,41 @@ describe('following and unfollowing, at home', () => {
     await post(writer, 'after the unfollow');
     await eventually(async () => (await homeTitles(writer)).includes('after the unfollow'), 10_000, 20);
     expect(await homeTitles(reader)).toEqual(["the reader's own"]);
+  });
+});
+
+describe('a feed rebuild', () => {
+  it('brings every home timeline back exactly as it was, from the two topics alone', async () => {
+    const [bob, cy, dee] = [await someone('rebuilt'), await someone('rebuilt'), await someone('rebuilt')];
+    for (const u of [bob, cy])
+      expect((await send(u, 'POST', '/profile', { display_name: 'Followed' })).status).toBe(201);
+    await post(bob, 'bob before');
+    for (const followee of [bob, cy]) {
+      expect((await send(dee, 'PUT', `/profile/following/${followee.id}`)).status).toBe(200);
+    }
+    const posts = [
+      await post(bob, 'bob 1'),
+      await post(cy, 'cy 1'),
+      await post(dee, 'dee 1'),
+      await post(bob, 'bob 2'),
+    ];
+    expect((await send(bob, 'PUT', `/posts/${posts[0]!.id}`, { title: 'bob 1 (edited)' })).status).toBe(200);
+    expect((await send(cy, 'DELETE', `/posts/${posts[1]!.id}`)).status).toBe(204);
+    expect((await send(dee, 'DELETE', `/profile/following/${cy.id}`)).status).toBe(204);
+    expect((await send(cy, 'PUT', `/profile/following/${bob.id}`)).status).toBe(200);
+    const expected = ['bob 2', 'dee 1', 'bob 1 (edited)', 'bob before'];
+    await eventually(async () => (await homeTitles(dee)).join() === expected.join(), 10_000, 20);
+    await eventually(async () => (await homeTitles(cy))[0] === 'bob 2', 10_000, 20);
+    const pages = async () =>
+      Promise.all(
+        [dee, cy, bob, ann].map(async (u) => {
+          const { status, body } = await home(u, '?limit=100');
+          expect({ status, error: body.error }).toEqual({ status: 200, error: undefined });
+          return body.items;
+        }),
+      );
+    const before = await pages();
+    await mesh('feed-rebuild');
+    expect(await pages()).toEqual(before);
   });
 });

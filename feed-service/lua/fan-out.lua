@@ -5,28 +5,50 @@
 -- Each timeline is a sorted set of post ids scored by creation time (ms),
 -- capped to its newest `cap`. ZADD of an id already there changes nothing,
 -- so a repeated fan-out (a redelivered event, a crash halfway) is harmless.
--- Two checks make it safe against what happened meanwhile: a post deleted
--- (its snapshot gone) is not written anywhere, and a follower is written
--- only while still following (an unfollow's purge may have run since the
--- caller read the follower set, and nothing may come back after it).
---
--- A reader who has not read their timeline since `active since` is
--- skipped: inactive readers cost nothing, and their next read regenerates
--- it (regenerate.lua).
+-- Checks make it safe against what happened meanwhile, and make a
+-- timeline's content depend on the events only, not on the order the two
+-- topics were read in:
+-- - a post deleted (its snapshot gone) is not written anywhere;
+-- - a follower is written only while still following (an unfollow's purge
+--   may have run since the caller read the follower set, and nothing may
+--   come back after it);
+-- - a post created before the follow began (its event delayed) is written
+--   only if it is among the author's newest `before` posts from before it,
+--   and the one it pushes out of those leaves: what the follow's backfill
+--   holds (backfill.lua);
+-- - a reader who has not read their timeline since `active since` is
+--   skipped: inactive readers cost nothing, and their next read
+--   regenerates it (regenerate.lua).
 --
 -- The author's own timeline is not among them: apply-post-event.lua writes
 -- it with the post.
 --
--- KEYS: 1 snapshots hash, 2 the author's followers set, 3 readers (last read, by user), 4.. the timelines
--- ARGV: 1 post id, 2 score, 3 cap, 4 active since (ms), 5.. the owner of each timeline (KEYS[i] for ARGV[i+1])
+-- KEYS: 1 snapshots hash, 2 the author's followers set, 3 readers (last read, by user), 4 follow start times hash,
+--       5 the author's posts by id, 6.. the timelines
+-- ARGV: 1 post id, 2 score, 3 cap, 4 active since (ms), 5 the author's id, 6 backfill count (`before`),
+--       7.. the owner of each timeline (KEYS[i] for ARGV[i+1])
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
-local cap, active_since = tonumber(ARGV[3]), tonumber(ARGV[4])
-for i = 4, #KEYS do
+local score, cap, active_since, author = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local before = tonumber(ARGV[6])
+-- How many of the author's posts lie between this one and a follow's start: this post is one of
+-- the newest `before` before it when fewer than `before` do.
+local function backfilled(since)
+  return before > 0 and redis.call('ZCOUNT', KEYS[5], '(' .. ARGV[2], '(' .. since) < before
+end
+for i = 6, #KEYS do
   local owner = ARGV[i + 1]
   local last = tonumber(redis.call('ZSCORE', KEYS[3], owner) or '0')
   if last >= active_since and redis.call('SISMEMBER', KEYS[2], owner) == 1 then
-    redis.call('ZADD', KEYS[i], ARGV[2], ARGV[1])
-    redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -cap - 1)
+    local since = redis.call('HGET', KEYS[4], owner .. ':' .. author) or '0'
+    if score >= tonumber(since) then
+      redis.call('ZADD', KEYS[i], ARGV[2], ARGV[1])
+      redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -cap - 1)
+    elseif backfilled(since) then
+      redis.call('ZADD', KEYS[i], ARGV[2], ARGV[1])
+      local out = redis.call('ZREVRANGEBYSCORE', KEYS[5], '(' .. since, '-inf', 'LIMIT', before, 1)
+      if out[1] then redis.call('ZREM', KEYS[i], out[1]) end
+      redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -cap - 1)
+    end
   end
 end
 return 1

@@ -70,6 +70,8 @@ export class FeedStore {
     followees: (id: string) => `${this.prefix}:following:${id}`,
     /** Each follow pair's latest applied version (hash: `<follower>:<followee>` → version). */
     follows: () => `${this.prefix}:follows`,
+    /** When each follow pair's follow began (hash: `<follower>:<followee>` → ms): which of the followee's posts a timeline holds. */
+    followedAt: () => `${this.prefix}:followed-at`,
     /** A user's home timeline: a sorted set of post ids, scored by creation time in ms. */
     home: (id: string) => `${this.prefix}:activity:home:${id}`,
     /** Each post's current snapshot, once (hash: post id → JSON): what home timelines' ids stand for. */
@@ -217,6 +219,7 @@ export class FeedStore {
       this.keys.celebrities(),
       this.keys.readers(),
       this.keys.follows(),
+      this.keys.followedAt(),
       this.keys.posts(),
       this.keys.versions(),
       this.keys.stats(),

@@ -75,8 +75,8 @@ export class HomeTimelines {
     private readonly keys: FeedStore['keys'],
     readonly settings: HomeSettings,
   ) {
-    redis.defineCommand('applyFollow', { numberOfKeys: 4, lua: script('apply-follow') });
-    redis.defineCommand('backfill', { numberOfKeys: 4, lua: script('backfill') });
+    redis.defineCommand('applyFollow', { numberOfKeys: 5, lua: script('apply-follow') });
+    redis.defineCommand('backfill', { numberOfKeys: 6, lua: script('backfill') });
     redis.defineCommand('purge', { numberOfKeys: 2, lua: script('purge') });
     redis.defineCommand('firstFollowers', { numberOfKeys: 2, lua: script('first-followers') });
     // Their numbers of keys vary (the chunk, the celebrities followed): the first argument.
@@ -159,15 +159,19 @@ export class HomeTimelines {
   private fanOutArgs(post: Arrival, owners: string[]): Array<string | number> {
     const timelines = owners.map((owner) => this.keys.home(owner));
     return [
-      3 + timelines.length,
+      5 + timelines.length,
       this.keys.posts(),
       this.keys.followers(post.author_id),
       this.keys.readers(),
+      this.keys.followedAt(),
+      this.keys.authored(post.author_id),
       ...timelines,
       post.id,
       scoreOf(post),
       this.settings.cap,
       this.activeSince(),
+      post.author_id,
+      this.settings.backfill,
       ...owners,
     ];
   }
@@ -244,12 +248,13 @@ export class HomeTimelines {
         this.keys.followers(followee),
         this.keys.followees(follower),
         this.keys.celebrities(),
-        `${follower}:${followee}`,
+        this.keys.followedAt(),
         version,
         event.type === 'user.followed' ? 'follow' : 'unfollow',
         follower,
         followee,
         this.settings.celebrityFollowers,
+        Date.parse(event.time),
       );
       if (outcome !== FOLLOW.stale) {
         if (event.type === 'user.followed') await this.backfill(follower, followee);
@@ -267,10 +272,13 @@ export class HomeTimelines {
       this.keys.home(follower),
       this.keys.authored(followee),
       this.keys.celebrities(),
+      this.keys.followedAt(),
+      this.keys.readers(),
       follower,
       followee,
       this.settings.backfill,
       this.settings.cap,
+      this.activeSince(),
     );
   }
 
@@ -289,16 +297,18 @@ export class HomeTimelines {
     for (let i = 0; i < sources.length; i += this.settings.fanoutChunk) {
       const chunk = sources.slice(i, i + this.settings.fanoutChunk);
       await this.commands.regenerate(
-        4 + chunk.length,
+        5 + chunk.length,
         this.keys.home(user),
         this.keys.followees(user),
         this.keys.celebrities(),
         this.keys.readers(),
+        this.keys.followedAt(),
         ...chunk.map((source) => this.keys.authored(source)),
         user,
         Date.now(),
         this.settings.backfill,
         this.settings.cap,
+        i === 0 ? 'first' : '',
         ...chunk,
       );
     }
