@@ -154,3 +154,14 @@ export function flushRedis(): Promise<void> {
     await redis.flushall();
   });
 }
+
+/** Which of these follows (follower, followee) feed-service's own graph holds, as `<follower>:<followee>`. */
+export function followsInGraph(pairs: Array<[follower: string, followee: string]>): Promise<string[]> {
+  return withFeeds(async (feeds, redis) => {
+    const held: string[] = [];
+    for (const [follower, followee] of pairs) {
+      if (await redis.sismember(feeds.keys.followers(followee), follower)) held.push(`${follower}:${followee}`);
+    }
+    return held;
+  });
+}

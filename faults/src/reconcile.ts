@@ -115,3 +115,47 @@ export function failingUntil(outcomes: Outcome[], from: number, kinds?: string[]
   }
   return last < 0 ? 0 : Math.round(last - from);
 }
+
+/** What the run's readers were told and what their home timelines show afterwards. */
+export interface HomeInput {
+  /** Follows the gateway answered 200 for, as `<follower>:<followee>`, and those feed-service's graph holds. */
+  follows: { acknowledged: string[]; inGraph: string[] };
+  /** Per reader: the acknowledged posts that must be in their home timeline (their own and their followees'). */
+  expected: Map<string, string[]>;
+  /** Per reader: the ids their home pages showed, page after page, in order. */
+  shown: Map<string, string[]>;
+}
+
+export interface HomeReconciliation {
+  follows_acknowledged: number;
+  follows_in_graph: number;
+  /** (reader, post) pairs that must be at home, and those that are. */
+  home_expected: number;
+  in_homes: number;
+  /** Ids shown twice in one reader's pages. */
+  home_duplicates: number;
+  lost: { follows: string[]; home: string[] };
+}
+
+export function reconcileHome(input: HomeInput): HomeReconciliation {
+  const graph = new Set(input.follows.inGraph);
+  const lostHome: string[] = [];
+  let expected = 0;
+  let duplicates = 0;
+  for (const [reader, posts] of input.expected) {
+    const shown = input.shown.get(reader) ?? [];
+    duplicates += duplicatesIn(shown);
+    const seen = new Set(shown);
+    expected += posts.length;
+    for (const post of posts) if (!seen.has(post)) lostHome.push(`${reader}:${post}`);
+  }
+  const acknowledged = [...new Set(input.follows.acknowledged)];
+  return {
+    follows_acknowledged: acknowledged.length,
+    follows_in_graph: acknowledged.filter((f) => graph.has(f)).length,
+    home_expected: expected,
+    in_homes: expected - lostHome.length,
+    home_duplicates: duplicates,
+    lost: { follows: acknowledged.filter((f) => !graph.has(f)), home: lostHome },
+  };
+}

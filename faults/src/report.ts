@@ -56,15 +56,16 @@ const verdict = (r: ScenarioResult) => {
 };
 
 function row(r: ScenarioResult): string[] {
-  const { load, posts: p } = r;
+  const { load, posts: p, home: h } = r;
   const offered = `${load.writes_per_s} w/s + ${load.reads_per_s + load.other_per_s} r/s offered`;
   return [
     r.title,
     `${offered}, ${load.achieved_per_s}/s answered, ${load.seconds} s`,
     failedCell(r),
     `${p.acknowledged} / ${p.stored} / ${p.published} / ${p.in_feeds}`,
-    String(p.lost.store + p.lost.topic + p.lost.feeds),
-    `${p.duplicate_events} / ${p.feed_duplicates}`,
+    `${h.follows_acknowledged} / ${h.follows_in_graph} · ${h.home_expected} / ${h.in_homes}`,
+    String(p.lost.store + p.lost.topic + p.lost.feeds + h.lost.follows + h.lost.home),
+    `${p.duplicate_events} / ${p.feed_duplicates} / ${h.home_duplicates}`,
     recoveryCell(r),
     verdict(r),
   ];
@@ -75,8 +76,9 @@ const HEADER = [
   'load held',
   'requests failed (by kind × status)',
   'posts acknowledged / stored / published / in feeds',
+  'follows acknowledged / in the graph · home entries due / shown',
   'acknowledged but lost',
-  'duplicate events / feed duplicates',
+  'duplicate events / feed duplicates / home duplicates',
   'recovery',
   'verdict',
 ];

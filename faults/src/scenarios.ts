@@ -18,8 +18,26 @@ import {
   type TestUser,
 } from '@feedmesh/testkit';
 import { Load, type LoadSummary, type Stream } from './load.js';
-import { feedLists, flushRedis, settle, snapshotFeeds, storedPostIds, supervisedPid, topicLog } from './mesh.js';
-import { failingUntil, reconcile, tally, type Reconciliation, type SeenEvent, type Tally } from './reconcile.js';
+import {
+  feedLists,
+  flushRedis,
+  followsInGraph,
+  settle,
+  snapshotFeeds,
+  storedPostIds,
+  supervisedPid,
+  topicLog,
+} from './mesh.js';
+import {
+  failingUntil,
+  reconcile,
+  reconcileHome,
+  tally,
+  type HomeReconciliation,
+  type Reconciliation,
+  type SeenEvent,
+  type Tally,
+} from './reconcile.js';
 
 export interface ScenarioResult {
   scenario: string;
@@ -30,6 +48,8 @@ export interface ScenarioResult {
     lost: { store: number; topic: number; feeds: number };
     lost_examples: string[];
   };
+  /** The run's follows and its readers' home timelines, counted as the posts are. */
+  home: Omit<HomeReconciliation, 'lost'> & { lost: { follows: number; home: number }; lost_examples: string[] };
   /** Milliseconds; names say from what to what. */
   timings: Record<string, number>;
   checks: Record<string, boolean>;
@@ -41,6 +61,9 @@ const WRITES_PER_S = Number(process.env.FAULTS_WRITES_PER_S ?? 20);
 const READS_PER_S = Number(process.env.FAULTS_READS_PER_S ?? 20);
 // Enough authors that none passes the 100 newest posts a user feed keeps, even if a scenario runs long.
 const USERS = 30;
+// Readers who follow a few of the authors: their home timelines hold a sixth of the posts, under the 800 kept.
+const READERS = 3;
+const FOLLOWED = 4;
 
 /** The run's authors, each with a token; made straight at auth-service (the gateway rate-limits credentials). */
 async function makeUsers(tag: string, n = USERS): Promise<TestUser[]> {
@@ -53,7 +76,7 @@ const bearer = (u: TestUser) => ({ authorization: `Bearer ${u.token}` });
 const pick = <T>(xs: T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
 
 /** The standard mix: writes (POST /api/posts) and reads of feeds and of acknowledged posts. */
-function standardStreams(users: TestUser[], acked: string[]): Stream[] {
+function standardStreams(users: TestUser[], acked: string[], authorOf: Map<string, string>): Stream[] {
   let next = 0;
   const status = async (res: Response) => {
     await res.body?.cancel();
@@ -73,7 +96,9 @@ function standardStreams(users: TestUser[], acked: string[]): Stream[] {
           signal,
         });
         if (res.status !== 201) return status(res);
-        acked.push(((await res.json()) as { id: string }).id);
+        const { id } = (await res.json()) as { id: string };
+        acked.push(id);
+        authorOf.set(id, user.id);
         return 201;
       },
     },
@@ -125,9 +150,92 @@ interface RunOptions {
   tolerated?: (kind: string, status: string) => boolean;
 }
 
+const send = (user: TestUser, method: string, path: string, body?: unknown) =>
+  fetch(`${stack.gatewayUrl}/api${path}`, {
+    method,
+    headers: { ...bearer(user), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+
+interface Readers {
+  readers: TestUser[];
+  followed: TestUser[];
+  /** Follows answered 200, as `<follower>:<followee>`. */
+  acknowledged: string[];
+}
+
+/**
+ * The run's readers: the first few users, each following the same few of
+ * the others (who get a profile first: only a user with one can be
+ * followed), and each reading their home timeline once, as an active
+ * reader does (fan-out skips the others).
+ */
+async function followAuthors(users: TestUser[]): Promise<Readers> {
+  const readers = users.slice(0, READERS);
+  const followed = users.slice(READERS, READERS + FOLLOWED);
+  for (const u of followed) {
+    const res = await send(u, 'POST', '/profile', { display_name: u.username });
+    if (![201, 409].includes(res.status)) throw new Error(`profile: ${res.status} ${await res.text()}`);
+  }
+  const acknowledged: string[] = [];
+  for (const r of readers) {
+    for (const f of followed) {
+      const res = await send(r, 'PUT', `/profile/following/${f.id}`);
+      await res.body?.cancel();
+      if (res.status === 200) acknowledged.push(`${r.id}:${f.id}`);
+    }
+    await (await send(r, 'GET', '/activity-stream/home?limit=1')).body?.cancel();
+  }
+  return { readers, followed, acknowledged };
+}
+
+/** Every id a reader's home pages show, following the cursor from the top. */
+async function homeIds(reader: TestUser): Promise<string[]> {
+  const ids: string[] = [];
+  let before: string | null = null;
+  do {
+    const query: string = before === null ? '' : `&before=${encodeURIComponent(before)}`;
+    const res = await send(reader, 'GET', `/activity-stream/home?limit=100${query}`);
+    if (res.status !== 200) throw new Error(`home page: ${res.status} ${await res.text()}`);
+    const page = (await res.json()) as { items: Array<{ id: string }>; next: string | null };
+    ids.push(...page.items.map((i) => i.id));
+    before = page.next;
+  } while (before !== null);
+  return ids;
+}
+
+/** The readers' follows and home timelines against what they were told, once the posts have settled. */
+async function countHomes(r: Readers, acked: string[], authorOf: Map<string, string>) {
+  const expected = new Map(
+    r.readers.map((reader) => {
+      const theirs = new Set([reader.id, ...r.followed.map((f) => f.id)]);
+      return [reader.id, acked.filter((id) => theirs.has(authorOf.get(id) ?? ''))];
+    }),
+  );
+  const count = async () =>
+    reconcileHome({
+      follows: {
+        acknowledged: r.acknowledged,
+        inGraph: await followsInGraph(r.acknowledged.map((f) => f.split(':') as [string, string])),
+      },
+      expected,
+      shown: new Map(await Promise.all(r.readers.map(async (u) => [u.id, await homeIds(u)] as const))),
+    });
+  // The fan-out of a post follows its feeds' write by a round trip: give the last ones a moment.
+  let counted = await count();
+  const complete = async () => {
+    counted = await count();
+    return counted.lost.home.length + counted.lost.follows.length === 0;
+  };
+  await eventually(complete, 15_000, 250).catch(() => undefined);
+  return counted;
+}
+
 async function runScenario(o: RunOptions): Promise<ScenarioResult> {
   const users = o.users ?? (await makeUsers(o.name.slice(0, 4)));
+  const readers = await followAuthors(users);
   const acked: string[] = [];
+  const authorOf = new Map<string, string>();
   const authors = users.map((u) => u.id);
   const log = topicLog(await postEventsEnd(), new Set(authors));
   // One post before the load, so post reads have something to read from the first second.
@@ -137,9 +245,11 @@ async function runScenario(o: RunOptions): Promise<ScenarioResult> {
     body: JSON.stringify({ title: 'fault seed', content: 'seed' }),
   });
   if (seed.status !== 201) throw new Error(`seed post: ${seed.status} ${await seed.text()}`);
-  acked.push(((await seed.json()) as { id: string }).id);
+  const seeded = ((await seed.json()) as { id: string }).id;
+  acked.push(seeded);
+  authorOf.set(seeded, users[0]!.id);
 
-  const streams = [...standardStreams(users, acked), ...(o.extraStreams?.(users) ?? [])];
+  const streams = [...standardStreams(users, acked, authorOf), ...(o.extraStreams?.(users) ?? [])];
   const load = new Load(streams);
   load.start();
   await sleep(o.faultAt * 1000);
@@ -157,6 +267,8 @@ async function runScenario(o: RunOptions): Promise<ScenarioResult> {
     ...feeds,
   });
   const after = (await o.after?.(log.events)) ?? {};
+  // After the scenario's own work (a rebuild, say): what the readers see then.
+  const home = await countHomes(readers, acked, authorOf);
   const t = tally(load.outcomes);
   const failing = Object.fromEntries(
     (broke.failingAfter ?? []).map((m) => [m.label, failingUntil(load.outcomes, m.at, m.kinds)]),
@@ -168,6 +280,9 @@ async function runScenario(o: RunOptions): Promise<ScenarioResult> {
   const checks: Record<string, boolean> = {
     nothing_acknowledged_lost: r.lost.store.length + r.lost.topic.length + r.lost.feeds.length === 0,
     no_feed_duplicates: r.feed_duplicates === 0,
+    every_follow_in_the_graph: home.lost.follows.length === 0,
+    nothing_lost_from_home_timelines: home.lost.home.length === 0,
+    no_home_duplicates: home.home_duplicates === 0,
     no_500s: serverErrors === 0,
     only_expected_failures: untolerated.length === 0,
     writes_settled: settled.settled,
@@ -183,6 +298,7 @@ async function runScenario(o: RunOptions): Promise<ScenarioResult> {
     { writes_per_s: 0, reads_per_s: 0, other_per_s: 0 },
   );
   const { lost, ...counts } = r;
+  const { lost: homeLost, ...homeCounts } = home;
   return {
     scenario: o.name,
     title: o.title,
@@ -192,6 +308,11 @@ async function runScenario(o: RunOptions): Promise<ScenarioResult> {
       ...counts,
       lost: { store: lost.store.length, topic: lost.topic.length, feeds: lost.feeds.length },
       lost_examples: [...new Set([...lost.store, ...lost.topic, ...lost.feeds])].slice(0, 5),
+    },
+    home: {
+      ...homeCounts,
+      lost: { follows: homeLost.follows.length, home: homeLost.home.length },
+      lost_examples: [...homeLost.follows, ...homeLost.home].slice(0, 5),
     },
     timings: { ...broke.timings, ...failing, settle_after_load: settled.ms, ...after.timings },
     checks,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failingUntil, reconcile, tally, unpublished, type Outcome } from '../src/reconcile.js';
+import { failingUntil, reconcile, reconcileHome, tally, unpublished, type Outcome } from '../src/reconcile.js';
 
 const created = (postId: string, eventId = `e-${postId}`) => ({
   eventId,
@@ -91,5 +91,29 @@ describe('tally and failingUntil', () => {
     expect(failingUntil(outcomes, 1_000)).toBe(2_000);
     expect(failingUntil(outcomes, 1_000, ['read'])).toBe(500);
     expect(failingUntil(outcomes, 3_500)).toBe(0);
+  });
+});
+
+describe('reconcileHome', () => {
+  it('counts follows missing from the graph, posts missing from a home, and ids a reader was shown twice', () => {
+    const r = reconcileHome({
+      follows: { acknowledged: ['r1:a', 'r1:b', 'r2:a'], inGraph: ['r1:a', 'r2:a', 'r9:z'] },
+      expected: new Map([
+        ['r1', ['p1', 'p2', 'p3']],
+        ['r2', ['p1']],
+      ]),
+      shown: new Map([
+        ['r1', ['p3', 'p1', 'p3', 'x']],
+        ['r2', ['p1']],
+      ]),
+    });
+    expect(r).toEqual({
+      follows_acknowledged: 3,
+      follows_in_graph: 2,
+      home_expected: 4,
+      in_homes: 3,
+      home_duplicates: 1,
+      lost: { follows: ['r1:b'], home: ['r1:p2'] },
+    });
   });
 });

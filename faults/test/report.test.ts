@@ -26,6 +26,15 @@ const result: ScenarioResult = {
     lost: { store: 0, topic: 0, feeds: 0 },
     lost_examples: [],
   },
+  home: {
+    follows_acknowledged: 12,
+    follows_in_graph: 12,
+    home_expected: 350,
+    in_homes: 350,
+    home_duplicates: 0,
+    lost: { follows: 0, home: 0 },
+    lost_examples: [],
+  },
   timings: { kill_to_critical: 2100, kill_to_unrouted: 2600, last_failure_after_kill: 40 },
   checks: { nothing_acknowledged_lost: true, only_expected_failures: true },
   passed: true,
@@ -41,11 +50,11 @@ describe('the RELIABILITY.md table', () => {
   it('puts one scenario on one row, with its recovery figures and the checks that failed', () => {
     const row = (r: ScenarioResult) => table([r]).split('\n')[2];
     expect(table([result]).split('\n').slice(0, 2)).toEqual([
-      '| scenario | load held | requests failed (by kind × status) | posts acknowledged / stored / published / in feeds | acknowledged but lost | duplicate events / feed duplicates | recovery | verdict |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| scenario | load held | requests failed (by kind × status) | posts acknowledged / stored / published / in feeds | follows acknowledged / in the graph · home entries due / shown | acknowledged but lost | duplicate events / feed duplicates / home duplicates | recovery | verdict |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ]);
     expect(row(result)).toBe(
-      '| two posts-service instances, one SIGKILLed | 20 w/s + 20 r/s offered, 39.8/s answered, 35 s | 1 (write: 1×502) | 699 / 699 / 700 / 699 | 0 | 0 / 0 | kill → critical 2.1 s; kill → out of Traefik 2.6 s; last failure after kill 0.0 s | pass |',
+      '| two posts-service instances, one SIGKILLed | 20 w/s + 20 r/s offered, 39.8/s answered, 35 s | 1 (write: 1×502) | 699 / 699 / 700 / 699 | 12 / 12 · 350 / 350 | 0 | 0 / 0 / 0 | kill → critical 2.1 s; kill → out of Traefik 2.6 s; last failure after kill 0.0 s | pass |',
     );
     expect(row({ ...result, passed: false, checks: { nothing_acknowledged_lost: false, no_500s: true } })).toMatch(
       /\*\*FAIL\*\* \(nothing_acknowledged_lost\) \|$/,

@@ -3,7 +3,8 @@ import { createKafka, kafkaPublisher, type PostEvent, type SocialEvent } from '@
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, stack } from '@feedmesh/testkit';
+import { freePort } from '@feedmesh/common';
+import { eventually, spawnService, stack } from '@feedmesh/testkit';
 import { feedConsumer } from '../src/consumer.js';
 import { createdAt } from './events.js';
 import { FeedStore } from '../src/feeds.js';
@@ -131,5 +132,68 @@ describe('feedConsumer', () => {
     await eventually(async () => (await global()).includes(theirs.data.id), 20_000);
     await c.stop();
     expect(await s.home.followees(ann)).toEqual([bob]);
+  });
+
+  it('loses and doubles nothing when feed-service is SIGKILLed in the middle of a large fan-out', async () => {
+    const prefix = `feedtest:${randomUUID()}`;
+    const s = new FeedStore(redis, { global: 1000, perUser: 100 }, prefix);
+    const author = randomUUID();
+    const fans = Array.from({ length: 2_000 }, () => randomUUID());
+    // The graph straight into Redis (this test is about the fan-out), every fan an active reader.
+    for (let i = 0; i < fans.length; i += 500) {
+      await s.home.applyFollows(
+        fans.slice(i, i + 500).map((fan) => ({
+          id: randomUUID(),
+          schema_version: 1,
+          type: 'user.followed',
+          time: '2026-01-01T00:00:00Z',
+          actor: fan,
+          data: { follower_id: fan, followee_id: author, version: 1 },
+        })),
+      );
+    }
+    await redis.zadd(s.keys.readers(), ...fans.flatMap((f) => [Date.now(), f]));
+    // A feed-service of the test's own, on the test's topics, with small fan-out chunks: a fan-out of many calls.
+    const start = async () => {
+      const svc = spawnService('feed-service', await freePort(), {
+        CONSUL_REGISTER: 'false',
+        FEED_KEY_PREFIX: prefix,
+        FEED_TOPIC: topic,
+        FEED_SOCIAL_TOPIC: socialTopic,
+        CONSUMER_GROUP: `${topic}-kill`,
+        FEED_FANOUT_CHUNK: '5',
+      });
+      await eventually(async () => (await fetch(`${svc.url}/health/live`).catch(() => undefined))?.ok === true, 20_000);
+      return svc;
+    };
+    const reached = async (id: string) => {
+      const pipeline = redis.pipeline();
+      for (const fan of fans) pipeline.zscore(s.keys.home(fan), id);
+      return ((await pipeline.exec()) ?? []).filter(([, score]) => score !== null).length;
+    };
+    const first = await start();
+    const big = post(author, 5_000);
+    await send([{ key: big.data.id, value: big }]);
+    // The fan-out has begun once the post is in its author's timeline (written with the event).
+    await eventually(async () => (await s.home.ids(author)).includes(big.data.id), 30_000, 1);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    const atKill = await reached(big.data.id);
+    expect(atKill).toBeLessThan(fans.length);
+
+    const second = await start();
+    try {
+      await eventually(async () => (await reached(big.data.id)) === fans.length, 30_000, 50);
+      const global = (await s.page(s.keys.global(), 0, 1000)).map((i) => i.id);
+      expect(global.filter((id) => id === big.data.id)).toHaveLength(1);
+      // Redelivered: applied once, its repeat recognized, and the fan-out finished by it.
+      expect(await s.stats()).toMatchObject({ events_applied: 1, duplicates_skipped: 1 });
+      for (const fan of fans.slice(0, 20))
+        expect((await s.home.page(fan, 10)).items.map((i) => i.id)).toEqual([big.data.id]);
+    } finally {
+      second.proc.kill('SIGTERM');
+      await second.exited;
+      await s.wipe();
+    }
   });
 });
