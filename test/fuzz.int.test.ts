@@ -20,6 +20,17 @@ const PREFIXES = ['/api/auth', '/api/profile', '/api/posts', '/api/activity-stre
  */
 const NOT_FUZZED = [{ method: 'POST', path: '/api/auth/logout' }];
 
+type Document = { paths: Record<string, Record<string, { responses?: Record<string, { content?: object }> }>> };
+/**
+ * Left out too: the event streams a document names (their 200 is `text/event-stream`), which last until the
+ * client leaves, so every example would wait out the request timeout (feed-service/test/live.int.test.ts
+ * covers them, their 4xx too).
+ */
+const streams = (doc: Document) =>
+  Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.values(ops).some((op) => 'text/event-stream' in (op.responses?.['200']?.content ?? {})) ? [path] : [],
+  );
+
 interface Report {
   running_time: number;
   exit_code: number;
@@ -47,7 +58,7 @@ afterAll(() => {
   rmSync(reports, { recursive: true, force: true });
 });
 
-function fuzz(prefix: string): Promise<{ report: Report; output: string }> {
+function fuzz(prefix: string, doc: Document): Promise<{ report: Report; output: string }> {
   const dir = mkdtempSync(join(reports, 'run-'));
   const args = [
     '--config-file',
@@ -59,6 +70,7 @@ function fuzz(prefix: string): Promise<{ report: Report; output: string }> {
     '--header',
     `Authorization: Bearer ${user.token}`,
     ...NOT_FUZZED.filter(({ path }) => path.startsWith(`${prefix}/`)).flatMap(({ path }) => ['--exclude-path', path]),
+    ...streams(doc).flatMap((path) => ['--exclude-path', path]),
     '--checks',
     'all',
     '--max-examples',
@@ -94,12 +106,12 @@ describe('property-based fuzzing of every OpenAPI document through the gateway',
   it.each(PREFIXES)(
     'finds no failure in %s',
     async (prefix) => {
-      const doc = await getJson<{ paths: Record<string, object> }>(`${stack.gatewayUrl}${prefix}/openapi.json`);
+      const doc = await getJson<Document>(`${stack.gatewayUrl}${prefix}/openapi.json`);
       expect(doc.status).toBe(200);
-      const skipped = NOT_FUZZED.filter(({ path }) => path in doc.body.paths).length;
+      const skipped = NOT_FUZZED.filter(({ path }) => path in doc.body.paths).length + streams(doc.body).length;
       const documented = Object.values(doc.body.paths).reduce((n, ops) => n + Object.keys(ops).length, 0) - skipped;
 
-      const { report, output } = await fuzz(prefix);
+      const { report, output } = await fuzz(prefix, doc.body);
       const { operations, test_cases: cases } = report;
       summary.push(
         `  ${prefix}: ${operations.tested}/${documented} operations, ${cases.generated} cases, ${report.failures.length} failures, ` +

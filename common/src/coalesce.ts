@@ -21,7 +21,10 @@ export interface CoalesceOptions {
  * consumer's cost follow the fetches rather than the partitions.
  *
  * Calls never overlap, and each caller's events stay in its order, so what
- * one caller needs applied in order still is. A call starts `lingerMs` after
+ * one caller needs applied in order still is. A merged call that fails is
+ * made again caller by caller, so one caller's failing events hold up only
+ * that caller (the handler is idempotent: applying the others twice is
+ * harmless). A call starts `lingerMs` after
  * the previous one started, or on the next turn of the event loop when that
  * is already past: callers that arrive together always go together.
  */
@@ -84,7 +87,9 @@ export class Coalescer<E, R> {
     try {
       results = await this.call(callers.flatMap((c) => c.events));
     } catch (err) {
-      for (const c of callers) c.reject(err);
+      // One caller's events may be what failed: each alone again, so the others' partitions go on.
+      if (callers.length > 1) for (const c of callers) await this.callOnce([c]);
+      else callers[0]!.reject(err);
       return;
     }
     let at = 0;

@@ -51,7 +51,11 @@ export function openApiRoute(op: Operation): RouteConfig {
       ...(op.body ? { body: { required: true, content: { 'application/json': { schema: op.body } } } } : {}),
     },
     responses: {
-      [op.ok.status]: op.ok.schema ? jsonResponse(op.ok.description, op.ok.schema) : { description: op.ok.description },
+      [op.ok.status]: op.ok.events
+        ? { description: op.ok.description, content: { 'text/event-stream': { schema: op.ok.events } } }
+        : op.ok.schema
+          ? jsonResponse(op.ok.description, op.ok.schema)
+          : { description: op.ok.description },
       ...Object.fromEntries(errors.map((status) => [status, errorResponse(status)])),
     },
   };

@@ -53,8 +53,12 @@ export type Operation = PathParams & {
   query?: z.ZodObject;
   /** A required JSON body: reading it can answer 400, 413 and 415. */
   body?: z.ZodType;
-  /** The success answer; without a schema it has no body. */
-  ok: { status: 200 | 201 | 204; description: string; schema?: z.ZodType };
+  /**
+   * The success answer; without a schema it has no body. With `events` it is
+   * a stream of server-sent events (`text/event-stream`), each as `events`
+   * says, that lasts until the client leaves.
+   */
+  ok: { status: 200 | 201 | 204; description: string; schema?: z.ZodType; events?: z.ZodType };
   /** Error statuses of the operation itself (those of its input and its access are implied). */
   errors?: readonly ErrorStatus[];
 };

@@ -24,6 +24,12 @@ export interface RunServiceOptions {
   logger: Logger;
   /** Closes clients after the HTTP server has drained, in order. */
   close?: Array<() => Promise<unknown>>;
+  /**
+   * Ends responses that would otherwise never finish (event streams), once
+   * the instance has left Consul and before the server waits for what is in
+   * flight: their clients reconnect, to another instance.
+   */
+  endStreams?: () => Promise<void>;
   /** Whether to install SIGTERM/SIGINT handlers (tests drive `stop()` themselves). */
   handleSignals?: boolean;
 }
@@ -80,6 +86,7 @@ export async function runService(opts: RunServiceOptions): Promise<RunningServic
         await agent.deregister(id).catch((err) => logger.warn({ err: String(err) }, 'deregister failed'));
         await new Promise((r) => setTimeout(r, config.SHUTDOWN_DELAY_MS));
       }
+      await opts.endStreams?.().catch((err) => logger.warn({ err: String(err) }, 'ending streams failed'));
       await closeServer(server, config.SHUTDOWN_TIMEOUT_MS, logger);
       for (const close of opts.close ?? []) {
         await close().catch((err) => logger.warn({ err: String(err) }, 'closing a client failed'));

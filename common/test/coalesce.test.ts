@@ -49,6 +49,27 @@ describe('Coalescer', () => {
     expect(calls).toEqual([[1, 2], [3, 4], [5, 6, 7, 8], [9]]);
   });
 
+  it('makes a failed merged call again caller by caller, rejecting only the caller whose events fail', async () => {
+    const calls: number[][] = [];
+    const coalescer = new Coalescer<number, boolean>(
+      async (events) => {
+        calls.push(events);
+        if (events.includes(13)) throw new Error('poisoned');
+        return events.map(() => true);
+      },
+      { lingerMs: 0, maxEvents: 10 },
+    );
+    const outcomes = [coalescer.submit([1]), coalescer.submit([13]), coalescer.submit([2])].map((p) =>
+      p.then(
+        (r) => r,
+        (err: Error) => err.message,
+      ),
+    );
+    await vi.runAllTimersAsync();
+    expect(await Promise.all(outcomes)).toEqual([[true], 'poisoned', [true]]);
+    expect(calls).toEqual([[1, 13, 2], [1], [13], [2]]);
+  });
+
   it('rejects every caller of a call that failed, and goes on with the next', async () => {
     let fail = true;
     const coalescer = new Coalescer<number, boolean>(

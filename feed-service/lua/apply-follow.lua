@@ -15,10 +15,14 @@
 --
 -- Every script names a pair `<follower>:<followee>` in the two hashes.
 --
+-- An applied change goes to the changes stream too, for the follower's open
+-- home streams (live.ts), which then let the followee's posts through, or
+-- no longer.
+--
 -- KEYS: 1 pair versions hash, 2 the followee's followers set, 3 the follower's followees set, 4 celebrities set,
---       5 follow start times hash (pair → ms)
+--       5 follow start times hash (pair → ms), 6 changes stream
 -- ARGV: 1 version, 2 'follow' or 'unfollow', 3 follower id, 4 followee id, 5 the celebrity threshold (followers),
---       6 the event's time (ms)
+--       6 the event's time (ms), 7 the event's type, 8 changes kept in the stream
 -- Returns 0 when stale, 1 when it repeats the pair's latest applied event
 -- (the graph is already so; what follows from it is idempotent and may be
 -- done again, in case a crash came between this script and that), 2 applied.
@@ -38,4 +42,5 @@ else
   redis.call('SREM', KEYS[3], followee)
   redis.call('HDEL', KEYS[5], pair)
 end
+redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[8], '*', 'type', ARGV[7], 'follower', follower, 'followee', followee)
 return 2

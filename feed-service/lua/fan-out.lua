@@ -30,10 +30,19 @@
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
 local score, cap, active_since, author = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local before = tonumber(ARGV[6])
--- How many of the author's posts lie between this one and a follow's start: this post is one of
--- the newest `before` before it when fewer than `before` do.
-local function backfilled(since)
-  return before > 0 and redis.call('ZCOUNT', KEYS[5], '(' .. ARGV[2], '(' .. since) < before
+-- A post from before a follow (its event came late) belongs in the follower's timeline only among
+-- the author's newest `before` posts from before the follow began; writing it pushes out those it
+-- displaces. The author's posts by id already hold it (the apply script wrote it there first).
+-- Returns whether it belongs, and the ids it leaves out.
+local function pre_follow(since)
+  if before == 0 then return false, {} end
+  local newest = redis.call('ZREVRANGEBYSCORE', KEYS[5], '(' .. since, '-inf', 'LIMIT', 0, before)
+  for _, id in ipairs(newest) do
+    if id == ARGV[1] then
+      return true, redis.call('ZREVRANGEBYSCORE', KEYS[5], '(' .. since, '-inf', 'LIMIT', before, cap)
+    end
+  end
+  return false, {}
 end
 for i = 6, #KEYS do
   local owner = ARGV[i + 1]
@@ -43,11 +52,16 @@ for i = 6, #KEYS do
     if score >= tonumber(since) then
       redis.call('ZADD', KEYS[i], ARGV[2], ARGV[1])
       redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -cap - 1)
-    elseif backfilled(since) then
-      redis.call('ZADD', KEYS[i], ARGV[2], ARGV[1])
-      local out = redis.call('ZREVRANGEBYSCORE', KEYS[5], '(' .. since, '-inf', 'LIMIT', before, 1)
-      if out[1] then redis.call('ZREM', KEYS[i], out[1]) end
-      redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -cap - 1)
+    else
+      local belongs, displaced = pre_follow(since)
+      if belongs then
+        redis.call('ZADD', KEYS[i], ARGV[2], ARGV[1])
+        -- unpack has a limit (Lua's stack): a thousand at a time.
+        for start = 1, #displaced, 1000 do
+          redis.call('ZREM', KEYS[i], unpack(displaced, start, math.min(start + 999, #displaced)))
+        end
+        redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -cap - 1)
+      end
     end
   end
 end

@@ -22,21 +22,25 @@
 -- timeline (regenerate.lua) and calls again. An active reader's last read
 -- is brought forward at most once a minute, so reads rarely write.
 --
+-- A reader whose regeneration has begun and not ended (one cut short) is
+-- answered 'inactive' too: a page is never read from a half-built timeline.
+--
 -- KEYS: 1 the reader's timeline, 2 snapshots hash, 3 whom the reader follows, 4 celebrities set,
---       5 readers (last read, by user), 6.. posts by id of celebrities the caller expects the reader to follow
+--       5 readers (last read, by user), 6 readers being regenerated (set),
+--       7.. posts by id of celebrities the caller expects the reader to follow
 -- ARGV: 1 how many posts at most, 2 the cursor's score ("" for the top), 3 the cursor's id, 4 the reader's id,
---       5 now (ms), 6 active since (ms), 7.. the user id of each of KEYS[6..], in order
+--       5 now (ms), 6 active since (ms), 7.. the user id of each of KEYS[7..], in order
 -- Returns 'page', then id, score, snapshot JSON of each post in order;
 -- 'inactive'; or 'celebrities', then every celebrity the reader follows,
 -- when the caller's keys missed one of them.
 local want, now = tonumber(ARGV[1]), tonumber(ARGV[5])
 
 local last = tonumber(redis.call('ZSCORE', KEYS[5], ARGV[4]) or '0')
-if last < tonumber(ARGV[6]) then return { 'inactive' } end
+if last < tonumber(ARGV[6]) or redis.call('SISMEMBER', KEYS[6], ARGV[4]) == 1 then return { 'inactive' } end
 if now - last > 60000 then redis.call('ZADD', KEYS[5], now, ARGV[4]) end
 
 local expected = {}
-for i = 7, #ARGV do expected[ARGV[i]] = KEYS[i - 1] end
+for i = 7, #ARGV do expected[ARGV[i]] = KEYS[i] end
 local sources = { KEYS[1] }
 local followed = redis.call('SINTER', KEYS[3], KEYS[4])
 for _, star in ipairs(followed) do

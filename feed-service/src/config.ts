@@ -44,4 +44,14 @@ export const configSchema = z.object({
     .number()
     .positive()
     .default(FEED_DEFAULTS.home.inactiveAfterMs / 86_400_000),
+  /** Changes kept in the changes stream, about: how far back a live stream resumes by Last-Event-ID. */
+  FEED_LIVE_WINDOW: z.coerce.number().int().min(100).default(FEED_DEFAULTS.home.liveWindow),
+  /** Most live streams one instance holds open; past it, 429. */
+  FEED_LIVE_MAX_STREAMS: z.coerce.number().int().min(1).default(FEED_DEFAULTS.live.maxStreams),
+  /** Most live streams one client (a user; an address for the public stream) holds open on an instance. */
+  FEED_LIVE_MAX_PER_CLIENT: z.coerce.number().int().min(1).default(FEED_DEFAULTS.live.maxPerClient),
+  /** A heartbeat (comment line) on an idle live stream this often. */
+  FEED_LIVE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(FEED_DEFAULTS.live.heartbeatMs),
+  /** The reconnection delay a live stream tells its client (`retry:`). */
+  FEED_LIVE_RETRY_MS: z.coerce.number().int().min(0).default(FEED_DEFAULTS.live.retryMs),
 });

@@ -35,7 +35,17 @@ export const FEED_DEFAULTS = {
   // A follow backfills 100 of the followee's posts, GetStream's default.
   // Authors with more than 10 000 followers are merged on read instead of fanned out (BENCHMARKS.md: what each costs).
   // Readers who have not read for 7 days (Mastodon's figure) are not fanned out to.
-  home: { cap: 800, fanoutChunk: 256, backfill: 100, celebrityFollowers: 10_000, inactiveAfterMs: 7 * 86_400_000 },
+  // A live stream resumes within the newest 10 000 changes: 100 s at 100 posts/s.
+  home: {
+    cap: 800,
+    fanoutChunk: 256,
+    backfill: 100,
+    celebrityFollowers: 10_000,
+    inactiveAfterMs: 7 * 86_400_000,
+    liveWindow: 10_000,
+  },
+  // Live streams: a heartbeat every 15 s (well inside any proxy's idle timeout), reconnect after 1 s.
+  live: { maxStreams: 2_000, maxPerClient: 5, heartbeatMs: 15_000, retryMs: 1_000 },
 } as const;
 
 /**
@@ -54,7 +64,7 @@ export class FeedStore {
     readonly prefix: string = FEED_DEFAULTS.prefix,
     home: HomeSettings = FEED_DEFAULTS.home,
   ) {
-    redis.defineCommand('applyPostEvent', { numberOfKeys: 9, lua: applyScript });
+    redis.defineCommand('applyPostEvent', { numberOfKeys: 10, lua: applyScript });
     this.home = new HomeTimelines(redis, this.keys, home);
   }
 
@@ -82,6 +92,10 @@ export class FeedStore {
     celebrities: () => `${this.prefix}:celebrities`,
     /** When each reader last read their home timeline (sorted set: user id → ms): who is fanned out to. */
     readers: () => `${this.prefix}:readers`,
+    /** Readers whose timeline is being regenerated (a set): their pages wait for it. */
+    regenerating: () => `${this.prefix}:regenerating`,
+    /** Every change applied, in order (a Redis stream, capped): what live streams are made of, on any instance. */
+    changes: () => `${this.prefix}:changes`,
   };
 
   /** Applies one event; resolves to false when it was a duplicate or stale. */
@@ -166,6 +180,7 @@ export class FeedStore {
       this.keys.posts(),
       this.keys.home(author_id),
       this.keys.authored(author_id),
+      this.keys.changes(),
       event.type,
       id,
       event.data.version,
@@ -177,6 +192,9 @@ export class FeedStore {
       snapshot ? JSON.stringify(snapshot) : '',
       this.home.settings.cap,
       snapshot ? scoreOf(snapshot) : 0,
+      author_id,
+      JSON.stringify(snapshot ?? { id, author_id }),
+      this.home.settings.liveWindow,
     ];
   }
 
@@ -207,6 +225,17 @@ export class FeedStore {
     };
   }
 
+  /**
+   * Marks everything the changes stream held as gone (after a wipe): a live
+   * stream resuming from an id of before gets a reset, not a replay. The
+   * marker is added and trimmed away at once, which leaves the stream's
+   * "deleted up to" id at it.
+   */
+  async resetChanges(): Promise<void> {
+    await this.redis.xadd(this.keys.changes(), '*', 'type', 'reset');
+    await this.redis.xtrim(this.keys.changes(), 'MAXLEN', 0);
+  }
+
   /** Every key of these feeds, for a rebuild (SCAN, never KEYS, so Redis keeps serving). */
   async wipe(): Promise<number> {
     let removed = 0;
@@ -218,6 +247,8 @@ export class FeedStore {
       `${this.prefix}:authored:*`,
       this.keys.celebrities(),
       this.keys.readers(),
+      this.keys.regenerating(),
+      this.keys.changes(),
       this.keys.follows(),
       this.keys.followedAt(),
       this.keys.posts(),

@@ -8,7 +8,7 @@ const script = (name: string) => readFileSync(new URL(`../lua/${name}.lua`, impo
 /** The scripts' commands, which ioredis types loosely. */
 interface HomeCommands {
   applyFollow(...args: Array<string | number>): Promise<number>;
-  regenerate(...args: Array<string | number>): Promise<number>;
+  regenerate(...args: Array<string | number>): Promise<number | string[]>;
   backfill(...args: Array<string | number>): Promise<number>;
   purge(...args: Array<string | number>): Promise<number>;
   homePage(...args: Array<string | number>): Promise<string[]>;
@@ -30,6 +30,8 @@ export interface HomeSettings {
   celebrityFollowers: number;
   /** A reader who has not read their timeline for this long is not fanned out to; their next read regenerates it. */
   inactiveAfterMs: number;
+  /** Changes kept in the changes stream, about: how far back a live stream can resume. */
+  liveWindow: number;
 }
 
 /** A post as a home timeline orders it: by creation time, then id. */
@@ -75,7 +77,7 @@ export class HomeTimelines {
     private readonly keys: FeedStore['keys'],
     readonly settings: HomeSettings,
   ) {
-    redis.defineCommand('applyFollow', { numberOfKeys: 5, lua: script('apply-follow') });
+    redis.defineCommand('applyFollow', { numberOfKeys: 6, lua: script('apply-follow') });
     redis.defineCommand('backfill', { numberOfKeys: 6, lua: script('backfill') });
     redis.defineCommand('purge', { numberOfKeys: 2, lua: script('purge') });
     redis.defineCommand('firstFollowers', { numberOfKeys: 2, lua: script('first-followers') });
@@ -114,8 +116,7 @@ export class HomeTimelines {
    * The rest are read a chunk at a time (SSCAN) and each chunk is one
    * script call of at most `fanoutChunk` timelines, awaited before the
    * next: an author with 10 000 followers is 40 short calls, not one long
-   * one, so Redis serves the reads and the other partitions' events in
-   * between, and this partition's next batch waits only for these calls.
+   * one, so Redis serves the reads and the other events in between.
    * The first chunks of every post of a batch go in one round trip, none
    * at all when no author has followers. Safe to repeat: see lua/fan-out.lua.
    */
@@ -193,12 +194,13 @@ export class HomeTimelines {
     for (let attempt = 0; ; attempt++) {
       // One more than asked: whether another page follows, without a second call.
       reply = await this.commands.homePage(
-        5 + stars.length,
+        6 + stars.length,
         this.keys.home(user),
         this.keys.posts(),
         this.keys.followees(user),
         this.keys.celebrities(),
         this.keys.readers(),
+        this.keys.regenerating(),
         ...stars.map((star) => this.keys.authored(star)),
         limit + 1,
         before ? before.score : '',
@@ -249,12 +251,15 @@ export class HomeTimelines {
         this.keys.followees(follower),
         this.keys.celebrities(),
         this.keys.followedAt(),
+        this.keys.changes(),
         version,
         event.type === 'user.followed' ? 'follow' : 'unfollow',
         follower,
         followee,
         this.settings.celebrityFollowers,
         Date.parse(event.time),
+        event.type,
+        this.settings.liveWindow,
       );
       if (outcome !== FOLLOW.stale) {
         if (event.type === 'user.followed') await this.backfill(follower, followee);
@@ -289,29 +294,35 @@ export class HomeTimelines {
 
   /**
    * Brings an inactive reader's timeline up to date from their own posts
-   * and those of whom they follow (see lua/regenerate.lua), a chunk of
-   * sources a call: what a returning reader's first page waits for.
+   * and those of whom they follow (see lua/regenerate.lua): begun, written
+   * a chunk of sources a call, ended. What a returning reader's first page
+   * waits for; one cut short is done again by their next page.
    */
   private async regenerate(user: string): Promise<void> {
-    const sources = [user, ...(await this.followees(user))];
-    for (let i = 0; i < sources.length; i += this.settings.fanoutChunk) {
-      const chunk = sources.slice(i, i + this.settings.fanoutChunk);
-      await this.commands.regenerate(
-        5 + chunk.length,
+    const step = (name: 'begin' | 'add' | 'end', sources: string[] = []) =>
+      this.commands.regenerate(
+        6 + sources.length,
         this.keys.home(user),
         this.keys.followees(user),
         this.keys.celebrities(),
         this.keys.readers(),
         this.keys.followedAt(),
-        ...chunk.map((source) => this.keys.authored(source)),
+        this.keys.regenerating(),
+        ...sources.map((source) => this.keys.authored(source)),
         user,
         Date.now(),
         this.settings.backfill,
         this.settings.cap,
-        i === 0 ? 'first' : '',
-        ...chunk,
+        name,
+        this.activeSince(),
+        ...sources,
       );
+    const followees = (await step('begin')) as string[];
+    const sources = [user, ...followees];
+    for (let i = 0; i < sources.length; i += this.settings.fanoutChunk) {
+      await step('add', sources.slice(i, i + this.settings.fanoutChunk));
     }
+    await step('end');
   }
 
   /** Readers who last read before this (ms) are inactive. */

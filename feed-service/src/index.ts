@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import { configSchema } from './config.js';
 import { feedConsumer } from './consumer.js';
 import { FeedStore } from './feeds.js';
+import { LiveFeed } from './live.js';
 import { feedRoutes } from './routes.js';
 import { feedTopics } from './subscriptions.js';
 
@@ -37,8 +38,14 @@ const store = new FeedStore(
     backfill: config.FEED_HOME_BACKFILL,
     celebrityFollowers: config.FEED_CELEBRITY_FOLLOWERS,
     inactiveAfterMs: config.FEED_INACTIVE_DAYS * 86_400_000,
+    liveWindow: config.FEED_LIVE_WINDOW,
   },
 );
+// Its own connection: a blocking read of the changes stream holds it.
+const live = new LiveFeed(redis.duplicate(), redis, store.keys, {
+  maxStreams: config.FEED_LIVE_MAX_STREAMS,
+  maxPerClient: config.FEED_LIVE_MAX_PER_CLIENT,
+});
 
 const kafka = serviceKafka({ clientId: NAME, ...kafkaOptions(config), logger });
 const topics = feedTopics(config);
@@ -57,9 +64,21 @@ const app = createApp({
   instance: instanceId(NAME, config.SERVICE_ADDRESS, config.PORT),
   checks: { redis: () => redis.ping(), kafka: kafka.admin.check },
   assertions: identityAssertions(remoteIdentityKeys(config.IDENTITY_JWKS_URL)),
-  routes: feedRoutes({ store, lag: () => kafka.admin.lag(config.CONSUMER_GROUP, topics.post.name) }),
+  routes: feedRoutes({
+    store,
+    live,
+    streams: { heartbeatMs: config.FEED_LIVE_HEARTBEAT_MS, retryMs: config.FEED_LIVE_RETRY_MS },
+    lag: () => kafka.admin.lag(config.CONSUMER_GROUP, topics.post.name),
+  }),
 });
-await runService({ app, config, logger, close: [() => consumer.stop(), kafka.close, () => redis.quit()] });
+live.start();
+await runService({
+  app,
+  config,
+  logger,
+  endStreams: () => live.stop(),
+  close: [() => consumer.stop(), kafka.close, () => redis.quit()],
+});
 // Reads are served even while Kafka is away; the consumer joins when it can.
 consumer.start().catch((err: unknown) => {
   logger.fatal({ err: String(err) }, 'the consumer stopped for good; exiting so the supervisor restarts the service');

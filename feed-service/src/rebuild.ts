@@ -26,6 +26,7 @@ if (state && !['Empty', 'Dead'].includes(state)) {
 const redis = new Redis(withPassword(config.REDIS_URL, config.REDIS_PASSWORD));
 const store = new FeedStore(redis, undefined, config.FEED_KEY_PREFIX);
 const removed = await store.wipe();
+await store.resetChanges();
 // The topics the service reads, from the same table, so a topic added there is replayed too.
 const topics = feedSubscriptions(store, feedTopics(config)).map((s) => s.topic.name);
 for (const topic of topics) {

@@ -1,9 +1,13 @@
 import { ApiError, route, toScoredCursor, type Route } from '@feedmesh/common';
 import type { FeedStore } from './feeds.js';
-import { feedPage, feedParams, feedStats, homePage, homeQuery, pageQuery } from './schemas.js';
+import type { LiveFeed } from './live.js';
+import { feedPage, feedParams, feedStats, homePage, homeQuery, liveEvent, pageQuery } from './schemas.js';
+import { liveResponse, type StreamSettings } from './streams.js';
 
 export interface FeedRoutesDeps {
   store: FeedStore;
+  live: LiveFeed;
+  streams: StreamSettings;
   /** Consumer lag per partition, for the stats. */
   lag: () => Promise<Array<{ partition: number; lag: number }>>;
 }
@@ -49,6 +53,42 @@ export function feedRoutes(deps: FeedRoutesDeps): Route[] {
         });
         return c.json({ items, limit, skip: 0, count: items.length, next: next && toScoredCursor(next) });
       },
+    ),
+
+    route(
+      {
+        method: 'get',
+        path: '/live',
+        access: 'public',
+        summary: 'Every change of the global feed as it is applied, as server-sent events',
+        ok: {
+          status: 200,
+          description:
+            'An event stream (`text/event-stream`) that lasts until the client leaves: one event per change, ' +
+            'comment lines as heartbeats. Send the last `id` received back as `Last-Event-ID` to resume without a ' +
+            'gap or a repeat; an id older than the stream keeps gets a `reset` event (reload the page)',
+          events: liveEvent,
+        },
+        errors: [400, 429, 503],
+      },
+      (c) => liveResponse(c, deps.live, deps.streams),
+    ),
+
+    route(
+      {
+        method: 'get',
+        path: '/home/live',
+        access: 'user',
+        summary: "Every change of the caller's home timeline as it is applied, as server-sent events",
+        ok: {
+          status: 200,
+          description:
+            'As `/live`, for the posts of the caller and of whom they follow (follows made while it is open count at once)',
+          events: liveEvent,
+        },
+        errors: [400, 429, 503],
+      },
+      (c) => liveResponse(c, deps.live, deps.streams, c.var.identity.userId),
     ),
 
     route(

@@ -48,3 +48,23 @@ export const feedStats = z
     consumer_lag: z.array(z.object({ partition: z.number().int(), lag: z.number().int() })),
   })
   .meta({ id: 'FeedStats' });
+
+/**
+ * One server-sent event of a live stream, as its fields: `id` (send it back as
+ * `Last-Event-ID` to resume just after it), `event` (the change's type, or
+ * `reset` when the stream can no longer resume from the id given, or
+ * `shutdown` when this instance goes: reconnect), and `data`, the JSON below.
+ */
+export const liveEvent = z
+  .object({
+    id: z
+      .string()
+      .meta({ description: 'Where the change stands in the stream (`<ms>-<seq>`); absent on reset and shutdown' }),
+    event: z.enum(['post.created', 'post.updated', 'post.deleted', 'reset', 'shutdown']),
+    data: z.union([
+      feedItem,
+      z.object({ id: z.string(), author_id: z.string() }).meta({ description: 'post.deleted: which post is gone' }),
+      z.object({ reason: z.string() }).meta({ description: 'reset: why the client should reload' }),
+    ]),
+  })
+  .meta({ id: 'LiveEvent' });

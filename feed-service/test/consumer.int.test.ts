@@ -23,7 +23,9 @@ const topic = `feedtest-${process.pid}-${Date.now()}`;
 const deadLetter = `feedtest-dead-${process.pid}-${Date.now()}`;
 const socialTopic = `feedtest-social-${process.pid}-${Date.now()}`;
 const socialDeadLetter = `feedtest-social-dead-${process.pid}-${Date.now()}`;
-const testTopics = [topic, deadLetter, socialTopic, socialDeadLetter];
+/** The posts topic of the SIGKILL test's own feed-service: nothing but its one post. */
+const killTopic = `feedtest-kill-${process.pid}-${Date.now()}`;
+const testTopics = [topic, deadLetter, socialTopic, socialDeadLetter, killTopic];
 const redis = new Redis(stack.redisUrl);
 const publisher = kafkaPublisher(kafka);
 const admin = kafka.admin();
@@ -158,7 +160,7 @@ describe('feedConsumer', () => {
       const svc = spawnService('feed-service', await freePort(), {
         CONSUL_REGISTER: 'false',
         FEED_KEY_PREFIX: prefix,
-        FEED_TOPIC: topic,
+        FEED_TOPIC: killTopic,
         FEED_SOCIAL_TOPIC: socialTopic,
         CONSUMER_GROUP: `${topic}-kill`,
         FEED_FANOUT_CHUNK: '5',
@@ -173,7 +175,7 @@ describe('feedConsumer', () => {
     };
     const first = await start();
     const big = post(author, 5_000);
-    await send([{ key: big.data.id, value: big }]);
+    await publisher.publish([{ topic: killTopic, key: big.data.id, value: big }]);
     // The fan-out has begun once the post is in its author's timeline (written with the event).
     await eventually(async () => (await s.home.ids(author)).includes(big.data.id), 30_000, 1);
     first.proc.kill('SIGKILL');

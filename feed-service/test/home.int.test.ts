@@ -300,6 +300,12 @@ describe('a follow and an unfollow in a home timeline', () => {
         await store.home.applyFollows([began]);
         await store.applyAll(posts.slice(0, 3).reverse());
       },
+      // Late posts from before the follow in one call (one fetch of several partitions), after its backfill.
+      async (store: FeedStore) => {
+        await store.applyAll(posts.slice(0, 2));
+        await store.home.applyFollows([began]);
+        await store.applyAll([posts[2]!, posts[3]!, posts[5]!, posts[4]!]);
+      },
     ];
     for (const order of orders) {
       const store = newStore(settings);

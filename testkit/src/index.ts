@@ -10,3 +10,4 @@ export * from './shell.js';
 export * from './spawn.js';
 export * from './stack.js';
 export * from './users.js';
+export * from './sse.js';

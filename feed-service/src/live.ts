@@ -1,0 +1,254 @@
+import type { Redis } from 'ioredis';
+import type { FeedStore } from './feeds.js';
+
+/** One change as a live stream sends it: its place in the changes stream (the SSE `id:`), its type, the post. */
+export interface LiveChange {
+  id: string;
+  type: 'post.created' | 'post.updated' | 'post.deleted';
+  /** Whose post: what a home stream filters by. */
+  author: string;
+  /** The change's JSON, as clients receive it (the snapshot; for a deletion, the post's id and author). */
+  data: string;
+}
+
+/** A follow or unfollow, which changes what a follower's home stream lets through. */
+interface GraphChange {
+  id: string;
+  type: 'user.followed' | 'user.unfollowed';
+  follower: string;
+  followee: string;
+}
+
+/** What a subscriber is sent: changes, and once, if its resume point is gone, a reset. */
+export type LiveMessage = { kind: 'change'; change: LiveChange } | { kind: 'reset' };
+
+export interface LiveSettings {
+  /** Most open streams this instance holds; past it a new one is refused (429). */
+  maxStreams: number;
+  /** Most open streams one client (a user, or an address for the public stream) holds at once. */
+  maxPerClient: number;
+}
+
+/** Why a stream was refused. */
+export class StreamLimitError extends Error {}
+
+/** Which changes a subscriber wants: all of them, or those of a reader's home timeline. */
+type Filter = { kind: 'global' } | { kind: 'home'; reader: string; authors: Set<string> };
+
+interface Subscriber {
+  client: string;
+  filter: Filter;
+  send: (message: LiveMessage) => void;
+  /** Tells the subscriber this instance is shutting down. */
+  end: () => void;
+  /** While the subscriber catches up from its resume point: live changes held until then, in order. */
+  held?: LiveChange[];
+}
+
+const BLOCK_MS = 5_000;
+const READ_COUNT = 500;
+
+const fieldsOf = (raw: string[]) => {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) fields[raw[i]!] = raw[i + 1]!;
+  return fields;
+};
+
+/** A stream entry as a change or a graph change (what apply-post-event.lua and apply-follow.lua add). */
+function parse([id, raw]: [string, string[]]): LiveChange | GraphChange | undefined {
+  const f = fieldsOf(raw);
+  if (f.type === 'user.followed' || f.type === 'user.unfollowed')
+    return { id, type: f.type, follower: f.follower ?? '', followee: f.followee ?? '' };
+  if (f.type === 'post.created' || f.type === 'post.updated' || f.type === 'post.deleted')
+    return { id, type: f.type, author: f.author ?? '', data: f.data ?? '' };
+  return undefined;
+}
+
+const isGraph = (c: LiveChange | GraphChange): c is GraphChange =>
+  c.type === 'user.followed' || c.type === 'user.unfollowed';
+
+/** Stream ids compare as (ms, seq). */
+function after(a: string, b: string): boolean {
+  const [am, as] = a.split('-').map(Number) as [number, number];
+  const [bm, bs] = b.split('-').map(Number) as [number, number];
+  return am > bm || (am === bm && as > bs);
+}
+
+/**
+ * The live side of the feeds, one per instance. The consumer's scripts add
+ * every change they apply to the Redis stream `feed:changes` (capped: the
+ * window a client can resume in), whichever instance applied it; this
+ * reads that stream with one blocking connection and hands each change to
+ * the subscribers this instance holds, so any instance serves any
+ * subscriber. A subscriber that resumes (`Last-Event-ID`) first gets what
+ * it missed from the stream, then the live changes held meanwhile, with
+ * nothing repeated or skipped; one whose resume point has been trimmed
+ * away gets a reset.
+ */
+export class LiveFeed {
+  private readonly subscribers = new Set<Subscriber>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  /** The id of the last change read: where the next read begins (unknown until the first read). */
+  private position: string | undefined;
+
+  constructor(
+    /** A connection of its own: a blocking read holds it. */
+    private readonly reader: Redis,
+    /** For the catch-up reads and the follow sets. */
+    private readonly redis: Redis,
+    private readonly keys: FeedStore['keys'],
+    private readonly settings: LiveSettings,
+  ) {}
+
+  get open(): number {
+    return this.subscribers.size;
+  }
+
+  /** Starts reading from the end of the changes stream (as soon as Redis answers). */
+  start(): void {
+    this.running = true;
+    this.loop = this.read();
+  }
+
+  /**
+   * Ends every stream (each is told to reconnect, which reaches another
+   * instance: this one has left Consul by now), waits up to `ms` for them
+   * to go, and stops reading.
+   */
+  async stop(ms = 2_000): Promise<void> {
+    for (const s of this.subscribers) s.end();
+    const deadline = Date.now() + ms;
+    while (this.subscribers.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.running = false;
+    this.reader.disconnect();
+    await this.loop?.catch(() => undefined);
+  }
+
+  private async read(): Promise<void> {
+    while (this.running) {
+      try {
+        // An id, never `$`: a change added between two blocking reads must not fall between them.
+        this.position ??= (await this.redis.xrevrange(this.keys.changes(), '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+        const answer = await this.reader.xread(
+          'COUNT',
+          READ_COUNT,
+          'BLOCK',
+          BLOCK_MS,
+          'STREAMS',
+          this.keys.changes(),
+          this.position,
+        );
+        for (const [, entries] of answer ?? []) {
+          for (const entry of entries) {
+            this.position = entry[0];
+            const change = parse(entry);
+            if (change) this.dispatch(change);
+          }
+        }
+      } catch {
+        // Redis away: the read is tried again; subscribers keep their streams (heartbeats go on).
+        if (this.running) await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  private dispatch(change: LiveChange | GraphChange): void {
+    for (const s of this.subscribers) {
+      if (isGraph(change)) {
+        if (s.filter.kind === 'home' && s.filter.reader === change.follower) {
+          if (change.type === 'user.followed') s.filter.authors.add(change.followee);
+          else s.filter.authors.delete(change.followee);
+        }
+        continue;
+      }
+      if (s.filter.kind === 'home' && !s.filter.authors.has(change.author)) continue;
+      if (s.held) s.held.push(change);
+      else s.send({ kind: 'change', change });
+    }
+  }
+
+  /**
+   * Adds a subscriber of the global stream, or of `reader`'s home stream,
+   * from now or from just after `lastEventId`; returns how to remove it.
+   * Refuses (StreamLimitError) past this instance's or this client's limit.
+   */
+  async subscribe(o: {
+    client: string;
+    home?: string;
+    lastEventId?: string;
+    send: (message: LiveMessage) => void;
+    end: () => void;
+  }): Promise<() => void> {
+    if (this.subscribers.size >= this.settings.maxStreams)
+      throw new StreamLimitError('this instance holds as many streams as it may; try another moment');
+    let mine = 0;
+    for (const s of this.subscribers) if (s.client === o.client) mine++;
+    if (mine >= this.settings.maxPerClient)
+      throw new StreamLimitError(`at most ${this.settings.maxPerClient} open streams per client`);
+    const filter: Filter = o.home
+      ? {
+          kind: 'home',
+          reader: o.home,
+          authors: new Set([o.home, ...(await this.redis.smembers(this.keys.followees(o.home)))]),
+        }
+      : { kind: 'global' };
+    const subscriber: Subscriber = {
+      client: o.client,
+      filter,
+      send: o.send,
+      end: o.end,
+      ...(o.lastEventId ? { held: [] } : {}),
+    };
+    this.subscribers.add(subscriber);
+    const remove = () => void this.subscribers.delete(subscriber);
+    if (o.lastEventId) {
+      try {
+        await this.catchUp(subscriber, o.lastEventId);
+      } catch (err) {
+        remove();
+        throw err;
+      }
+    }
+    return remove;
+  }
+
+  /** What the subscriber missed since `from`, then what was held meanwhile, past what it was sent. */
+  private async catchUp(s: Subscriber, from: string): Promise<void> {
+    let sent = from;
+    if (await this.trimmedPast(from)) s.send({ kind: 'reset' });
+    else {
+      let cursor = from;
+      for (;;) {
+        const entries = await this.redis.xrange(this.keys.changes(), `(${cursor}`, '+', 'COUNT', READ_COUNT);
+        for (const entry of entries) {
+          const change = parse(entry);
+          cursor = entry[0];
+          if (!change || isGraph(change)) continue;
+          if (s.filter.kind === 'home' && !s.filter.authors.has(change.author)) continue;
+          s.send({ kind: 'change', change });
+          sent = change.id;
+        }
+        if (entries.length < READ_COUNT) break;
+      }
+    }
+    const held = s.held ?? [];
+    delete s.held;
+    for (const change of held) if (after(change.id, sent)) s.send({ kind: 'change', change });
+  }
+
+  /**
+   * Whether the stream may no longer hold everything after `id` (trimmed
+   * past it): the client must reload. Redis keeps no "trimmed up to" id, so
+   * this is the cautious answer: something was trimmed, and the oldest entry
+   * kept (or, none kept, the last one added) comes after `id`.
+   */
+  private async trimmedPast(id: string): Promise<boolean> {
+    const info = (await this.redis.call('XINFO', 'STREAM', this.keys.changes()).catch(() => null)) as unknown[] | null;
+    if (!info) return false; // no stream yet: nothing was ever trimmed
+    const field = (name: string) => info[info.indexOf(name) + 1];
+    if (Number(field('entries-added')) <= Number(field('length'))) return false;
+    const first = field('first-entry') as [string, string[]] | null;
+    return after(first ? first[0] : String(field('last-generated-id')), id);
+  }
+}
