@@ -27,7 +27,7 @@
 --       7 snapshots hash, 8 the author's home timeline, 9 the author's posts by id, 10 changes stream
 -- ARGV: 1 type, 2 post id, 3 version, 4 item JSON ("" for a delete), 5 sort key, 6 global cap, 7 author cap, 8 event time,
 --       9 snapshot JSON ("" for a delete), 10 home timeline cap, 11 home score (creation time, ms),
---       12 the author's id, 13 the change as live streams send it (JSON), 14 changes kept in the stream
+--       12 the author's id, 13 changes kept in the stream
 -- Returns 0 when stale or repeated, 1 when applied, 2 when applied as the
 -- post's creation (a creation, or an edit standing in for one): what
 -- home timelines fan out.
@@ -152,7 +152,8 @@ end
 
 redis.call('HINCRBY', KEYS[6], 'events_applied', 1)
 redis.call('HSET', KEYS[6], 'last_event_at', ARGV[8])
-redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[14], '*', 'type', kind, 'author', ARGV[12], 'data', ARGV[13])
+-- Ids only: the post's snapshot is the hash's, read by whoever streams it.
+redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[13], '*', 'type', kind, 'post', id, 'author', ARGV[12])
 if kind == 'post.created' or (kind == 'post.updated' and seen == 0) then
   for _, timeline in ipairs({ KEYS[8], KEYS[9] }) do
     redis.call('ZADD', timeline, ARGV[11], id)

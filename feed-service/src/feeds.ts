@@ -193,7 +193,6 @@ export class FeedStore {
       this.home.settings.cap,
       snapshot ? scoreOf(snapshot) : 0,
       author_id,
-      JSON.stringify(snapshot ?? { id, author_id }),
       this.home.settings.liveWindow,
     ];
   }

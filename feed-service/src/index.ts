@@ -71,7 +71,6 @@ const app = createApp({
     lag: () => kafka.admin.lag(config.CONSUMER_GROUP, topics.post.name),
   }),
 });
-live.start();
 await runService({
   app,
   config,

@@ -7,8 +7,16 @@ export interface LiveChange {
   type: 'post.created' | 'post.updated' | 'post.deleted';
   /** Whose post: what a home stream filters by. */
   author: string;
-  /** The change's JSON, as clients receive it (the snapshot; for a deletion, the post's id and author). */
+  /** The change's JSON, as clients receive it (the post's snapshot; for a deletion, its id and author). */
   data: string;
+}
+
+/** A change as the stream holds it: ids only (the post's snapshot lives once, in the snapshots hash). */
+interface PostEntry {
+  id: string;
+  type: LiveChange['type'];
+  author: string;
+  post: string;
 }
 
 /** A follow or unfollow, which changes what a follower's home stream lets through. */
@@ -54,18 +62,17 @@ const fieldsOf = (raw: string[]) => {
   return fields;
 };
 
-/** A stream entry as a change or a graph change (what apply-post-event.lua and apply-follow.lua add). */
-function parse([id, raw]: [string, string[]]): LiveChange | GraphChange | undefined {
+/** A stream entry as a post's change or a graph change (what apply-post-event.lua and apply-follow.lua add). */
+function parse([id, raw]: [string, string[]]): PostEntry | GraphChange | undefined {
   const f = fieldsOf(raw);
   if (f.type === 'user.followed' || f.type === 'user.unfollowed')
     return { id, type: f.type, follower: f.follower ?? '', followee: f.followee ?? '' };
   if (f.type === 'post.created' || f.type === 'post.updated' || f.type === 'post.deleted')
-    return { id, type: f.type, author: f.author ?? '', data: f.data ?? '' };
+    return { id, type: f.type, author: f.author ?? '', post: f.post ?? '' };
   return undefined;
 }
 
-const isGraph = (c: LiveChange | GraphChange): c is GraphChange =>
-  c.type === 'user.followed' || c.type === 'user.unfollowed';
+const isGraph = (c: { type: string }): c is GraphChange => c.type === 'user.followed' || c.type === 'user.unfollowed';
 
 /** Stream ids compare as (ms, seq). */
 function after(a: string, b: string): boolean {
@@ -77,25 +84,28 @@ function after(a: string, b: string): boolean {
 /**
  * The live side of the feeds, one per instance. The consumer's scripts add
  * every change they apply to the Redis stream `feed:changes` (capped: the
- * window a client can resume in), whichever instance applied it; this
- * reads that stream with one blocking connection and hands each change to
- * the subscribers this instance holds, so any instance serves any
- * subscriber. A subscriber that resumes (`Last-Event-ID`) first gets what
+ * window a client can resume in), whichever instance applied it; while
+ * this instance holds any subscriber, it reads that stream with one
+ * blocking connection and hands each change to them, so any instance
+ * serves any subscriber. A subscriber that resumes (`Last-Event-ID`) first gets what
  * it missed from the stream, then the live changes held meanwhile, with
  * nothing repeated or skipped; one whose resume point has been trimmed
  * away gets a reset.
  */
 export class LiveFeed {
   private readonly subscribers = new Set<Subscriber>();
-  private running = false;
+  private stopped = false;
+  /** The read loop, while there are subscribers; it ends with the last of them. */
   private loop: Promise<void> | undefined;
-  /** The id of the last change read: where the next read begins (unknown until the first read). */
-  private position: string | undefined;
+  /** Resolves once the loop knows where it reads from: what a new subscriber waits for. */
+  private positioned: Promise<void> | undefined;
+  /** The id of the last change read: where the next read begins. */
+  private position = '0-0';
 
   constructor(
     /** A connection of its own: a blocking read holds it. */
     private readonly reader: Redis,
-    /** For the catch-up reads and the follow sets. */
+    /** For the catch-up reads, the snapshots and the follow sets. */
     private readonly redis: Redis,
     private readonly keys: FeedStore['keys'],
     private readonly settings: LiveSettings,
@@ -103,12 +113,6 @@ export class LiveFeed {
 
   get open(): number {
     return this.subscribers.size;
-  }
-
-  /** Starts reading from the end of the changes stream (as soon as Redis answers). */
-  start(): void {
-    this.running = true;
-    this.loop = this.read();
   }
 
   /**
@@ -120,16 +124,39 @@ export class LiveFeed {
     for (const s of this.subscribers) s.end();
     const deadline = Date.now() + ms;
     while (this.subscribers.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    this.running = false;
+    this.stopped = true;
     this.reader.disconnect();
     await this.loop?.catch(() => undefined);
   }
 
-  private async read(): Promise<void> {
-    while (this.running) {
+  /**
+   * Reads only while someone listens: an instance no stream is open on
+   * costs nothing. A loop begins at the end of the stream (what came before
+   * is the catch-up's, from the stream itself) and ends with its last
+   * subscriber.
+   */
+  private reading(): Promise<void> {
+    if (!this.loop) {
+      let positioned!: () => void;
+      this.positioned = new Promise((resolve) => (positioned = resolve));
+      this.loop = this.read(positioned).finally(() => {
+        this.loop = undefined;
+        if (this.subscribers.size > 0 && !this.stopped) void this.reading();
+      });
+    }
+    return this.positioned!;
+  }
+
+  private async read(positioned: () => void): Promise<void> {
+    let known = false;
+    while (!this.stopped && this.subscribers.size > 0) {
       try {
         // An id, never `$`: a change added between two blocking reads must not fall between them.
-        this.position ??= (await this.redis.xrevrange(this.keys.changes(), '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+        if (!known) {
+          this.position = (await this.redis.xrevrange(this.keys.changes(), '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+          known = true;
+          positioned();
+        }
         const answer = await this.reader.xread(
           'COUNT',
           READ_COUNT,
@@ -139,18 +166,44 @@ export class LiveFeed {
           this.keys.changes(),
           this.position,
         );
-        for (const [, entries] of answer ?? []) {
-          for (const entry of entries) {
-            this.position = entry[0];
-            const change = parse(entry);
-            if (change) this.dispatch(change);
-          }
-        }
+        const entries = answer?.[0]?.[1] ?? [];
+        if (entries.length === 0) continue;
+        this.position = entries[entries.length - 1]![0];
+        for (const change of await this.hydrate(entries.map(parse))) this.dispatch(change);
       } catch {
         // Redis away: the read is tried again; subscribers keep their streams (heartbeats go on).
-        if (this.running) await new Promise((r) => setTimeout(r, 500));
+        if (!this.stopped) await new Promise((r) => setTimeout(r, 500));
       }
     }
+    positioned();
+  }
+
+  /**
+   * Changes as clients get them, graph changes as they are: each post's
+   * current snapshot, from the snapshots hash in one round trip. A creation
+   * or an edit of a post deleted since is left out (its deletion follows).
+   */
+  private async hydrate(entries: Array<PostEntry | GraphChange | undefined>): Promise<Array<LiveChange | GraphChange>> {
+    const wanted = entries.filter((e): e is PostEntry => e !== undefined && !isGraph(e) && e.type !== 'post.deleted');
+    const snapshots = wanted.length ? await this.redis.hmget(this.keys.posts(), ...wanted.map((e) => e.post)) : [];
+    const byEntry = new Map(wanted.map((e, i) => [e, snapshots[i]]));
+    const out: Array<LiveChange | GraphChange> = [];
+    for (const e of entries) {
+      if (!e) continue;
+      if (isGraph(e)) out.push(e);
+      else if (e.type === 'post.deleted')
+        out.push({
+          id: e.id,
+          type: e.type,
+          author: e.author,
+          data: JSON.stringify({ id: e.post, author_id: e.author }),
+        });
+      else {
+        const snapshot = byEntry.get(e);
+        if (snapshot) out.push({ id: e.id, type: e.type, author: e.author, data: snapshot });
+      }
+    }
+    return out;
   }
 
   private dispatch(change: LiveChange | GraphChange): void {
@@ -202,35 +255,35 @@ export class LiveFeed {
     };
     this.subscribers.add(subscriber);
     const remove = () => void this.subscribers.delete(subscriber);
-    if (o.lastEventId) {
-      try {
-        await this.catchUp(subscriber, o.lastEventId);
-      } catch (err) {
-        remove();
-        throw err;
-      }
+    try {
+      // The live reads' starting point first: the catch-up then covers everything up to it.
+      await this.reading();
+      if (o.lastEventId) await this.catchUp(subscriber, o.lastEventId);
+    } catch (err) {
+      remove();
+      throw err;
     }
     return remove;
   }
 
   /** What the subscriber missed since `from`, then what was held meanwhile, past what it was sent. */
   private async catchUp(s: Subscriber, from: string): Promise<void> {
+    // Past this, the stream's own read covered it (sent, or not the subscriber's).
     let sent = from;
     if (await this.trimmedPast(from)) s.send({ kind: 'reset' });
     else {
       let cursor = from;
       for (;;) {
         const entries = await this.redis.xrange(this.keys.changes(), `(${cursor}`, '+', 'COUNT', READ_COUNT);
-        for (const entry of entries) {
-          const change = parse(entry);
-          cursor = entry[0];
-          if (!change || isGraph(change)) continue;
+        if (entries.length > 0) cursor = entries[entries.length - 1]![0];
+        for (const change of await this.hydrate(entries.map(parse))) {
+          if (isGraph(change)) continue;
           if (s.filter.kind === 'home' && !s.filter.authors.has(change.author)) continue;
           s.send({ kind: 'change', change });
-          sent = change.id;
         }
         if (entries.length < READ_COUNT) break;
       }
+      sent = cursor;
     }
     const held = s.held ?? [];
     delete s.held;
