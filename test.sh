@@ -187,6 +187,12 @@ expect "read the profile back" 200 '.display_name == $n and .location == "Loopba
 json PUT /api/profile '{"bio":"still walking"}' -H "$ann_auth"
 expect "update the profile" 200 '.bio == "still walking" and .display_name == $n' --arg n "Ann $run"
 
+# Ann's home timeline, live (server-sent events), open while she writes: read back after the posts.
+curl -sSN --max-time "$STREAM_WAIT_SECONDS" -H "$ann_auth" -H 'accept: text/event-stream' \
+  -D "$scratch/live-headers" -o "$scratch/live" "$GATEWAY_URL/api/activity-stream/home/live" 2>/dev/null &
+live_pid=$!
+sleep 0.5
+
 post_ids=()
 for n in 1 2 3; do
   json POST /api/posts "$(jq -nc --arg t "$run post $n" '{title: $t, content: "hello from the end-to-end run", tags: ["e2e"]}')" -H "$ann_auth"
@@ -196,6 +202,18 @@ for n in 1 2 3; do
 done
 [[ ${#post_ids[@]} -eq 3 ]] || abort "cannot go on without the three posts"
 ids_json="$(printf '%s\n' "${post_ids[@]}" | jq -R . | jq -sc .)"
+
+# The ids of the post.created events the live stream has sent so far, as a JSON array.
+live_created() { grep -A1 '^event: post.created' "$scratch/live" 2>/dev/null | sed -n 's/^data: //p' | jq -sc '[.[].id]'; }
+deadline=$((SECONDS + STREAM_WAIT_SECONDS))
+until [[ "$(live_created)" == *"${post_ids[2]}"* || $SECONDS -ge $deadline ]]; do sleep 0.2; done
+kill "$live_pid" 2>/dev/null; wait "$live_pid" 2>/dev/null
+if grep -qi '^content-type: text/event-stream' "$scratch/live-headers" 2>/dev/null \
+  && [[ "$(live_created)" == "$ids_json" ]]; then
+  pass "the live home stream sent each new post as it was applied, in order (server-sent events)"
+else
+  fail "the live home stream sent each new post as it was applied, in order (server-sent events): got $(head -c 300 "$scratch/live-headers" "$scratch/live" 2>/dev/null | tr '\n' ' ')"
+fi
 
 request GET "/api/posts/${post_ids[0]}" -H "$ann_auth"
 expect "read post 1 back by id" 200 '.id == $id and .title == $t' --arg id "${post_ids[0]}" --arg t "$run post 1"
