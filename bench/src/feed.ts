@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { MEASURE_SECONDS as SECONDS, measure, round3, WARMUP_SECONDS } from './k6.js';
 import { redisBenchmark } from './redis-benchmark.js';
 import { publish } from './report.js';
+import { percentile } from './samples.js';
 import { scratchTopic } from './scratch-topic.js';
 import { syntheticPost } from './synthetic.js';
 import { feedSection, type FeedResults } from './sections.js';
@@ -23,11 +24,6 @@ const CREATE_RATE = Number(process.env.BENCH_CREATE_RATE ?? 100);
 const CREATE_HIGH_RATE = Number(process.env.BENCH_CREATE_HIGH_RATE ?? 250);
 const READ_RATE = Number(process.env.BENCH_READ_RATE ?? 500);
 const BIG = Number(process.env.BENCH_FEED_POSTS ?? 1_000_000);
-
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-};
 
 // 1. create-to-visible ----------------------------------------------------
 async function createToVisible(rate: number, seconds: number) {

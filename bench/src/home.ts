@@ -33,6 +33,7 @@ import { Redis } from 'ioredis';
 import { MEASURE_SECONDS as SECONDS, measure, round3, WARMUP_SECONDS, type LoadResult } from './k6.js';
 import { redisBenchmark } from './redis-benchmark.js';
 import { publish } from './report.js';
+import { inParallel, percentile as percentileOf } from './samples.js';
 import { scratchTopic } from './scratch-topic.js';
 import { syntheticPost } from './synthetic.js';
 import { homeSection, type FanOut, type HomeResults } from './sections.js';
@@ -51,20 +52,7 @@ const identity = async (userId: string) => ({
   [IDENTITY_HEADERS.userId]: userId,
   [IDENTITY_HEADERS.assertion]: await assertions.sign({ userId, username: `b${userId.slice(0, 8)}` }),
 });
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return round3(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN);
-};
-
-/** Runs `task` over `items`, `width` at a time. */
-async function inParallel<T>(items: T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await task(items[next++]!);
-    }),
-  );
-}
+const percentile = (xs: number[], p: number) => round3(percentileOf(xs, p));
 
 async function ok(res: Response, what: string): Promise<void> {
   if (!res.ok) throw new Error(`${what}: ${res.status} ${await res.text()}`);

@@ -402,6 +402,53 @@ export function homeSection(r: HomeResults): string {
   });
 }
 
+/** One size of the live-stream benchmark. */
+export interface LiveRun {
+  subscribers: number;
+  posts: number;
+  /** Deliveries not received within 10 s. */
+  missing: number;
+  p50_ms: number;
+  p99_ms: number;
+  /** Per post, until its last subscriber had it: the p99 of those. */
+  last_p99_ms: number;
+  traefik_kib_per_stream: number;
+  feed_kib_per_stream: number;
+}
+
+export interface LiveResults {
+  context: RunContext;
+  runs: LiveRun[];
+}
+
+export function liveSection({ context, runs }: LiveResults): string {
+  return renderTemplate('bench/sections/live.md', {
+    ...run(context),
+    table: markdownTable(
+      [
+        'subscribers',
+        'posts',
+        'p50',
+        'p99',
+        'last subscriber, p99',
+        'not received',
+        'Traefik per stream',
+        'feed-service per stream',
+      ],
+      runs.map((r) => [
+        r.subscribers.toLocaleString('en'),
+        String(r.posts),
+        ms(r.p50_ms),
+        ms(r.p99_ms),
+        ms(r.last_p99_ms),
+        String(r.missing),
+        `${r.traefik_kib_per_stream} KiB`,
+        `${r.feed_kib_per_stream} KiB`,
+      ]),
+    ),
+  });
+}
+
 export interface SweepResults {
   context: RunContext;
   load: { rates: number[]; seconds: number; warmup_seconds: number };

@@ -7,6 +7,7 @@ import {
   feedSection,
   floorSums,
   homeSection,
+  liveSection,
   postsScaleSection,
   postsSection,
   suiteSection,
@@ -188,6 +189,26 @@ describe('the sections of BENCHMARKS.md', () => {
     expect(md).toContain('| 20 | 500/s | 500/s | 2.00 ms | 8.00 ms | 0.00 % | ×2 | ×2 |');
     expect(md).toContain('| through the gateway | 500/s | 500/s | 2.00 ms | 5.00 ms | 0.00 % |');
     expect(text).toContain('one request at a time: median 12.50 ms of five');
+    expect(md).not.toContain('{{');
+  });
+
+  it('live: a row per number of subscribers, with latency and memory per stream', () => {
+    const md = liveSection({
+      context,
+      runs: [
+        {
+          subscribers: 1_000,
+          posts: 20,
+          missing: 0,
+          p50_ms: 30,
+          p99_ms: 80,
+          last_p99_ms: 95,
+          traefik_kib_per_stream: 12.5,
+          feed_kib_per_stream: 20.25,
+        },
+      ],
+    });
+    expect(md).toContain('| 1,000 | 20 | 30.00 ms | 80.00 ms | 95.00 ms | 0 | 12.5 KiB | 20.25 KiB |');
     expect(md).not.toContain('{{');
   });
 

@@ -2,11 +2,14 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { eventually } from './eventually.js';
 
 /** An open event stream, read as it comes: what a browser's EventSource would see, with the headers a test sets. */
+/** An event as received, with when it was (performance.now()). */
+export type ReceivedEvent = EventSourceMessage & { at: number };
+
 export interface EventStream {
   status: number;
   /** The body when the stream was refused (its JSON error), else ''. */
   refusal: string;
-  events: EventSourceMessage[];
+  events: ReceivedEvent[];
   /** Comment lines received (heartbeats). */
   comments: string[];
   /** The `retry:` values received. */
@@ -14,7 +17,7 @@ export interface EventStream {
   /** Whether the server has ended the stream. */
   ended: () => boolean;
   /** Waits until `events` holds one that `match` accepts, and returns it. */
-  next(match: (e: EventSourceMessage) => boolean, timeoutMs?: number): Promise<EventSourceMessage>;
+  next(match: (e: EventSourceMessage) => boolean, timeoutMs?: number): Promise<ReceivedEvent>;
   close(): void;
 }
 
@@ -48,7 +51,7 @@ export async function openEventStream(url: string, headers: Record<string, strin
     return stream;
   }
   const parser = createParser({
-    onEvent: (e) => stream.events.push(e),
+    onEvent: (e) => stream.events.push({ ...e, at: performance.now() }),
     onComment: (c) => stream.comments.push(c),
     onRetry: (r) => stream.retries.push(r),
   });
