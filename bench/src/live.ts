@@ -67,7 +67,16 @@ async function runWith(subscribers: number): Promise<LiveRun> {
     if (r.status !== 200) throw new Error(`follow: ${r.status} ${await r.text()}`);
   });
 
-  const before = { traefik: rssKiB('traefik'), feed: rssKiB('feed-service') };
+  // Go and V8 return memory to the system at their own pace: the least of a few readings before, the most while open.
+  const sampled = async (pick: (...xs: number[]) => number) => {
+    const readings: Array<{ traefik: number; feed: number }> = [];
+    for (let i = 0; i < 5; i++) {
+      readings.push({ traefik: rssKiB('traefik'), feed: rssKiB('feed-service') });
+      await sleep(500);
+    }
+    return { traefik: pick(...readings.map((r) => r.traefik)), feed: pick(...readings.map((r) => r.feed)) };
+  };
+  const before = await sampled(Math.min);
   const streams: EventStream[] = [];
   await inParallel(fans, 32, async (fan) => {
     const token = await tokens.sign({ userId: fan, username: `b${fan.slice(0, 8)}` });
@@ -75,8 +84,7 @@ async function runWith(subscribers: number): Promise<LiveRun> {
     if (s.status !== 200) throw new Error(`stream: ${s.status} ${s.refusal}`);
     streams.push(s);
   });
-  await sleep(1_000);
-  const open = { traefik: rssKiB('traefik'), feed: rssKiB('feed-service') };
+  const open = await sampled(Math.max);
 
   // Every delivery's latency, and per post the time until its last subscriber had it.
   const deliveries: number[] = [];
