@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { eventually, mesh, newUser, restore, stack, type TestUser } from '@feedmesh/testkit';
+import { eventually, mesh, newUser, openEventStream, restore, stack, type TestUser } from '@feedmesh/testkit';
 
 // The read side end to end: posts-service → Kafka → feed-service → Redis → gateway.
 let ann: TestUser;
@@ -79,6 +79,10 @@ describe('activity streams through the gateway', () => {
       const down = await get('');
       expect(down.status).toBe(503);
       expect(down.body.error?.code).toBe('unavailable');
+      // A live stream too is refused, not left waiting.
+      const live = await openEventStream(`${stack.gatewayUrl}/api/activity-stream/live`);
+      expect(live.status).toBe(503);
+      expect(JSON.parse(live.refusal)).toMatchObject({ error: { code: 'unavailable' } });
       post = await write('POST', '', { title: 'Written while Redis was away', content: 'x' });
     } finally {
       await restore('redis');

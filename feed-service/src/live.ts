@@ -54,6 +54,8 @@ interface Subscriber {
 }
 
 const BLOCK_MS = 5_000;
+/** How long a new subscriber waits for the reads' starting point before it is refused. */
+const POSITION_TIMEOUT_MS = 2_000;
 const READ_COUNT = 500;
 
 const fieldsOf = (raw: string[]) => {
@@ -257,7 +259,11 @@ export class LiveFeed {
     const remove = () => void this.subscribers.delete(subscriber);
     try {
       // The live reads' starting point first: the catch-up then covers everything up to it.
-      await this.reading();
+      // Not had within a moment, Redis is away: refused (503), as a page would be.
+      await Promise.race([
+        this.reading(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('Redis is away')), POSITION_TIMEOUT_MS).unref()),
+      ]);
       if (o.lastEventId) await this.catchUp(subscriber, o.lastEventId);
     } catch (err) {
       remove();
