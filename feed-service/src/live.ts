@@ -76,12 +76,14 @@ function parse([id, raw]: [string, string[]]): PostEntry | GraphChange | undefin
 
 const isGraph = (c: { type: string }): c is GraphChange => c.type === 'user.followed' || c.type === 'user.unfollowed';
 
-/** Stream ids compare as (ms, seq). */
-function after(a: string, b: string): boolean {
+/** Orders stream ids as Redis does, by (ms, seq): negative, zero or positive. */
+export function compareStreamIds(a: string, b: string): number {
   const [am, as] = a.split('-').map(Number) as [number, number];
   const [bm, bs] = b.split('-').map(Number) as [number, number];
-  return am > bm || (am === bm && as > bs);
+  return am - bm || as - bs;
 }
+
+const after = (a: string, b: string) => compareStreamIds(a, b) > 0;
 
 /**
  * The live side of the feeds, one per instance. The consumer's scripts add
@@ -112,10 +114,6 @@ export class LiveFeed {
     private readonly keys: FeedStore['keys'],
     private readonly settings: LiveSettings,
   ) {}
-
-  get open(): number {
-    return this.subscribers.size;
-  }
 
   /**
    * Ends every stream (each is told to reconnect, which reaches another

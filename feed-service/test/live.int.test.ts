@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedStore } from '../src/feeds.js';
+import { compareStreamIds } from '../src/live.js';
 import { created } from './events.js';
 
 // Live streams end to end through the gateway (the mesh's own feed-service), and, for what needs
@@ -109,7 +110,7 @@ describe('live streams through the gateway', () => {
     const ids = again.events.map((e) => e.id!);
     expect(again.events.some(about(before))).toBe(false);
     expect(new Set(ids).size).toBe(ids.length);
-    expect([...ids].sort(byStreamId)).toEqual(ids);
+    expect([...ids].sort(compareStreamIds)).toEqual(ids);
   });
 
   it('refuses a Last-Event-ID it never sent with a 400', async () => {
@@ -118,12 +119,6 @@ describe('live streams through the gateway', () => {
     expect(JSON.parse(bad.refusal)).toMatchObject({ error: { code: 'validation_failed' } });
   });
 });
-
-const byStreamId = (a: string, b: string) => {
-  const [am, as] = a.split('-').map(Number) as [number, number];
-  const [bm, bs] = b.split('-').map(Number) as [number, number];
-  return am - bm || as - bs;
-};
 
 describe("live streams on a feed-service of the test's own", () => {
   const logger = pino({ level: 'silent' });
