@@ -1,5 +1,15 @@
 import type pg from 'pg';
+import type { OutboxPublisher, PendingCommit } from './outbox-publisher.js';
 import type { OutboxCheckpoint, OutboxEntry, OutboxEvent, OutboxLog } from './outbox.js';
+
+/** The publisher as a producer's transactions use it: told how each commit ended, so it publishes what landed. */
+export type CommitTracker<Entry extends OutboxEntry> = Pick<
+  OutboxPublisher<Entry>,
+  'begin' | 'committed' | 'failed' | 'unknown'
+>;
+
+/** One event a transaction's writes call for, made once its commit is begun (the entry carries the commit's time). */
+export type EntryOf<E extends OutboxEvent> = (commit: PendingCommit) => OutboxEntry<E>;
 
 /** Most entries one chunk of a recovery reads: bounded, whatever the size of the log. */
 const CHUNK = 500;
@@ -68,6 +78,63 @@ export class PostgresOutboxLog<E extends OutboxEvent> implements OutboxLog<Outbo
         entries.map((e) => JSON.stringify(e.event)),
       ],
     );
+  }
+
+  /**
+   * Runs `write` and the outbox entries it asks for in one transaction, and
+   * tells `outbox` how each ended: committed (publish it), not (rolled back:
+   * nothing to do) or unknown (COMMIT itself failed; the log will tell).
+   * `write` gets the first commit's time and returns one maker per entry; a
+   * transaction that asks for none rolls back, unless `commitEmpty` (its
+   * writes stand on their own). A connection that failed mid-way is closed
+   * rather than pooled again.
+   */
+  async transact(
+    outbox: CommitTracker<OutboxEntry<E>>,
+    instance: string,
+    write: (client: pg.PoolClient, at: Date) => Promise<Array<EntryOf<E>>>,
+    { commitEmpty = false } = {},
+  ): Promise<void> {
+    const client = await this.db.connect();
+    /** Begun and not yet settled with the publisher: one per entry, the first before any write. */
+    let commits: PendingCommit[] = [];
+    let broken: Error | undefined;
+    const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
+    try {
+      await client.query('BEGIN');
+      commits = [outbox.begin()];
+      const makers = await write(client, commits[0]!.committedAt);
+      if (makers.length === 0 && !commitEmpty) {
+        await client.query('ROLLBACK');
+        commits.forEach((c) => outbox.failed(c));
+        commits = [];
+        return;
+      }
+      // Each entry its own commit, begun before COMMIT: the checkpoint stays below every one until it is out.
+      while (commits.length < makers.length) commits.push(outbox.begin());
+      const entries = makers.map((make, i) => make(commits[i]!));
+      await this.append(client, entries, instance);
+      const pending = commits;
+      commits = [];
+      await client.query('COMMIT').catch((err: unknown) => {
+        broken = asError(err);
+        pending.forEach((c) => outbox.unknown(c));
+        throw err;
+      });
+      // An empty transaction's only commit published nothing.
+      pending.forEach((c, i) => (entries[i] ? outbox.committed(c, entries[i]) : outbox.failed(c)));
+    } catch (err) {
+      if (!broken) {
+        // Before COMMIT: nothing of it can land, whether ROLLBACK gets through or the connection is gone.
+        await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+          broken = asError(rollbackErr);
+        });
+        commits.forEach((c) => outbox.failed(c));
+      }
+      throw err;
+    } finally {
+      client.release(broken);
+    }
   }
 
   async *committed(instance: string, from: Date, to: Date): AsyncIterable<Array<OutboxEntry<E>>> {

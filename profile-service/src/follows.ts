@@ -3,8 +3,8 @@ import {
   isoColumn,
   SOCIAL_EVENT_SCHEMA_VERSION,
   toCursor,
+  type CommitTracker,
   type OutboxEntry,
-  type OutboxPublisher,
   type PendingCommit,
   type PostgresOutboxLog,
   type SocialEvent,
@@ -14,9 +14,6 @@ import type { Follow, FollowedUser, ListFollows } from './schemas.js';
 
 /** A follow or unfollow as the publisher sees it: keyed by follower id, so one user's changes stay in order. */
 export type SocialOutboxEntry = OutboxEntry<SocialEvent>;
-
-/** The publisher as the graph uses it: told of each commit, so it publishes it. */
-export type CommitTracker = Pick<OutboxPublisher<SocialOutboxEntry>, 'begin' | 'committed' | 'failed' | 'unknown'>;
 
 /** The followee has no profile: nobody profile-service knows. */
 export class NoSuchUserError extends Error {}
@@ -56,7 +53,7 @@ export class FollowGraph {
   constructor(
     private readonly db: pg.Pool,
     private readonly log: PostgresOutboxLog<SocialEvent>,
-    private readonly outbox: CommitTracker,
+    private readonly outbox: CommitTracker<SocialOutboxEntry>,
     /** Names this process in the outbox log, for recovery. */
     private readonly instance: string,
   ) {}
@@ -153,58 +150,26 @@ export class FollowGraph {
   }
 
   /**
-   * Changes in one transaction: `write` changes `follows` (or nothing), then
-   * the counts and an outbox entry per changed pair follow, and COMMIT makes
-   * them one. The publisher learns how each ended: committed, not (rolled
-   * back, nothing to do), or unknown (COMMIT itself failed; the log will
-   * tell). A transaction that changed no pair rolls back, unless
-   * `commitEmpty` (its other writes stand on their own).
+   * Changes in one transaction with their outbox entries (the shared
+   * `PostgresOutboxLog.transact`): `write` changes `follows` (or nothing),
+   * then the counts follow, and an entry per changed pair. A transaction that
+   * changed no pair rolls back, unless `commitEmpty` (its other writes stand
+   * on their own).
    */
   private async transact(
     write: (client: pg.PoolClient, at: Date) => Promise<PairChange[]>,
-    { commitEmpty = false } = {},
+    options: { commitEmpty?: boolean } = {},
   ): Promise<void> {
-    const client = await this.db.connect();
-    /** Begun and not yet settled with the publisher: one per entry, the first before any write. */
-    let commits: PendingCommit[] = [];
-    /** Set once the connection cannot be trusted: it is then closed rather than pooled again. */
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      commits = [this.outbox.begin()];
-      const changes = await write(client, commits[0]!.committedAt);
-      if (changes.length === 0 && !commitEmpty) {
-        await client.query('ROLLBACK');
-        commits.forEach((c) => this.outbox.failed(c));
-        commits = [];
-        return;
-      }
-      await this.count(client, changes);
-      // Each entry its own commit, begun before COMMIT: the checkpoint stays below every one until it is out.
-      while (commits.length < changes.length) commits.push(this.outbox.begin());
-      const entries = changes.map((change, i) => this.entryOf(commits[i]!, change));
-      await this.log.append(client, entries, this.instance);
-      const pending = commits;
-      commits = [];
-      await client.query('COMMIT').catch((err: unknown) => {
-        broken = err instanceof Error ? err : new Error(String(err));
-        pending.forEach((c) => this.outbox.unknown(c));
-        throw err;
-      });
-      // An empty transaction's only commit published nothing.
-      pending.forEach((c, i) => (entries[i] ? this.outbox.committed(c, entries[i]) : this.outbox.failed(c)));
-    } catch (err) {
-      if (!broken) {
-        // Before COMMIT: nothing of it can land, whether ROLLBACK gets through or the connection is gone.
-        await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
-          broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
-        });
-        commits.forEach((c) => this.outbox.failed(c));
-      }
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    await this.log.transact(
+      this.outbox,
+      this.instance,
+      async (client, at) => {
+        const changes = await write(client, at);
+        await this.count(client, changes);
+        return changes.map((change) => (commit: PendingCommit) => this.entryOf(commit, change));
+      },
+      options,
+    );
   }
 
   /** Every changed pair's two counts in one statement, users in id order, so two transactions never wait on each other. */

@@ -4,16 +4,13 @@ import {
   IDENTITY_HEADERS,
   identityAssertions,
   identityKeyRing,
-  kafkaPublisher,
-  createKafka,
   migrate,
-  serviceOutbox,
   SOCIAL_TOPIC,
 } from '@feedmesh/common';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stack } from '@feedmesh/testkit';
+import { stack, stackOutbox } from '@feedmesh/testkit';
 import { FollowGraph, type SocialOutboxEntry } from '../src/follows.js';
 import { socialLog } from '../src/outbox.js';
 import { ProfilesRepository } from '../src/profiles.js';
@@ -27,21 +24,11 @@ const assertions = identityAssertions((await identityKeyRing('1'.repeat(64))).ke
 // The follow graph beside it publishes to the stack's Kafka, as its own instance.
 const instance = `profile-service-test-${process.pid}`;
 const log = socialLog(db);
-const publisher = kafkaPublisher(createKafka({ clientId: instance, brokers: stack.kafkaBrokers.split(','), logger }));
-const outbox = serviceOutbox<SocialOutboxEntry>({
+const { outbox, close: closeOutbox } = stackOutbox<SocialOutboxEntry>({
   service: 'profile-service',
-  config: {
-    CONSUL_URL: stack.consulUrl,
-    CONSUL_TOKEN: stack.consulToken,
-    OUTBOX_CHECKPOINT_MS: 1_000,
-    OUTBOX_LINGER_MS: 0,
-    OUTBOX_DEAD_AFTER_MS: 15_000,
-  },
   log,
   topic: SOCIAL_TOPIC,
-  publisher,
   instance,
-  logger,
 });
 let app: ReturnType<typeof createApp>;
 
@@ -61,8 +48,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await outbox.stop();
-  await publisher.close();
+  await closeOutbox();
   await db.end();
 });
 
