@@ -78,9 +78,30 @@ describe('stack/kafka/mesh-topics.sh list', () => {
       .split('\n')
       .map((line) => line.split('\t'));
 
+  const setting = (retention: string) =>
+    retention === 'forever'
+      ? 'retention.ms=-1'
+      : retention === 'compact'
+        ? 'cleanup.policy=compact'
+        : `retention.ms=${Number(retention.slice(0, -1)) * 24 * 3600 * 1000}`;
+
+  it('keeps a topic of days that many days', () => {
+    expect(setting('7d')).toBe('retention.ms=604800000');
+    const withDays = structuredClone(manifest);
+    withDays.topics['audit'] = {
+      ...withDays.topics['posts-events']!,
+      events: 'audit',
+      retention: '2d',
+      deadLetter: 'audit.dlq',
+    };
+    const file = join(dir, 'days.json');
+    writeFileSync(file, JSON.stringify(manifestSchema.parse(withDays)));
+    expect(layout(file)).toEqual(expect.arrayContaining([['audit', '3', 'retention.ms=172800000']]));
+  });
+
   it("lays out each of mesh.json's topics and its dead-letter topic, with the topic's partitions", () => {
     const want = Object.entries(manifest.topics).flatMap(([name, t]) => [
-      [name, String(t.partitions), t.retention === 'forever' ? 'retention.ms=-1' : 'cleanup.policy=compact'],
+      [name, String(t.partitions), setting(t.retention)],
       [t.deadLetter, String(t.partitions), 'retention.ms=-1'],
     ]);
     expect(layout(`${repoDir}mesh.json`)).toEqual(want);

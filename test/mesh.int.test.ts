@@ -44,7 +44,8 @@ describe('the stack mesh.json describes', () => {
           });
           const config = Object.fromEntries(resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
           if (retention === 'forever') expect(config['retention.ms'], t).toBe('-1');
-          else expect(config['cleanup.policy'], t).toBe('compact');
+          else if (retention === 'compact') expect(config['cleanup.policy'], t).toBe('compact');
+          else expect(Number(config['retention.ms']), t).toBe(Number(retention.slice(0, -1)) * 86_400_000);
         }
       }
     } finally {

@@ -1,4 +1,11 @@
-import { csvList, identitySigningKeySchema, secretSchema, serviceConfigShape, serviceManifest } from '@feedmesh/common';
+import {
+  csvList,
+  identitySigningKeySchema,
+  producerConfigShape,
+  secretSchema,
+  serviceConfigShape,
+  serviceManifest,
+} from '@feedmesh/common';
 import { z } from 'zod';
 
 export const configSchema = z.object({
@@ -21,4 +28,6 @@ export const configSchema = z.object({
     .min(60)
     .max(7 * 24 * 3600)
     .default(24 * 3600),
+  /** Where revocations are published (auth-events), for what a revoked token still holds open elsewhere. */
+  ...producerConfigShape('auth-service'),
 });

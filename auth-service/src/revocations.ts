@@ -1,4 +1,13 @@
-import type { Logger } from '@feedmesh/common';
+import { randomUUID } from 'node:crypto';
+import {
+  AUTH_EVENT_SCHEMA_VERSION,
+  PostgresOutboxLog,
+  type AuthEvent,
+  type CommitTracker,
+  type EntryOf,
+  type Logger,
+  type OutboxEntry,
+} from '@feedmesh/common';
 import pg from 'pg';
 
 /** The PostgreSQL channel every auth-service instance listens on for revocations. */
@@ -54,6 +63,36 @@ const isRevocation = (v: unknown): v is Revocation => {
   );
 };
 
+export type AuthOutboxEntry = OutboxEntry<AuthEvent>;
+
+/** The outbox of revocations: its tables are this service's (migrations/). */
+export const authLog = (db: pg.Pool) =>
+  new PostgresOutboxLog<AuthEvent>(db, { entries: 'auth_outbox', checkpoints: 'auth_outbox_checkpoints' });
+
+/** Where a revocation's event goes: the log it commits with, the publisher told of it, this process's name. */
+export interface RevocationOutbox {
+  log: PostgresOutboxLog<AuthEvent>;
+  publisher: CommitTracker<AuthOutboxEntry>;
+  instance: string;
+}
+
+/** The event of a revocation, keyed by its user, so one user's revocations stay in order. */
+function revocationEvent(userId: string, r: Revocation): EntryOf<AuthEvent> {
+  return (commit) => {
+    const envelope = {
+      id: randomUUID(),
+      schema_version: AUTH_EVENT_SCHEMA_VERSION,
+      time: commit.committedAt.toISOString(),
+      actor: userId,
+    } as const;
+    const event: AuthEvent =
+      'jti' in r
+        ? { ...envelope, type: 'token.revoked', data: { user_id: userId, jti: r.jti, expires_at: r.exp } }
+        : { ...envelope, type: 'user.tokens_revoked', data: { user_id: userId, generation: r.generation } };
+    return { id: event.id, key: userId, event, committedAt: commit.committedAt };
+  };
+}
+
 /** How long the listener waits before connecting again after it lost PostgreSQL. */
 const RECONNECT_MS = 1_000;
 /** How often expired token ids are forgotten. */
@@ -65,7 +104,9 @@ const PRUNE_MS = 60_000;
  * first, then the table is read, so nothing committed between the two is
  * missed; after a lost connection it listens and reads again. A revocation
  * is applied at once on the instance that makes it, and reaches the others
- * when its NOTIFY does (milliseconds), NOTIFY being sent on commit.
+ * when its NOTIFY does (milliseconds), NOTIFY being sent on commit. Each
+ * revocation also commits its event to the outbox (auth-events), for what
+ * a token opened elsewhere and still holds: feed-service's live streams.
  */
 export class RevocationStore {
   private listener: pg.Client | undefined;
@@ -75,6 +116,7 @@ export class RevocationStore {
   constructor(
     private readonly db: pg.Pool,
     readonly state: Revocations,
+    private readonly outbox: RevocationOutbox,
     private readonly opts: { url: string; logger: Logger },
   ) {}
 
@@ -89,33 +131,45 @@ export class RevocationStore {
     await this.listener?.end().catch(() => undefined);
   }
 
-  /** Revokes one token (logout); a second time changes nothing. */
-  async revokeToken(jti: string, exp: number): Promise<void> {
+  /** Revokes one token of `userId` (logout); a second time changes nothing and publishes nothing. */
+  async revokeToken(userId: string, jti: string, exp: number): Promise<void> {
     const r: Revocation = { jti, exp };
-    await this.db.query(
-      `WITH saved AS (
-         INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, to_timestamp($2)) ON CONFLICT (jti) DO NOTHING
-       ) SELECT pg_notify($3, $4)`,
-      [jti, exp, REVOCATION_CHANNEL, JSON.stringify(r)],
-    );
+    await this.transact(async (client) => {
+      const { rowCount } = await client.query(
+        `WITH saved AS (
+           INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, to_timestamp($2)) ON CONFLICT (jti) DO NOTHING
+           RETURNING jti
+         ) SELECT pg_notify($3, $4) FROM saved`,
+        [jti, exp, REVOCATION_CHANNEL, JSON.stringify(r)],
+      );
+      return rowCount ? [revocationEvent(userId, r)] : [];
+    });
     this.state.apply(r);
   }
 
-  /** Sets a user's password hash and voids every token signed before, in one statement; the new generation. */
+  /** Sets a user's password hash and voids every token signed before, in one transaction; the new generation. */
   async changePassword(userId: string, passwordHash: string): Promise<number> {
-    const { rows } = await this.db.query<{ generation: number }>(
-      `WITH changed AS (
-         UPDATE users SET password_hash = $2, token_generation = token_generation + 1 WHERE id = $1
-         RETURNING id, token_generation
-       ) SELECT token_generation AS generation,
-                pg_notify($3, json_build_object('user', id, 'generation', token_generation)::text)
-         FROM changed`,
-      [userId, passwordHash, REVOCATION_CHANNEL],
-    );
-    const generation = rows[0]?.generation;
-    if (generation === undefined) throw new Error('no such user');
-    this.state.apply({ user: userId, generation });
-    return generation;
+    let generation: number | undefined;
+    await this.transact(async (client) => {
+      const { rows } = await client.query<{ generation: number }>(
+        `WITH changed AS (
+           UPDATE users SET password_hash = $2, token_generation = token_generation + 1 WHERE id = $1
+           RETURNING id, token_generation
+         ) SELECT token_generation AS generation,
+                  pg_notify($3, json_build_object('user', id, 'generation', token_generation)::text)
+           FROM changed`,
+        [userId, passwordHash, REVOCATION_CHANNEL],
+      );
+      generation = rows[0]?.generation;
+      if (generation === undefined) throw new Error('no such user');
+      return [revocationEvent(userId, { user: userId, generation })];
+    });
+    this.state.apply({ user: userId, generation: generation! });
+    return generation!;
+  }
+
+  private transact(write: Parameters<PostgresOutboxLog<AuthEvent>['transact']>[2]): Promise<void> {
+    return this.outbox.log.transact(this.outbox.publisher, this.outbox.instance, write);
   }
 
   private async listen(): Promise<void> {

@@ -119,10 +119,12 @@ export function authRoutes(deps: AuthRoutesDeps): Route[] {
         },
       },
       async (c) => {
-        const { identity } = await liveToken(c);
+        const { identity, jti, generation } = await liveToken(c);
         c.header(IDENTITY_HEADERS.userId, identity.userId);
         c.header(IDENTITY_HEADERS.username, identity.username);
-        c.header(IDENTITY_HEADERS.assertion, await deps.assertions.sign(identity));
+        // The token it vouches for goes with it: a live stream ends when that token is revoked.
+        const token = jti === undefined ? undefined : { id: jti, generation };
+        c.header(IDENTITY_HEADERS.assertion, await deps.assertions.sign({ ...identity, ...(token ? { token } : {}) }));
         return c.body(null, 200);
       },
     ),
@@ -143,9 +145,9 @@ export function authRoutes(deps: AuthRoutesDeps): Route[] {
         errors: [401],
       },
       async (c) => {
-        const { jti, exp } = await bearerToken(c, deps.tokens);
+        const { identity, jti, exp } = await bearerToken(c, deps.tokens);
         if (jti === undefined) throw new ApiError(401, 'unauthorized', 'the token is invalid or expired');
-        await deps.revocations.revokeToken(jti, exp);
+        await deps.revocations.revokeToken(identity.userId, jti, exp);
         return c.body(null, 204);
       },
     ),

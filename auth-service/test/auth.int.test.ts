@@ -1,11 +1,18 @@
-import { createApp, IDENTITY_HEADERS, identityAssertions, identityKeyRing, migrate } from '@feedmesh/common';
+import {
+  AUTH_TOPIC,
+  createApp,
+  IDENTITY_HEADERS,
+  identityAssertions,
+  identityKeyRing,
+  migrate,
+} from '@feedmesh/common';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stack } from '@feedmesh/testkit';
+import { stack, stackOutbox, tapAuthEvents } from '@feedmesh/testkit';
 import { Passwords } from '../src/passwords.js';
 import { MIGRATIONS } from '../src/migrations.js';
-import { RevocationStore, Revocations } from '../src/revocations.js';
+import { authLog, RevocationStore, Revocations, type AuthOutboxEntry } from '../src/revocations.js';
 import { authRoutes, errorPages } from '../src/routes.js';
 import { accessTokens } from '../src/tokens.js';
 import { UsersRepository } from '../src/users.js';
@@ -17,11 +24,26 @@ const ring = await identityKeyRing('1'.repeat(64));
 const assertions = identityAssertions(ring.keys);
 const tokens = accessTokens('t'.repeat(32), 24 * 3600);
 let app: ReturnType<typeof createApp>;
-const revocations = new RevocationStore(db, new Revocations(), { url: stack.databaseUrl, logger });
+// Revocations are published to the stack's Kafka, as this suite's own instance.
+const instance = `auth-service-test-${process.pid}`;
+const log = authLog(db);
+const { outbox, close: closeOutbox } = stackOutbox<AuthOutboxEntry>({
+  service: 'auth-service',
+  log,
+  topic: AUTH_TOPIC,
+  instance,
+});
+const revocations = new RevocationStore(
+  db,
+  new Revocations(),
+  { log, publisher: outbox, instance },
+  { url: stack.databaseUrl, logger },
+);
 
 beforeAll(async () => {
   await migrate({ databaseUrl: stack.databaseUrl, ...MIGRATIONS, logger });
   await revocations.start();
+  await outbox.start();
   app = createApp({
     service: 'auth-service',
     logger,
@@ -40,6 +62,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  await closeOutbox();
   await revocations.close();
   await db.end();
 });
@@ -179,9 +202,12 @@ describe('GET /api/auth/validate (the gateway forward-auth)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get(IDENTITY_HEADERS.userId)).toBe(user.id);
     expect(res.headers.get(IDENTITY_HEADERS.username)).toBe(u.username);
+    // It names the token it vouches for, by what revocation looks at: what a live stream ends by.
+    const { jti } = await tokens.verifyToken(token);
     expect(await assertions.verify(res.headers.get(IDENTITY_HEADERS.assertion)!)).toEqual({
       userId: user.id,
       username: u.username,
+      token: { id: jti, generation: 0 },
     });
   });
 
@@ -200,6 +226,36 @@ describe('GET /api/auth/validate (the gateway forward-auth)', () => {
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expect((await json(res)).error?.code).toBe('unauthorized');
     expect(res.headers.get(IDENTITY_HEADERS.userId)).toBeNull();
+  });
+});
+
+describe('revocations on auth-events', () => {
+  it('publishes a logout once, keyed by its user, and a password change with the new generation', async () => {
+    const u = fresh();
+    const user = await json(await post('/register', u));
+    const token = String((await json(await post('/login', { email: u.email, password: u.password }))).access_token);
+    const { jti, exp } = await tokens.verifyToken(token);
+    const tap = await tapAuthEvents();
+    try {
+      const bearer = { authorization: `Bearer ${token}` };
+      expect((await post('/logout', '', bearer)).status).toBe(204);
+      expect((await post('/logout', '', bearer)).status).toBe(204); // again: nothing new to publish
+      const other = String((await json(await post('/login', { email: u.email, password: u.password }))).access_token);
+      const change = await app.request('/api/auth/password', {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${other}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ current_password: u.password, new_password: 'another horse battery' }),
+      });
+      expect(change.status).toBe(204);
+      const mine = await tap.waitForMessages((e) => e.data.user_id === user.id, 2);
+      expect(mine.map((m) => m.key)).toEqual([user.id, user.id]);
+      expect(mine.map((m) => m.event)).toMatchObject([
+        { type: 'token.revoked', actor: user.id, data: { user_id: user.id, jti, expires_at: exp } },
+        { type: 'user.tokens_revoked', actor: user.id, data: { user_id: user.id, generation: 1 } },
+      ]);
+    } finally {
+      await tap.close();
+    }
   });
 });
 

@@ -6,6 +6,8 @@ const good = {
   DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/microservices_db',
   JWT_SECRET: 'j'.repeat(32),
   IDENTITY_SIGNING_KEY: 'a1'.repeat(32),
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  KAFKA_PASSWORD: 'k'.repeat(32),
 };
 
 describe('auth-service config', () => {

@@ -59,7 +59,11 @@ describe('auth-service migrations', () => {
       "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'users'",
     );
     await db.end();
-    expect(rows.map((r) => r.name)).toEqual(['20261121000000_create-users', '20261202000000_token-revocations']);
+    expect(rows.map((r) => r.name)).toEqual([
+      '20261121000000_create-users',
+      '20261202000000_token-revocations',
+      '20261203000000_auth-outbox',
+    ]);
     expect(tables[0]?.n).toBe('1');
   });
 });

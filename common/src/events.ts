@@ -80,3 +80,32 @@ export const socialEvent = z.discriminatedUnion('type', [
 
 export type SocialEvent = z.output<typeof socialEvent>;
 export type FollowChange = z.output<typeof followChange>;
+
+/** The topic every revocation of access tokens is published to, keyed by user id (named in mesh.json). */
+export const AUTH_TOPIC = topicFor('auth').name;
+
+/** Version of the auth events' envelope; a consumer refuses versions it does not know. */
+export const AUTH_EVENT_SCHEMA_VERSION = 1;
+
+/**
+ * The versioned envelope of every event on the auth topic (`AUTH_TOPIC`),
+ * shared by the producer (auth-service) and its consumers, which end what
+ * a revoked token opened (feed-service's live streams).
+ * `token.revoked`: one token, by its `jti`, at logout; `expires_at` (seconds)
+ * is when it would have expired anyway. `user.tokens_revoked`: every token of
+ * the user signed with a generation below `generation` (a password change).
+ */
+export const authEvent = z.discriminatedUnion('type', [
+  z.object({
+    ...envelopeOf(AUTH_EVENT_SCHEMA_VERSION),
+    type: z.literal('token.revoked'),
+    data: z.object({ user_id: z.uuid(), jti: z.string().min(1).max(64), expires_at: z.number().int().positive() }),
+  }),
+  z.object({
+    ...envelopeOf(AUTH_EVENT_SCHEMA_VERSION),
+    type: z.literal('user.tokens_revoked'),
+    data: z.object({ user_id: z.uuid(), generation: z.number().int().positive() }),
+  }),
+]);
+
+export type AuthEvent = z.output<typeof authEvent>;

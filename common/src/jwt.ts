@@ -41,10 +41,31 @@ const CLOCK_TOLERANCE = 5;
  */
 const REMEMBERED = 10_000;
 
-/** Who a token speaks for: the user id (the JWT subject) and the name that travels with it. */
+/**
+ * Who a token speaks for: the user id (the JWT subject) and the name that
+ * travels with it. An identity assertion also names the access token it was
+ * proven with (`token`), so that what the request opens for long (a live
+ * stream) can be ended when that token is revoked.
+ */
 export interface Identity {
   userId: string;
   username: string;
+  token?: AccessTokenRef;
+}
+
+/** An access token by what revocation looks at: its `jti` and its generation (see VerifiedToken). */
+export interface AccessTokenRef {
+  id: string;
+  generation: number;
+}
+
+/** `tok`, as an assertion carries an AccessTokenRef; anything else there makes the token invalid. */
+function tokenRef(claim: unknown): AccessTokenRef | undefined {
+  if (claim === undefined) return undefined;
+  const o = claim as Record<string, unknown> | null;
+  if (typeof o === 'object' && o && typeof o.id === 'string' && Number.isInteger(o.gen))
+    return { id: o.id, generation: o.gen as number };
+  throw new Error('token has a bad tok');
 }
 
 /** A token that passed `verifyToken`: who it speaks for, and what revocation looks at. */
@@ -109,17 +130,22 @@ export class IdentityJwt {
     return this.opts.ttlSeconds;
   }
 
-  /** `generation`, if above 0, goes into the token as `gen` (see VerifiedToken). */
+  /** `generation`, if above 0, goes into the token as `gen` (see VerifiedToken); `identity.token` as `tok`. */
   async sign(identity: Identity, generation = 0): Promise<string> {
     const reuse = this.opts.reuseSeconds ?? 0;
-    const who = JSON.stringify([identity.userId, identity.username]);
+    const { token: ref } = identity;
+    const who = JSON.stringify([identity.userId, identity.username, ref?.id, ref?.generation]);
     const now = nowSeconds();
     const last = reuse > 0 ? this.issued.get(who) : undefined;
     if (last && now >= last.iat && now - last.iat < reuse) return last.token;
 
     if (!this.keys.signing) throw new Error('these keys only verify');
     const { key, kid } = await this.keys.signing;
-    const jwt = new SignJWT(generation > 0 ? { name: identity.username, gen: generation } : { name: identity.username })
+    const jwt = new SignJWT({
+      name: identity.username,
+      ...(generation > 0 ? { gen: generation } : {}),
+      ...(ref ? { tok: { id: ref.id, gen: ref.generation } } : {}),
+    })
       .setProtectedHeader(
         kid === undefined ? { alg: this.keys.alg, typ: 'JWT' } : { alg: this.keys.alg, typ: 'JWT', kid },
       )
@@ -163,8 +189,9 @@ export class IdentityJwt {
     const generation = payload.gen ?? 0;
     if (typeof generation !== 'number' || !Number.isInteger(generation)) throw new Error('token has a bad gen');
     // `exp` is a required claim, so jose has checked it is a number.
+    const ref = tokenRef(payload.tok);
     const verified: VerifiedToken = {
-      identity: { userId: payload.sub, username: payload.name },
+      identity: { userId: payload.sub, username: payload.name, ...(ref ? { token: ref } : {}) },
       exp: payload.exp!,
       ...(typeof payload.jti === 'string' ? { jti: payload.jti } : {}),
       generation,

@@ -69,8 +69,11 @@ const topicSchema = z.strictObject({
   /** What the message key is; it decides the partition, so one key's messages stay in order. */
   key: z.string().min(1),
   partitions: z.number().int().min(1),
-  /** `forever`: feeds are rebuilt from the whole log, so nothing may age out. `compact`: the latest per key. */
-  retention: z.enum(['forever', 'compact']),
+  /**
+   * `forever`: feeds are rebuilt from the whole log, so nothing may age out. `compact`: the latest per key.
+   * `<n>d`: n days, for events that mean nothing once older (a revocation, past the tokens it voids).
+   */
+  retention: z.union([z.enum(['forever', 'compact']), z.string().regex(/^[1-9][0-9]{0,3}d$/)]),
   /** Where a consumer puts a message it can never apply, with the reason in a header. */
   deadLetter: topicName,
 });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SignJWT } from 'jose';
 import { identityAssertions } from '../src/identity.js';
 import { identityKeyRing } from '../src/identity-keys.js';
 import { hmacKeys, IdentityJwt } from '../src/jwt.js';
@@ -69,6 +70,30 @@ describe('an identity assertion reused', () => {
     const forBob = await assertions.sign({ userId: alice.userId, username: 'bob' });
     expect(forBob).not.toBe(forAlice);
     expect(await assertions.verify(forBob)).toEqual({ userId: alice.userId, username: 'bob' });
+  });
+
+  it('carries the access token it vouches for, and is another token for another one', async () => {
+    const assertions = identityAssertions(ring.keys);
+    const session = { ...alice, token: { id: 'jti-1', generation: 2 } };
+    const first = await assertions.sign(session);
+    expect(await assertions.verify(first)).toEqual(session);
+    const other = await assertions.sign({ ...alice, token: { id: 'jti-2', generation: 2 } });
+    expect(other).not.toBe(first);
+    expect(await assertions.verify(other)).toMatchObject({ token: { id: 'jti-2' } });
+    expect(await assertions.verify(await assertions.sign(alice))).toEqual(alice);
+  });
+
+  it('is refused with a `tok` that is not a token reference', async () => {
+    const key = (await ring.keys.signing!).key;
+    const bad = await new SignJWT({ name: alice.username, tok: { id: 7 } })
+      .setProtectedHeader({ alg: 'EdDSA', kid: ring.kid })
+      .setSubject(alice.userId)
+      .setIssuer('feedmesh-gateway-auth')
+      .setAudience('feedmesh-services')
+      .setIssuedAt()
+      .setExpirationTime('30s')
+      .sign(key);
+    await expect(identityAssertions(ring.keys).verify(bad)).rejects.toThrow(/tok/);
   });
 
   it('is not a thing for access tokens: each signing has its own jti', async () => {

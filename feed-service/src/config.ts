@@ -28,6 +28,8 @@ export const configSchema = z.object({
   FEED_TOPIC: z.string().min(1).default(topicFor('post').name),
   /** The follows' topic, likewise: a second feed may read a follow graph of its own. */
   FEED_SOCIAL_TOPIC: z.string().min(1).default(topicFor('user').name),
+  /** The revocations' topic, likewise. */
+  FEED_AUTH_TOPIC: z.string().min(1).default(topicFor('auth').name),
   FEED_KEY_PREFIX: z.string().min(1).default(FEED_DEFAULTS.prefix),
   FEED_GLOBAL_CAP: z.coerce.number().int().min(1).max(100_000).default(FEED_DEFAULTS.caps.global),
   FEED_USER_CAP: z.coerce.number().int().min(1).max(100_000).default(FEED_DEFAULTS.caps.perUser),

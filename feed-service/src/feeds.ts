@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { PostEvent, PostSnapshot } from '@feedmesh/common';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { HomeTimelines, scoreOf, type HomeSettings, type NewArrival } from './home.js';
+import { RevokedTokens } from './revocations.js';
 
 const applyScript = readFileSync(new URL('../lua/apply-post-event.lua', import.meta.url), 'utf8');
 
@@ -56,6 +57,8 @@ export const FEED_DEFAULTS = {
 export class FeedStore {
   /** Each user's home timeline, and the follow graph it is made from. */
   readonly home: HomeTimelines;
+  /** Revoked access tokens: what ends live home streams. */
+  readonly revoked: RevokedTokens;
 
   constructor(
     private readonly redis: Redis,
@@ -66,6 +69,7 @@ export class FeedStore {
   ) {
     redis.defineCommand('applyPostEvent', { numberOfKeys: 10, lua: applyScript });
     this.home = new HomeTimelines(redis, this.keys, home);
+    this.revoked = new RevokedTokens(redis, this.keys, home.liveWindow);
   }
 
   readonly keys = {
@@ -96,6 +100,10 @@ export class FeedStore {
     regenerating: () => `${this.prefix}:regenerating`,
     /** Every change applied, in order (a Redis stream, capped): what live streams are made of, on any instance. */
     changes: () => `${this.prefix}:changes`,
+    /** Access tokens revoked (auth-events), by jti, scored by when they would have expired: no live stream of them stays open. */
+    revokedTokens: () => `${this.prefix}:revoked-tokens`,
+    /** Each user's token generation, below which their tokens are void (hash: user id → generation). */
+    tokenGenerations: () => `${this.prefix}:token-generations`,
   };
 
   /** Applies one event; resolves to false when it was a duplicate or stale. */

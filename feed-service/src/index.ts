@@ -42,7 +42,7 @@ const store = new FeedStore(
   },
 );
 // Its own connection: a blocking read of the changes stream holds it.
-const live = new LiveFeed(redis.duplicate(), redis, store.keys, {
+const live = new LiveFeed(redis.duplicate(), redis, store.keys, store.revoked, {
   maxStreams: config.FEED_LIVE_MAX_STREAMS,
   maxPerClient: config.FEED_LIVE_MAX_PER_CLIENT,
 });

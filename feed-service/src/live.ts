@@ -1,5 +1,7 @@
+import type { AccessTokenRef } from '@feedmesh/common';
 import type { Redis } from 'ioredis';
 import type { FeedStore } from './feeds.js';
+import type { RevokedTokens } from './revocations.js';
 
 /** One change as a live stream sends it: its place in the changes stream (the SSE `id:`), its type, the post. */
 export interface LiveChange {
@@ -27,8 +29,19 @@ interface GraphChange {
   followee: string;
 }
 
-/** What a subscriber is sent: changes, and once, if its resume point is gone, a reset. */
-export type LiveMessage = { kind: 'change'; change: LiveChange } | { kind: 'reset' };
+/** A revocation of access tokens (what apply-revocation.lua adds): one token, or a user's below a generation. */
+type RevocationChange =
+  | { id: string; type: 'token.revoked'; user: string; jti: string }
+  | { id: string; type: 'user.tokens_revoked'; user: string; generation: number };
+
+/** What the stream holds besides posts' changes: what changes who gets what, not what they are sent. */
+type Bookkeeping = GraphChange | RevocationChange;
+
+/**
+ * What a subscriber is sent: changes; once, if its resume point is gone, a
+ * reset; and, last, if the token that opened a home stream is revoked, that.
+ */
+export type LiveMessage = { kind: 'change'; change: LiveChange } | { kind: 'reset' } | { kind: 'revoked' };
 
 export interface LiveSettings {
   /** Most open streams this instance holds; past it a new one is refused (429). */
@@ -37,11 +50,15 @@ export interface LiveSettings {
   maxPerClient: number;
 }
 
-/** Why a stream was refused. */
+/** Why a stream was refused: a limit. */
 export class StreamLimitError extends Error {}
 
+/** Why a home stream was refused: its token was revoked after the gateway let the request through. */
+export class TokenRevokedError extends Error {}
+
 /** Which changes a subscriber wants: all of them, or those of a reader's home timeline. */
-type Filter = { kind: 'global' } | { kind: 'home'; reader: string; authors: Set<string> };
+type Filter =
+  { kind: 'global' } | { kind: 'home'; reader: string; authors: Set<string>; token: AccessTokenRef | undefined };
 
 interface Subscriber {
   client: string;
@@ -51,6 +68,8 @@ interface Subscriber {
   end: () => void;
   /** While the subscriber catches up from its resume point: live changes held until then, in order. */
   held?: LiveChange[];
+  /** Told its token is revoked: sent nothing more. */
+  revoked?: boolean;
 }
 
 const BLOCK_MS = 5_000;
@@ -64,17 +83,30 @@ const fieldsOf = (raw: string[]) => {
   return fields;
 };
 
-/** A stream entry as a post's change or a graph change (what apply-post-event.lua and apply-follow.lua add). */
-function parse([id, raw]: [string, string[]]): PostEntry | GraphChange | undefined {
+/** A stream entry as what apply-post-event.lua, apply-follow.lua and apply-revocation.lua add. */
+function parse([id, raw]: [string, string[]]): PostEntry | Bookkeeping | undefined {
   const f = fieldsOf(raw);
   if (f.type === 'user.followed' || f.type === 'user.unfollowed')
     return { id, type: f.type, follower: f.follower ?? '', followee: f.followee ?? '' };
+  if (f.type === 'token.revoked') return { id, type: f.type, user: f.user ?? '', jti: f.jti ?? '' };
+  if (f.type === 'user.tokens_revoked')
+    return { id, type: f.type, user: f.user ?? '', generation: Number(f.generation ?? 0) };
   if (f.type === 'post.created' || f.type === 'post.updated' || f.type === 'post.deleted')
     return { id, type: f.type, author: f.author ?? '', post: f.post ?? '' };
   return undefined;
 }
 
 const isGraph = (c: { type: string }): c is GraphChange => c.type === 'user.followed' || c.type === 'user.unfollowed';
+const isRevocation = (c: { type: string }): c is RevocationChange =>
+  c.type === 'token.revoked' || c.type === 'user.tokens_revoked';
+const isBookkeeping = (c: { type: string }): c is Bookkeeping => isGraph(c) || isRevocation(c);
+
+/** Whether a revocation voids the token a home stream was opened with (one not named: by any of its user's). */
+function voids(r: RevocationChange, filter: Extract<Filter, { kind: 'home' }>): boolean {
+  if (r.user !== filter.reader) return false;
+  if (r.type === 'token.revoked') return filter.token === undefined || filter.token.id === r.jti;
+  return filter.token === undefined || filter.token.generation < r.generation;
+}
 
 /** Orders stream ids as Redis does, by (ms, seq): negative, zero or positive. */
 export function compareStreamIds(a: string, b: string): number {
@@ -94,7 +126,8 @@ const after = (a: string, b: string) => compareStreamIds(a, b) > 0;
  * serves any subscriber. A subscriber that resumes (`Last-Event-ID`) first gets what
  * it missed from the stream, then the live changes held meanwhile, with
  * nothing repeated or skipped; one whose resume point has been trimmed
- * away gets a reset.
+ * away gets a reset. A home stream ends once the token that opened it is
+ * revoked (auth-events, recorded and added to the stream by the consumer).
  */
 export class LiveFeed {
   private readonly subscribers = new Set<Subscriber>();
@@ -112,6 +145,7 @@ export class LiveFeed {
     /** For the catch-up reads, the snapshots and the follow sets. */
     private readonly redis: Redis,
     private readonly keys: FeedStore['keys'],
+    private readonly revoked: Pick<RevokedTokens, 'revoked'>,
     private readonly settings: LiveSettings,
   ) {}
 
@@ -183,14 +217,16 @@ export class LiveFeed {
    * current snapshot, from the snapshots hash in one round trip. A creation
    * or an edit of a post deleted since is left out (its deletion follows).
    */
-  private async hydrate(entries: Array<PostEntry | GraphChange | undefined>): Promise<Array<LiveChange | GraphChange>> {
-    const wanted = entries.filter((e): e is PostEntry => e !== undefined && !isGraph(e) && e.type !== 'post.deleted');
+  private async hydrate(entries: Array<PostEntry | Bookkeeping | undefined>): Promise<Array<LiveChange | Bookkeeping>> {
+    const wanted = entries.filter(
+      (e): e is PostEntry => e !== undefined && !isBookkeeping(e) && e.type !== 'post.deleted',
+    );
     const snapshots = wanted.length ? await this.redis.hmget(this.keys.posts(), ...wanted.map((e) => e.post)) : [];
     const byEntry = new Map(wanted.map((e, i) => [e, snapshots[i]]));
-    const out: Array<LiveChange | GraphChange> = [];
+    const out: Array<LiveChange | Bookkeeping> = [];
     for (const e of entries) {
       if (!e) continue;
-      if (isGraph(e)) out.push(e);
+      if (isBookkeeping(e)) out.push(e);
       else if (e.type === 'post.deleted')
         out.push({
           id: e.id,
@@ -206,8 +242,16 @@ export class LiveFeed {
     return out;
   }
 
-  private dispatch(change: LiveChange | GraphChange): void {
+  private dispatch(change: LiveChange | Bookkeeping): void {
     for (const s of this.subscribers) {
+      if (s.revoked) continue;
+      if (isRevocation(change)) {
+        if (s.filter.kind === 'home' && voids(change, s.filter)) {
+          s.revoked = true;
+          s.send({ kind: 'revoked' });
+        }
+        continue;
+      }
       if (isGraph(change)) {
         if (s.filter.kind === 'home' && s.filter.reader === change.follower) {
           if (change.type === 'user.followed') s.filter.authors.add(change.followee);
@@ -229,6 +273,8 @@ export class LiveFeed {
   async subscribe(o: {
     client: string;
     home?: string;
+    /** The access token a home stream was opened with, from the identity assertion. */
+    token?: AccessTokenRef;
     lastEventId?: string;
     send: (message: LiveMessage) => void;
     end: () => void;
@@ -244,6 +290,7 @@ export class LiveFeed {
           kind: 'home',
           reader: o.home,
           authors: new Set([o.home, ...(await this.redis.smembers(this.keys.followees(o.home)))]),
+          token: o.token,
         }
       : { kind: 'global' };
     const subscriber: Subscriber = {
@@ -262,6 +309,10 @@ export class LiveFeed {
         this.reading(),
         new Promise((_, reject) => setTimeout(() => reject(new Error('Redis is away')), POSITION_TIMEOUT_MS).unref()),
       ]);
+      // Revoked between the gateway's check and now: the stream's reads began after the revocation was
+      // recorded (the script that records it adds it to the stream), so this sees what they will not.
+      if (o.home && (await this.revoked.revoked(o.home, o.token)))
+        throw new TokenRevokedError('the token has been revoked');
       if (o.lastEventId) await this.catchUp(subscriber, o.lastEventId);
     } catch (err) {
       remove();
@@ -281,7 +332,8 @@ export class LiveFeed {
         const entries = await this.redis.xrange(this.keys.changes(), `(${cursor}`, '+', 'COUNT', READ_COUNT);
         if (entries.length > 0) cursor = entries[entries.length - 1]![0];
         for (const change of await this.hydrate(entries.map(parse))) {
-          if (isGraph(change)) continue;
+          // Follows: the filter is today's already. Revocations: checked above.
+          if (isBookkeeping(change)) continue;
           if (s.filter.kind === 'home' && !s.filter.authors.has(change.author)) continue;
           s.send({ kind: 'change', change });
         }

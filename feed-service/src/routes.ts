@@ -83,12 +83,13 @@ export function feedRoutes(deps: FeedRoutesDeps): Route[] {
         ok: {
           status: 200,
           description:
-            'As `/live`, for the posts of the caller and of whom they follow (follows made while it is open count at once)',
+            'As `/live`, for the posts of the caller and of whom they follow (follows made while it is open count at once). ' +
+            'Once the token that opened it is revoked (logout, password change), a `revoked` event ends it, within a second',
           events: liveEvent,
         },
-        errors: [400, 429, 503],
+        errors: [400, 401, 429, 503],
       },
-      (c) => liveResponse(c, deps.live, deps.streams, c.var.identity.userId),
+      (c) => liveResponse(c, deps.live, deps.streams, { reader: c.var.identity.userId, token: c.var.identity.token }),
     ),
 
     route(

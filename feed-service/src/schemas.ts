@@ -52,19 +52,22 @@ export const feedStats = z
 /**
  * One server-sent event of a live stream, as its fields: `id` (send it back as
  * `Last-Event-ID` to resume just after it), `event` (the change's type, or
- * `reset` when the stream can no longer resume from the id given, or
- * `shutdown` when this instance goes: reconnect), and `data`, the JSON below.
+ * `reset` when the stream can no longer resume from the id given,
+ * `shutdown` when this instance goes: reconnect, or `revoked`, last, when the
+ * token that opened a home stream is revoked), and `data`, the JSON below.
  */
 export const liveEvent = z
   .object({
     id: z
       .string()
       .meta({ description: 'Where the change stands in the stream (`<ms>-<seq>`); absent on reset and shutdown' }),
-    event: z.enum(['post.created', 'post.updated', 'post.deleted', 'reset', 'shutdown']),
+    event: z.enum(['post.created', 'post.updated', 'post.deleted', 'reset', 'shutdown', 'revoked']),
     data: z.union([
       feedItem,
       z.object({ id: z.string(), author_id: z.string() }).meta({ description: 'post.deleted: which post is gone' }),
-      z.object({ reason: z.string() }).meta({ description: 'reset: why the client should reload' }),
+      z
+        .object({ reason: z.string() })
+        .meta({ description: 'reset: why the client should reload; revoked: why the stream ended (sign in again)' }),
     ]),
   })
   .meta({ id: 'LiveEvent' });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createKafka, freePort } from '@feedmesh/common';
+import { createKafka, freePort, IDENTITY_HEADERS } from '@feedmesh/common';
 import {
   eventually,
   newUser,
@@ -8,6 +8,7 @@ import {
   serviceUrl,
   spawnService,
   stack,
+  stackAssertions,
   supervisedPids,
   type EventStream,
   type SpawnedService,
@@ -111,6 +112,55 @@ describe('live streams through the gateway', () => {
     expect(again.events.some(about(before))).toBe(false);
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort(compareStreamIds)).toEqual(ids);
+  });
+
+  it("end a home stream with `revoked` within a second of its token's logout, or of a password change", async () => {
+    const reader = await someone('revokee');
+    const login = await fetch(`${stack.gatewayUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: reader.email, password: reader.password }),
+    });
+    const second = ((await login.json()) as { access_token: string }).access_token;
+    const home = (token: string) => live('/home', { authorization: `Bearer ${token}` });
+    const [first, other] = [track(await home(reader.token)), track(await home(second))];
+    expect([first.status, other.status]).toEqual([200, 200]);
+
+    const loggedOut = performance.now();
+    expect((await send(reader, 'POST', '/auth/logout')).status).toBe(204);
+    const revoked = await first.next((e) => e.event === 'revoked', 5_000);
+    expect(revoked.at - loggedOut).toBeLessThan(1_000);
+    expect(JSON.parse(revoked.data)).toMatchObject({ reason: expect.stringContaining('revoked') });
+    await eventually(async () => first.ended(), 2_000);
+
+    // The other token's stream is another session's: it goes on, until the password changes.
+    const still = await post({ ...reader, token: second }, 'after one logout');
+    await other.next(about(still, 'post.created'));
+    expect(other.ended()).toBe(false);
+    const changed = performance.now();
+    const res = await send({ ...reader, token: second }, 'PUT', '/auth/password', {
+      current_password: reader.password,
+      new_password: 'another horse battery',
+    });
+    expect(res.status).toBe(204);
+    expect((await other.next((e) => e.event === 'revoked', 5_000)).at - changed).toBeLessThan(1_000);
+    await eventually(async () => other.ended(), 2_000);
+  });
+
+  it('refuses a home stream whose token was revoked after the gateway let the request through, with a 401', async () => {
+    const reader = await someone('revokee');
+    const jti = (JSON.parse(Buffer.from(reader.token.split('.')[1]!, 'base64url').toString()) as { jti: string }).jti;
+    expect((await send(reader, 'POST', '/auth/logout')).status).toBe(204);
+    // As the gateway would have sent it a moment before the logout: an assertion naming the token.
+    const assertion = await (
+      await stackAssertions()
+    ).sign({ userId: reader.id, username: reader.username, token: { id: jti, generation: 0 } });
+    const headers = { [IDENTITY_HEADERS.userId]: reader.id, [IDENTITY_HEADERS.assertion]: assertion };
+    await eventually(async () => {
+      const refused = await openEventStream(`${serviceUrl('feed-service')}/api/activity-stream/home/live`, headers);
+      refused.close();
+      return refused.status === 401 && JSON.parse(refused.refusal).error.code === 'unauthorized';
+    }, 5_000);
   });
 
   it('refuses a Last-Event-ID it never sent with a 400', async () => {

@@ -10,11 +10,15 @@ set -euo pipefail
 
 # forever: the feeds are rebuilt from the whole log, so nothing may age out.
 # compact: the latest message per key is enough.
+# <n>d: kept n days (what only matters that long: a revocation, past its tokens' life).
 # A dead-letter topic keeps all it is given whatever its topic does: compacting
 # it would keep only the last failure of each key.
 list() {
   jq -r '
-    def settings: if . == "compact" then ["cleanup.policy=compact"] else ["retention.ms=-1"] end;
+    def settings:
+      if . == "compact" then ["cleanup.policy=compact"]
+      elif test("^[0-9]+d$") then ["retention.ms=\(.[:-1] | tonumber * 86400000)"]
+      else ["retention.ms=-1"] end;
     .topics | to_entries[] | .key as $name | .value |
       ([$name, .partitions] + (.retention | settings)),
       ([.deadLetter, .partitions] + ("forever" | settings))

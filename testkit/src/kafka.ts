@@ -3,7 +3,17 @@
 // event is checked against its family's shared envelope schema on the way in.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { POSTS_TOPIC, postEvent, SOCIAL_TOPIC, socialEvent, type PostEvent, type SocialEvent } from '@feedmesh/common';
+import {
+  AUTH_TOPIC,
+  authEvent,
+  POSTS_TOPIC,
+  postEvent,
+  SOCIAL_TOPIC,
+  socialEvent,
+  type AuthEvent,
+  type PostEvent,
+  type SocialEvent,
+} from '@feedmesh/common';
 import { eventually, sleep } from './eventually.js';
 import { stack, stackKafka } from './stack.js';
 
@@ -94,6 +104,9 @@ export const tapPostEvents = (from?: TopicEnd) => tapTopic<PostEvent>(POSTS_TOPI
 /** The social topic's tap (`tapTopic`): follows and unfollows. */
 export const tapSocialEvents = (from?: TopicEnd) =>
   tapTopic<SocialEvent>(SOCIAL_TOPIC, (v) => socialEvent.parse(v), from);
+
+/** The auth topic's tap (`tapTopic`): revocations. */
+export const tapAuthEvents = (from?: TopicEnd) => tapTopic<AuthEvent>(AUTH_TOPIC, (v) => authEvent.parse(v), from);
 
 /** Where each partition of the social topic ends now. */
 export const socialEventsEnd = () => topicEnd(SOCIAL_TOPIC);

@@ -9,12 +9,16 @@ import {
   forwardAuthService,
   identityAssertions,
   identityKeyRing,
+  kafkaPublisher,
   mongodbLoginUrl,
   serviceManifest,
+  serviceOutbox,
   withPassword,
   type ConsulEndpoint,
   type IdentityJwt,
   type KafkaCredentials,
+  type OutboxEntry,
+  type OutboxLog,
 } from '@feedmesh/common';
 
 /** The repository root, two levels up from this file in `src/` and in `dist/` alike. */
@@ -133,5 +137,42 @@ export function serviceEnv(): Record<string, string> {
     JWT_SECRET: stack.jwtSecret,
     IDENTITY_SIGNING_KEY: stack.identitySigningKey,
     IDENTITY_JWKS_URL: identityJwksUrl(),
+  };
+}
+
+/**
+ * A producer's outbox for a suite that drives the producer in-process: it
+ * publishes to the stack's Kafka (as the admin) under `instance`, its own
+ * name in the outbox log, and recovers nothing of others'. Start it in
+ * `beforeAll`, `close` it in `afterAll`.
+ */
+export function stackOutbox<Entry extends OutboxEntry>(o: {
+  service: string;
+  log: OutboxLog<Entry>;
+  topic: string;
+  instance: string;
+}) {
+  const publisher = kafkaPublisher(stackKafka(o.instance));
+  const outbox = serviceOutbox<Entry>({
+    service: o.service,
+    config: {
+      CONSUL_URL: stack.consulUrl,
+      CONSUL_TOKEN: stack.consulToken,
+      OUTBOX_CHECKPOINT_MS: 1_000,
+      OUTBOX_LINGER_MS: 0,
+      OUTBOX_DEAD_AFTER_MS: 15_000,
+    },
+    log: o.log,
+    topic: o.topic,
+    publisher,
+    instance: o.instance,
+    logger: createLogger(o.instance, 'silent'),
+  });
+  return {
+    outbox,
+    close: async () => {
+      await outbox.stop();
+      await publisher.close();
+    },
   };
 }
