@@ -174,7 +174,8 @@ async function applyChange(type: string, data: unknown): Promise<void> {
     if (!gone) return;
     state.posts.delete(id);
     document.querySelector(`li[data-post-id="${CSS.escape(id)}"]`)?.remove();
-    tell(`A post was deleted: “${gone.title}”.`);
+    // One's own change was already told as it was made.
+    if (gone.author_id !== loadSession()?.userId) tell(`A post was deleted: “${gone.title}”.`);
     return;
   }
   const post = data as Post;
@@ -190,6 +191,7 @@ async function applyChange(type: string, data: unknown): Promise<void> {
     $('posts').prepend(element);
     state.skip += 1;
   }
+  if (post.author_id === loadSession()?.userId) return;
   tell(
     type === 'post.created'
       ? `New post by ${authorName(post.author_id)}: “${post.title}”.`

@@ -39,7 +39,7 @@ async function person(name: string): Promise<Page> {
   return page;
 }
 
-const shoot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+const shoot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`) });
 const post = (page: Page, title: string) => page.getByRole('heading', { level: 3, name: title, exact: true });
 const visible = (page: Page, text: string) => page.getByText(text).first().waitFor({ timeout: LIVE_MS });
 
@@ -56,6 +56,8 @@ async function write(page: Page, title: string, content: string) {
   await page.getByLabel('Text').fill(content);
   await page.getByRole('button', { name: 'Post', exact: true }).click();
   await visible(page, `Posted “${title}”.`);
+  // And on the author's own page, from the live stream.
+  await post(page, title).waitFor({ timeout: LIVE_MS });
 }
 
 beforeAll(async () => {
@@ -139,6 +141,7 @@ describe('the web client, in a browser, through the gateway', () => {
       .first()
       .click();
     await visible(a, `Deleted “Second from Ann ${run}”.`);
+    await post(a, `Second from Ann ${run}`).waitFor({ state: 'detached', timeout: LIVE_MS });
     await post(b, `Second from Ann ${run}`).waitFor({ state: 'detached', timeout: LIVE_MS });
     await visible(b, `A post was deleted: “Second from Ann ${run}”.`);
 
@@ -155,7 +158,7 @@ describe('the web client, in a browser, through the gateway', () => {
     await b.reload();
     await visible(b, `Signed in as ${bob.username}`);
     await b.getByRole('button', { name: 'Sign out' }).click();
-    await a.getByRole('heading', { name: 'Sign in or create an account' }).waitFor();
+    await b.getByRole('heading', { name: 'Sign in or create an account' }).waitFor();
     expect(await b.evaluate('sessionStorage.length')).toBe(0);
 
     expect(problems).toEqual([]);
