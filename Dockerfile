@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image recipe for the four services: they share the workspace layout,
+# One image recipe for every service: they share the workspace layout,
 # the build and the runtime, so a copy per service would only drift apart.
 #   docker build --build-arg SERVICE=auth-service -t feedmesh/auth-service .
 # docker-compose.yml builds each service with its own SERVICE. Its port is
@@ -17,7 +17,9 @@ COPY ${SERVICE}/package.json ${SERVICE}/
 RUN npm ci --no-audit --no-fund -w @feedmesh/common -w @feedmesh/${SERVICE} --include-workspace-root
 COPY common common
 COPY ${SERVICE} ${SERVICE}
+# A service with browser code bundles it too (web-client: esbuild, a build-time dependency).
 RUN npx tsc -b ${SERVICE} \
+ && npm run -s bundle -w @feedmesh/${SERVICE} --if-present \
  && npm prune --omit=dev --no-audit --no-fund -w @feedmesh/common -w @feedmesh/${SERVICE} --include-workspace-root
 
 FROM ${NODE_IMAGE} AS runtime

@@ -27,4 +27,12 @@ export default tseslint.config(
       ],
     },
   },
+  // The browser's code: its own program, with the DOM's types (web-client/app/tsconfig.json).
+  {
+    files: ['web-client/app/**/*.ts'],
+    languageOptions: {
+      globals: globals.browser,
+      parserOptions: { project: './web-client/app/tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+  },
 );

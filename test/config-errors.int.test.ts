@@ -5,18 +5,25 @@ import { spawnService } from '@feedmesh/testkit';
 // Each built service, started with a broken environment, must refuse to start
 // with a readable list of problems and the EX_CONFIG status, never a stack trace.
 // What it requires is what mesh.json gives it: its stores' addresses and its
-// secrets, and, but for auth-service which signs them, where the public keys
-// that verify identity assertions are.
+// secrets, and, for a service that checks identity assertions (its config
+// has the variable; not auth-service, which signs them, nor web-client, which
+// has no user route), where the public keys that verify them are.
+const verifies = async (name: string) => {
+  const { configSchema } = (await import(`../${name}/src/config.ts`)) as { configSchema: { shape: object } };
+  return 'IDENTITY_JWKS_URL' in configSchema.shape;
+};
 const required = Object.fromEntries(
-  Object.entries(manifest.services).map(([name, s]) => [
-    name,
-    [
-      ...s.stores.map((store) => manifest.stores[store]!.env),
-      ...s.secrets,
-      ...(s.forwardAuth ? [] : ['IDENTITY_JWKS_URL']),
-    ],
-  ]),
-);
+  await Promise.all(
+    Object.entries(manifest.services).map(async ([name, s]) => [
+      name,
+      [
+        ...s.stores.map((store) => manifest.stores[store]!.env),
+        ...s.secrets,
+        ...((await verifies(name)) ? ['IDENTITY_JWKS_URL'] : []),
+      ],
+    ]),
+  ),
+) as Record<string, string[]>;
 const withSecrets = Object.entries(manifest.services).flatMap(([name, s]) => s.secrets.map((secret) => [name, secret]));
 
 describe.each(Object.entries(required))('%s with a bad environment', (name, vars) => {

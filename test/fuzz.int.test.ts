@@ -13,7 +13,7 @@ import { getJson, newUser, repoDir, stack, type TestUser } from '@feedmesh/testk
 // examples per operation; the seed is random so each run explores anew, and
 // printed so a failure can be replayed (FUZZ_SEED=<seed>).
 const EXAMPLES_PER_OPERATION = Number(process.env.FUZZ_EXAMPLES ?? 6);
-const PREFIXES = ['/api/auth', '/api/profile', '/api/posts', '/api/activity-stream'];
+const PREFIXES = ['/api/auth', '/api/profile', '/api/posts', '/api/activity-stream', '/app'];
 /**
  * Left out: logging out with the run's one token would end the run's session, and every later
  * operation would get a 401 (test/security/identity.int.test.ts covers logout).

@@ -19,6 +19,7 @@ const services = [
     checks: ['redis', 'kafka'],
     access: 'public',
   },
+  { name: 'web-client', router: 'web-client', prefix: '/app', checks: [], access: 'public' },
 ];
 
 let user: TestUser;
@@ -95,11 +96,26 @@ describe('the gateway routes every service from the Consul catalog', () => {
   );
 
   it('answers paths no service claims with the JSON 404, also those that only normalize to one', async () => {
-    for (const path of ['/api/nobody-here', '/', '/api/posts/%2e%2e/%2e%2e/etc/passwd']) {
+    for (const path of ['/api/nobody-here', '/index.html', '/api/posts/%2e%2e/%2e%2e/etc/passwd']) {
       const res = await fetch(`${stack.gatewayUrl}${path}`);
       expect(res.status, path).toBe(404);
       expect(await res.json(), path).toEqual({ error: { code: 'not_found', message: 'no route for this path' } });
     }
+  });
+
+  it("sends the site's root, and the web client's prefix with a slash, to the client's page", async () => {
+    for (const [path, location] of [
+      ['/', '/app'],
+      ['/app/', '/app'],
+      ['/?from=somewhere', '/app?from=somewhere'],
+    ]) {
+      const res = await fetch(`${stack.gatewayUrl}${path}`, { redirect: 'manual' });
+      expect(res.status, path).toBe(302);
+      expect(new URL(res.headers.get('location')!, stack.gatewayUrl).href, path).toBe(`${stack.gatewayUrl}${location}`);
+    }
+    const page = await fetch(`${stack.gatewayUrl}/app`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
   });
 
   it.each(services)('serves the OpenAPI document of $prefix without a token, with the bearer scheme', async (s) => {

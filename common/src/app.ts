@@ -25,8 +25,8 @@ export interface AppDeps {
   /** This instance's id in Consul (`instanceId`), also in its health reports. */
   instance: string;
   checks: Record<string, HealthCheck>;
-  /** Verifies the identity the gateway asserts on `user` routes. */
-  assertions: IdentityJwt;
+  /** Verifies the identity the gateway asserts on `user` routes; a service without them needs none. */
+  assertions?: IdentityJwt;
   maxBodyBytes?: number;
 }
 
@@ -76,12 +76,14 @@ export function createApp(deps: AppDeps): ServiceApp {
  * by zod-openapi with our checks around it, and before anything else the
  * identity check of a `user` operation.
  */
-function mount(routes: Route[], assertions: IdentityJwt): OpenAPIHono {
+function mount(routes: Route[], assertions: IdentityJwt | undefined): OpenAPIHono {
   const api = new OpenAPIHono();
-  const identity = requireIdentity(assertions);
+  const identity = assertions && requireIdentity(assertions);
   for (const { operation: op, handler } of routes) {
     const { middleware, hook } = inputChecks(op);
-    const guards = ACCESS[op.access].identity ? [identity] : [];
+    if (ACCESS[op.access].identity && !identity)
+      throw new Error(`${op.method.toUpperCase()} ${op.path} acts for a user, and the app was given no assertions`);
+    const guards = ACCESS[op.access].identity && identity ? [identity] : [];
     // zod-openapi awaits its hook (in @hono/zod-validator), though its type leaves out that a hook may be async.
     const awaited = hook as unknown as Parameters<OpenAPIHono['openapi']>[2];
     api.openapi({ ...openApiRoute(op), middleware: [...guards, ...middleware] }, handler, awaited);

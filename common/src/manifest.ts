@@ -26,8 +26,11 @@ const storeSchema = z.strictObject({
 
 const serviceSchema = z.strictObject({
   port: z.number().int().min(1).max(65535),
-  /** Every public path of the service starts with it; the gateway routes it there. */
-  prefix: z.string().regex(/^\/api\/[a-z-]+$/),
+  /**
+   * Every public path of the service starts with it; the gateway routes it there. An API's is under
+   * `/api/`; a service that serves pages to people (web-client) has one of its own, such as `/app`.
+   */
+  prefix: z.string().regex(/^(\/[a-z][a-z-]*)+$/),
   /** Title and description of the service's OpenAPI document. */
   title: z.string().min(1),
   description: z.string().min(1),
@@ -82,7 +85,9 @@ export const manifestSchema = z
   .strictObject({
     $comment: z.string().optional(),
     stores: z.record(storeName, storeSchema),
-    services: z.record(z.string().regex(/^[a-z]+-service$/), serviceSchema),
+    // Lower-case words joined by dashes: it names a folder, a system user, a Consul service and a variable
+    // (WEB_CLIENT_URL), and most end in `-service`, which the names derived from it drop.
+    services: z.record(z.string().regex(/^[a-z]+(-[a-z]+)+$/), serviceSchema),
     topics: z.record(topicName, topicSchema),
   })
   .superRefine((m, ctx) => {

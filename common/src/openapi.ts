@@ -27,6 +27,9 @@ export const jsonResponse = (description: string, schema: z.ZodType) => ({
   content: { 'application/json': { schema } },
 });
 
+// A file's bytes, whatever they hold: OpenAPI 3.1 leaves a schema out for content that is not JSON.
+const fileContent = (media: readonly string[]) => Object.fromEntries(media.map((type) => [type, {}]));
+
 const errorResponse = (status: ErrorStatus) => jsonResponse(errorDescriptions[status], errorSchema);
 
 /** The OpenAPI route of an operation, every error status it can answer documented with the one error shape. */
@@ -53,9 +56,11 @@ export function openApiRoute(op: Operation): RouteConfig {
     responses: {
       [op.ok.status]: op.ok.events
         ? { description: op.ok.description, content: { 'text/event-stream': { schema: op.ok.events } } }
-        : op.ok.schema
-          ? jsonResponse(op.ok.description, op.ok.schema)
-          : { description: op.ok.description },
+        : op.ok.media
+          ? { description: op.ok.description, content: fileContent(op.ok.media) }
+          : op.ok.schema
+            ? jsonResponse(op.ok.description, op.ok.schema)
+            : { description: op.ok.description },
       ...Object.fromEntries(errors.map((status) => [status, errorResponse(status)])),
     },
   };

@@ -56,9 +56,16 @@ export type Operation = PathParams & {
   /**
    * The success answer; without a schema it has no body. With `events` it is
    * a stream of server-sent events (`text/event-stream`), each as `events`
-   * says, that lasts until the client leaves.
+   * says, that lasts until the client leaves. With `media` it is a file (a page,
+   * a script) of one of those media types, not JSON.
    */
-  ok: { status: 200 | 201 | 204; description: string; schema?: z.ZodType; events?: z.ZodType };
+  ok: {
+    status: 200 | 201 | 204;
+    description: string;
+    schema?: z.ZodType;
+    events?: z.ZodType;
+    media?: readonly string[];
+  };
   /** Error statuses of the operation itself (those of its input and its access are implied). */
   errors?: readonly ErrorStatus[];
 };

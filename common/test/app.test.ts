@@ -240,6 +240,15 @@ describe('access', () => {
     expect((await app.request('/api/profile/notes/1')).status).toBe(200);
   });
 
+  it('needs no identity keys without a user operation, and refuses to start one without them', () => {
+    const deps = { service: 'web-client', logger: pino({ level: 'silent' }), instance: 'i-1', checks: {} };
+    const operation = { method: 'get', path: '/x', summary: 'x', ok: { status: 204, description: 'x' } } as const;
+    const open = route({ ...operation, access: 'public' }, (c) => c.body(null, 204));
+    expect(createApp({ ...deps, routes: [open] }).routers).toHaveLength(1);
+    const mine = route({ ...operation, access: 'user' }, (c) => c.body(null, 204));
+    expect(() => createApp({ ...deps, routes: [mine] })).toThrow(/acts for a user/);
+  });
+
   it('gives the app the gateway routers its operations ask for', () => {
     expect(testApp().routers).toEqual([
       { router: 'profile', rule: 'PathPrefix(`/api/profile`)', middlewares: ['public@file'] },

@@ -51,6 +51,21 @@ describe('mesh.json', () => {
     for (const service of Object.values(parsed.services)) expect(service.secrets).toEqual([]);
   });
 
+  it('takes a prefix of lower-case path segments, and nothing that could climb out of it', () => {
+    for (const [prefix, ok] of [
+      ['/app', true],
+      ['/api/posts', true],
+      ['/app/', false],
+      ['/app/../api', false],
+      ['/App', false],
+      ['app', false],
+    ] as const) {
+      const changed = structuredClone(manifest);
+      Object.values(changed.services)[0]!.prefix = prefix;
+      expect(manifestSchema.safeParse(changed).success, prefix).toBe(ok);
+    }
+  });
+
   it('throws for a family of events no topic carries', () => {
     expect(() => topicFor('nothing')).toThrow(/no topic/);
   });

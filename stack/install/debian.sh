@@ -11,6 +11,8 @@ packages=(
   curl jq procps iproute2 python3-venv
   # Validates docker-compose.yml in CI; nothing here runs containers.
   docker-compose
+  # The browser web-client's test drives (playwright-core, headless).
+  chromium
 )
 
 missing=()

@@ -107,7 +107,14 @@ export async function stackAssertions(ttlSeconds?: number): Promise<IdentityJwt>
  */
 export function serviceUrl(name: string): string {
   const { port } = serviceManifest(name);
-  return get(`${name.replace(/-service$/, '').toUpperCase()}_URL`, `http://127.0.0.1:${port}`);
+  // As stack/mesh names them: web-client's is WEB_CLIENT_URL.
+  return get(
+    `${name
+      .replace(/-service$/, '')
+      .replace(/-/g, '_')
+      .toUpperCase()}_URL`,
+    `http://127.0.0.1:${port}`,
+  );
 }
 
 /** A kafkajs client of the stack's broker, as its admin unless told (`null`: no credentials at all). */
