@@ -3,7 +3,7 @@ import { forwardAuthService } from '@feedmesh/common';
 import { consulHeaders, getJson, newUser, serviceUrl, stack, type TestUser } from '@feedmesh/testkit';
 
 const services = [
-  { name: 'auth-service', router: 'auth', prefix: '/api/auth', checks: ['postgres'], access: 'public' },
+  { name: 'auth-service', router: 'auth', prefix: '/api/auth', checks: ['postgres', 'kafka'], access: 'public' },
   {
     name: 'profile-service',
     router: 'profile',
