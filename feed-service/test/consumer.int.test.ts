@@ -23,9 +23,11 @@ const topic = `feedtest-${process.pid}-${Date.now()}`;
 const deadLetter = `feedtest-dead-${process.pid}-${Date.now()}`;
 const socialTopic = `feedtest-social-${process.pid}-${Date.now()}`;
 const socialDeadLetter = `feedtest-social-dead-${process.pid}-${Date.now()}`;
+const authTopic = `feedtest-auth-${process.pid}-${Date.now()}`;
+const authDeadLetter = `feedtest-auth-dead-${process.pid}-${Date.now()}`;
 /** The posts topic of the SIGKILL test's own feed-service: nothing but its one post. */
 const killTopic = `feedtest-kill-${process.pid}-${Date.now()}`;
-const testTopics = [topic, deadLetter, socialTopic, socialDeadLetter, killTopic];
+const testTopics = [topic, deadLetter, socialTopic, socialDeadLetter, authTopic, authDeadLetter, killTopic];
 const redis = new Redis(stack.redisUrl);
 const publisher = kafkaPublisher(kafka);
 const admin = kafka.admin();
@@ -50,6 +52,7 @@ const consumer = (s: FeedStore, groupId: string) =>
     topics: {
       post: { name: topic, deadLetter, partitions: 3 },
       social: { name: socialTopic, deadLetter: socialDeadLetter, partitions: 3 },
+      auth: { name: authTopic, deadLetter: authDeadLetter, partitions: 3 },
     },
     deadLetters: publisher,
     logger,
