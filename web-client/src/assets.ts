@@ -1,12 +1,21 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 
-/** One file of the client as built: where it is and the validator a browser revalidates it with. */
+/** One file of the client as built: its bytes (a few KiB, held in memory), its type and its validator. */
 export interface Asset {
-  path: string;
+  bytes: Uint8Array;
+  type: string;
   etag: string;
 }
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+};
 
 /**
  * The files of the client, by name, listed once at start. Only these names
@@ -19,9 +28,10 @@ export function listAssets(dir: string): Map<string, Asset> {
   const assets = new Map<string, Asset>();
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (!entry.isFile()) continue;
-    const path = join(dir, entry.name);
-    const digest = createHash('sha256').update(readFileSync(path)).digest('base64url').slice(0, 22);
-    assets.set(entry.name, { path, etag: `"${digest}"` });
+    const bytes = readFileSync(join(dir, entry.name));
+    const digest = createHash('sha256').update(bytes).digest('base64url').slice(0, 22);
+    const type = TYPES[extname(entry.name)] ?? 'application/octet-stream';
+    assets.set(entry.name, { bytes, type, etag: `"${digest}"` });
   }
   return assets;
 }

@@ -1,4 +1,3 @@
-import { serveStatic } from '@hono/node-server/serve-static';
 import { ApiError, route, type Route } from '@feedmesh/common';
 import type { Context } from 'hono';
 import { z } from 'zod';
@@ -22,21 +21,19 @@ const SECURITY_HEADERS = {
 };
 
 /**
- * Sends one file with serveStatic, which sets its type, length and
- * Last-Modified and answers HEAD and ranges. `no-cache`: the names are not
- * hashed, so a browser revalidates each load (the ETag, a 304 without a
- * body) and never runs a script older than the page it came with.
+ * Sends one file from memory, as read at start: nothing on the request
+ * (a range, an odd header) reaches the file system. `no-cache`: the names
+ * are not hashed, so a browser revalidates each load (the ETag, a 304
+ * without a body) and never runs a script older than the page it came with.
  */
-async function send(c: Context, asset: Asset | undefined): Promise<Response> {
+function send(c: Context, asset: Asset | undefined): Response {
   if (!asset) throw noFile();
   c.header('Cache-Control', 'no-cache');
   c.header('ETag', asset.etag);
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
   if (c.req.header('if-none-match') === asset.etag) return c.body(null, 304);
-  const sent = await serveStatic({ path: asset.path })(c, async () => {});
-  // The file was listed at start; gone since means a broken install, which a 404 says plainly enough.
-  if (!sent) throw noFile();
-  return sent;
+  c.header('Content-Type', asset.type);
+  return c.body(asset.bytes as Uint8Array<ArrayBuffer>, 200);
 }
 
 /** The page, and the files it loads, all under the prefix, for anyone. */
