@@ -18,11 +18,12 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * The files of the client, by name, listed once at start. Only these names
- * are ever served, so no path a client sends (`..`, encoded slashes) can
- * reach another file. Each gets a strong ETag from its content: the build
- * rewrites them in place, and a browser asks again on every load
- * (`no-cache`), answered by a 304 while nothing changed.
+ * The files of the client, by name, read once at start and served from
+ * memory. Only these names are ever served, so no path a client sends
+ * (`..`, encoded slashes) can reach another file, and a build meanwhile
+ * changes nothing served until the next start. Each gets a strong ETag from
+ * its content; a browser asks again on every load (`no-cache`), answered by
+ * a 304 while nothing changed.
  */
 export function listAssets(dir: string): Map<string, Asset> {
   const assets = new Map<string, Asset>();
