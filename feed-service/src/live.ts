@@ -66,8 +66,12 @@ interface Subscriber {
   send: (message: LiveMessage) => void;
   /** Tells the subscriber this instance is shutting down. */
   end: () => void;
-  /** While the subscriber catches up from its resume point: live changes held until then, in order. */
-  held?: LiveChange[];
+  /**
+   * Until the subscriber is ready (its home filter read, its resume point
+   * caught up with): the live changes and follows read meanwhile, in order,
+   * unfiltered, for the filter it ends up with.
+   */
+  held?: Array<LiveChange | GraphChange>;
   /** Told its token is revoked: sent nothing more. */
   revoked?: boolean;
 }
@@ -106,6 +110,16 @@ function voids(r: RevocationChange, filter: Extract<Filter, { kind: 'home' }>): 
   if (r.user !== filter.reader) return false;
   if (r.type === 'token.revoked') return filter.token === undefined || filter.token.id === r.jti;
   return filter.token === undefined || filter.token.generation < r.generation;
+}
+
+/** Whether a subscriber with this filter is sent the change. */
+const wants = (filter: Filter, change: LiveChange) => filter.kind === 'global' || filter.authors.has(change.author);
+
+/** Applies a follow or unfollow to a home filter whose reader it is about. */
+function follow(filter: Filter, change: GraphChange): void {
+  if (filter.kind !== 'home' || filter.reader !== change.follower) return;
+  if (change.type === 'user.followed') filter.authors.add(change.followee);
+  else filter.authors.delete(change.followee);
 }
 
 /** Orders stream ids as Redis does, by (ms, seq): negative, zero or positive. */
@@ -252,16 +266,9 @@ export class LiveFeed {
         }
         continue;
       }
-      if (isGraph(change)) {
-        if (s.filter.kind === 'home' && s.filter.reader === change.follower) {
-          if (change.type === 'user.followed') s.filter.authors.add(change.followee);
-          else s.filter.authors.delete(change.followee);
-        }
-        continue;
-      }
-      if (s.filter.kind === 'home' && !s.filter.authors.has(change.author)) continue;
       if (s.held) s.held.push(change);
-      else s.send({ kind: 'change', change });
+      else if (isGraph(change)) follow(s.filter, change);
+      else if (wants(s.filter, change)) s.send({ kind: 'change', change });
     }
   }
 
@@ -286,19 +293,14 @@ export class LiveFeed {
     if (mine >= this.settings.maxPerClient)
       throw new StreamLimitError(`at most ${this.settings.maxPerClient} open streams per client`);
     const filter: Filter = o.home
-      ? {
-          kind: 'home',
-          reader: o.home,
-          authors: new Set([o.home, ...(await this.redis.smembers(this.keys.followees(o.home)))]),
-          token: o.token,
-        }
+      ? { kind: 'home', reader: o.home, authors: new Set([o.home]), token: o.token }
       : { kind: 'global' };
     const subscriber: Subscriber = {
       client: o.client,
       filter,
       send: o.send,
       end: o.end,
-      ...(o.lastEventId ? { held: [] } : {}),
+      ...(o.home || o.lastEventId ? { held: [] } : {}),
     };
     this.subscribers.add(subscriber);
     const remove = () => void this.subscribers.delete(subscriber);
@@ -313,7 +315,14 @@ export class LiveFeed {
       // recorded (the script that records it adds it to the stream), so this sees what they will not.
       if (o.home && (await this.revoked.revoked(o.home, o.token)))
         throw new TokenRevokedError('the token has been revoked');
-      if (o.lastEventId) await this.catchUp(subscriber, o.lastEventId);
+      // Read after the starting point, so a follow applied since reaches the filter either way: in the
+      // set, or held. Held again on top of it, it changes nothing (a follow or unfollow is a set's
+      // add or remove: replayed in order, the last one of a pair wins).
+      if (filter.kind === 'home')
+        for (const followee of await this.redis.smembers(this.keys.followees(filter.reader)))
+          filter.authors.add(followee);
+      const sent = o.lastEventId ? await this.catchUp(subscriber, o.lastEventId) : '0-0';
+      this.release(subscriber, sent);
     } catch (err) {
       remove();
       throw err;
@@ -321,8 +330,8 @@ export class LiveFeed {
     return remove;
   }
 
-  /** What the subscriber missed since `from`, then what was held meanwhile, past what it was sent. */
-  private async catchUp(s: Subscriber, from: string): Promise<void> {
+  /** Sends what the subscriber missed since `from`; returns the last id that covers. */
+  private async catchUp(s: Subscriber, from: string): Promise<string> {
     // Past this, the stream's own read covered it (sent, or not the subscriber's).
     let sent = from;
     if (await this.trimmedPast(from)) s.send({ kind: 'reset' });
@@ -334,16 +343,22 @@ export class LiveFeed {
         for (const change of await this.hydrate(entries.map(parse))) {
           // Follows: the filter is today's already. Revocations: checked above.
           if (isBookkeeping(change)) continue;
-          if (s.filter.kind === 'home' && !s.filter.authors.has(change.author)) continue;
-          s.send({ kind: 'change', change });
+          if (wants(s.filter, change)) s.send({ kind: 'change', change });
         }
         if (entries.length < READ_COUNT) break;
       }
       sent = cursor;
     }
+    return sent;
+  }
+
+  /** Sends what was held while the subscriber got ready, past `sent`, and from then on everything as it comes. */
+  private release(s: Subscriber, sent: string): void {
     const held = s.held ?? [];
     delete s.held;
-    for (const change of held) if (after(change.id, sent)) s.send({ kind: 'change', change });
+    for (const change of held)
+      if (isGraph(change)) follow(s.filter, change);
+      else if (after(change.id, sent) && wants(s.filter, change)) s.send({ kind: 'change', change });
   }
 
   /**
