@@ -14,6 +14,8 @@ import { readFileSync } from 'node:fs';
 import { accessTokens } from '@feedmesh/auth-service/tokens';
 import { IDENTITY_HEADERS, serviceManifest } from '@feedmesh/common';
 import {
+  cpuByComponent,
+  cpuUsed,
   eventually,
   newUser,
   openEventStream,
@@ -31,7 +33,8 @@ import { inParallel, percentile as percentileOf } from './samples.js';
 import { liveSection, type LiveResults, type LiveRun } from './sections.js';
 
 const gateway = stack.gatewayUrl;
-const SIZES = (process.env.BENCH_LIVE_SUBSCRIBERS ?? '1000,2000').split(',').map(Number);
+// One subscriber first: the floor, what a post costs to reach anyone (its write path) in the same run.
+const SIZES = (process.env.BENCH_LIVE_SUBSCRIBERS ?? '1,1000,2000').split(',').map(Number);
 const POSTS = Number(process.env.BENCH_LIVE_POSTS ?? 20);
 
 const assertions = await stackAssertions(3_600);
@@ -90,6 +93,8 @@ async function runWith(subscribers: number): Promise<LiveRun> {
   const deliveries: number[] = [];
   const lastOfPost: number[] = [];
   let missing = 0;
+  const cpuBefore = cpuByComponent();
+  const clientBefore = process.cpuUsage();
   try {
     for (let i = 0; i < POSTS; i++) {
       const t0 = performance.now();
@@ -120,6 +125,10 @@ async function runWith(subscribers: number): Promise<LiveRun> {
   } finally {
     for (const s of streams) s.close();
   }
+  // CPU per event received, by component: the posts' own way (create, relay, consume) is shared among them.
+  const used = cpuUsed(cpuBefore, cpuByComponent());
+  const client = process.cpuUsage(clientBefore);
+  const perDelivery = (ms: number | undefined) => round3(((ms ?? 0) * 1000) / Math.max(1, deliveries.length));
   return {
     subscribers,
     posts: POSTS,
@@ -129,6 +138,11 @@ async function runWith(subscribers: number): Promise<LiveRun> {
     last_p99_ms: percentile(lastOfPost, 99),
     traefik_kib_per_stream: round3((open.traefik - before.traefik) / subscribers),
     feed_kib_per_stream: round3((open.feed - before.feed) / subscribers),
+    cpu_us_per_delivery: {
+      traefik: perDelivery(used.traefik),
+      feed_service: perDelivery(used['feed-service']),
+      subscribers: perDelivery((client.user + client.system) / 1000),
+    },
   };
 }
 

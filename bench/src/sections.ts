@@ -414,6 +414,8 @@ export interface LiveRun {
   last_p99_ms: number;
   traefik_kib_per_stream: number;
   feed_kib_per_stream: number;
+  /** CPU µs per event received: Traefik's, feed-service's, and the subscribers' own (this benchmark's process). */
+  cpu_us_per_delivery: { traefik: number; feed_service: number; subscribers: number };
 }
 
 export interface LiveResults {
@@ -434,6 +436,7 @@ export function liveSection({ context, runs }: LiveResults): string {
         'not received',
         'Traefik per stream',
         'feed-service per stream',
+        'CPU per event: Traefik · feed-service · subscribers',
       ],
       runs.map((r) => [
         r.subscribers.toLocaleString('en'),
@@ -444,6 +447,7 @@ export function liveSection({ context, runs }: LiveResults): string {
         String(r.missing),
         `${r.traefik_kib_per_stream} KiB`,
         `${r.feed_kib_per_stream} KiB`,
+        `${r.cpu_us_per_delivery.traefik} · ${r.cpu_us_per_delivery.feed_service} · ${r.cpu_us_per_delivery.subscribers} µs`,
       ]),
     ),
   });

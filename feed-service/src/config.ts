@@ -56,4 +56,6 @@ export const configSchema = z.object({
   FEED_LIVE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(FEED_DEFAULTS.live.heartbeatMs),
   /** The reconnection delay a live stream tells its client (`retry:`). */
   FEED_LIVE_RETRY_MS: z.coerce.number().int().min(0).default(FEED_DEFAULTS.live.retryMs),
+  /** Most bytes a live stream may have waiting for a client that does not read, before it is cut. */
+  FEED_LIVE_MAX_BUFFERED_BYTES: z.coerce.number().int().min(4096).default(FEED_DEFAULTS.live.maxBufferedBytes),
 });

@@ -46,7 +46,8 @@ export const FEED_DEFAULTS = {
     liveWindow: 10_000,
   },
   // Live streams: a heartbeat every 15 s (well inside any proxy's idle timeout), reconnect after 1 s.
-  live: { maxStreams: 2_000, maxPerClient: 5, heartbeatMs: 15_000, retryMs: 1_000 },
+  // A stream cut past 1 MiB unread: some 1 000 posts' events, minutes of a busy feed.
+  live: { maxStreams: 2_000, maxPerClient: 5, heartbeatMs: 15_000, retryMs: 1_000, maxBufferedBytes: 1 << 20 },
 } as const;
 
 /**

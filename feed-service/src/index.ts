@@ -67,7 +67,11 @@ const app = createApp({
   routes: feedRoutes({
     store,
     live,
-    streams: { heartbeatMs: config.FEED_LIVE_HEARTBEAT_MS, retryMs: config.FEED_LIVE_RETRY_MS },
+    streams: {
+      heartbeatMs: config.FEED_LIVE_HEARTBEAT_MS,
+      retryMs: config.FEED_LIVE_RETRY_MS,
+      maxBufferedBytes: config.FEED_LIVE_MAX_BUFFERED_BYTES,
+    },
     lag: () => kafka.admin.lag(config.CONSUMER_GROUP, topics.post.name),
   }),
 });

@@ -1,43 +1,132 @@
-import { ApiError } from '@feedmesh/common';
+import type { ServerResponse } from 'node:http';
+import { ApiError, type AccessTokenRef } from '@feedmesh/common';
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
-import { streamSSE } from 'hono/streaming';
-import { StreamLimitError, TokenRevokedError, type LiveFeed, type LiveMessage } from './live.js';
-import type { AccessTokenRef } from '@feedmesh/common';
+import { StreamLimitError, TokenRevokedError, type LiveChange, type LiveFeed, type LiveMessage } from './live.js';
 
 export interface StreamSettings {
-  /** A comment line this often on an idle stream, so that no proxy on the way thinks it dead. */
+  /** A comment line after this long without a write, so that no proxy on the way thinks the stream dead. */
   heartbeatMs: number;
   /** What a client is told to wait before it reconnects (SSE `retry:`), on a shutdown too. */
   retryMs: number;
+  /**
+   * Most bytes a stream may have waiting for a client that does not read;
+   * past it the stream is cut, and the client, once it reads again,
+   * reconnects from its `Last-Event-ID`, as after any cut.
+   */
+  maxBufferedBytes: number;
 }
 
 /** A stream id as `feed:changes` makes them (ms-seq): all a `Last-Event-ID` may be. */
 const STREAM_ID = /^\d{1,15}-\d{1,15}$/;
 
-/** One subscriber's messages, in order, taken one at a time by its response; `end` once the instance shuts down. */
-class Mailbox {
-  private readonly items: Array<LiveMessage | { kind: 'end' }> = [];
-  private wake: (() => void) | undefined;
+/** One server-sent event, as bytes on the wire. */
+function frame(e: { id?: string; event: string; data: string; retry?: number }): Buffer {
+  const data = e.data.includes('\n') ? e.data.split('\n').join('\ndata: ') : e.data;
+  return Buffer.from(
+    `${e.id ? `id: ${e.id}\n` : ''}event: ${e.event}\ndata: ${data}\n${e.retry ? `retry: ${e.retry}\n` : ''}\n`,
+  );
+}
 
-  push(message: LiveMessage | { kind: 'end' }): void {
-    this.items.push(message);
-    this.wake?.();
+/** Each change's event made once, whichever and however many streams send it. */
+const framed = new WeakMap<LiveChange, Buffer>();
+function changeFrame(change: LiveChange): Buffer {
+  let bytes = framed.get(change);
+  if (!bytes) framed.set(change, (bytes = frame({ id: change.id, event: change.type, data: change.data })));
+  return bytes;
+}
+
+const HEARTBEAT = Buffer.from(': heartbeat\n\n');
+const RESET = frame({
+  event: 'reset',
+  data: JSON.stringify({ reason: 'the stream no longer holds what came after Last-Event-ID; reload the page' }),
+});
+// No `retry:`: the same token would be refused; the client signs in again.
+const REVOKED = frame({
+  event: 'revoked',
+  data: JSON.stringify({ reason: 'the token that opened this stream has been revoked; sign in again' }),
+});
+
+/**
+ * One live stream's response, written straight to Node's: a subscriber's
+ * messages are written as they come (one event's bytes shared by all of its
+ * streams), not queued per stream for a loop of its own to take. What comes
+ * before `start` (a catch-up while the subscription is made) waits until
+ * the response may begin: until then, a refusal can still be a JSON error.
+ */
+class EventStream {
+  private waiting: Buffer[] | undefined = [];
+  private ending = false;
+  /** Ended or cut: nothing more is written (Node would raise an error for a write after the end). */
+  private closed = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly settings: StreamSettings,
+  ) {}
+
+  /** Begins the response: its headers, how long to wait before a reconnect, what came meanwhile; then heartbeats. */
+  start(onClose: () => void): void {
+    this.res.on('close', () => {
+      this.closed = true;
+      clearTimeout(this.heartbeat);
+      onClose();
+    });
+    this.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    this.res.write(`retry: ${this.settings.retryMs}\n\n`);
+    const waiting = this.waiting ?? [];
+    this.waiting = undefined;
+    for (const bytes of waiting) this.write(bytes);
+    this.heartbeat = setTimeout(() => {
+      this.write(HEARTBEAT);
+    }, this.settings.heartbeatMs);
+    if (this.ending) this.end();
   }
 
-  /** The next message, or `idle` when none came within `ms`. */
-  async next(ms: number): Promise<LiveMessage | { kind: 'end' } | 'idle'> {
-    if (this.items.length === 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+  send(m: LiveMessage): void {
+    if (m.kind === 'change') this.write(changeFrame(m.change));
+    else if (m.kind === 'reset') this.write(RESET);
+    else {
+      this.write(REVOKED);
+      this.end();
     }
-    return this.items.shift() ?? 'idle';
   }
+
+  /** The instance is going: reconnect (to another) soon, from the last id received. */
+  shutdown(): void {
+    this.write(frame({ event: 'shutdown', data: '{}', retry: this.settings.retryMs }));
+    this.end();
+  }
+
+  private write(bytes: Buffer): void {
+    if (this.closed) return;
+    if (this.waiting) {
+      this.waiting.push(bytes);
+      return;
+    }
+    this.res.write(bytes);
+    this.heartbeat?.refresh();
+    // A client this far behind holds memory for nothing: cut, it resumes from what it has.
+    if (this.res.writableLength > this.settings.maxBufferedBytes) this.res.destroy();
+  }
+
+  private end(): void {
+    if (this.waiting) this.ending = true;
+    else if (!this.closed) {
+      this.closed = true;
+      clearTimeout(this.heartbeat);
+      this.res.end();
+    }
+  }
+}
+
+/** The Node response under a Hono context, as @hono/node-server serves it. */
+function nodeResponse(c: Context): ServerResponse {
+  const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+  if (!outgoing) throw new Error('live streams are written to the Node response @hono/node-server passes in');
+  return outgoing as ServerResponse;
 }
 
 /**
@@ -59,55 +148,20 @@ export async function liveResponse(
     throw new ApiError(400, 'validation_failed', 'Last-Event-ID is not an id this stream sent');
   // The public stream's client is its address as the gateway saw it; the home stream's, its user.
   const client = home?.reader ?? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() ?? 'direct';
-  const mailbox = new Mailbox();
+  const stream = new EventStream(nodeResponse(c), settings);
   const unsubscribe = await live
     .subscribe({
       client,
       ...(home ? { home: home.reader, token: home.token } : {}),
       lastEventId,
-      send: (m) => mailbox.push(m),
-      end: () => mailbox.push({ kind: 'end' }),
+      send: (m) => stream.send(m),
+      end: () => stream.shutdown(),
     })
     .catch((err: unknown) => {
       if (err instanceof StreamLimitError) throw new ApiError(429, 'rate_limited', err.message);
       if (err instanceof TokenRevokedError) throw new ApiError(401, 'unauthorized', 'the token has been revoked');
       throw new ApiError(503, 'unavailable', 'the feed store is unavailable; retry shortly');
     });
-  return streamSSE(c, async (sse) => {
-    let open = true;
-    sse.onAbort(() => {
-      open = false;
-      mailbox.push({ kind: 'end' });
-    });
-    try {
-      // Said once, first: how long to wait before reconnecting after a cut.
-      await sse.write(`retry: ${settings.retryMs}\n\n`);
-      while (open) {
-        const m = await mailbox.next(settings.heartbeatMs);
-        if (!open) break;
-        if (m === 'idle') await sse.write(': heartbeat\n\n');
-        else if (m.kind === 'end') {
-          // The instance is going: reconnect (to another) soon, from the last id received.
-          await sse.writeSSE({ event: 'shutdown', data: '{}', retry: settings.retryMs });
-          break;
-        } else if (m.kind === 'reset') {
-          await sse.writeSSE({
-            event: 'reset',
-            data: JSON.stringify({
-              reason: 'the stream no longer holds what came after Last-Event-ID; reload the page',
-            }),
-          });
-        } else if (m.kind === 'revoked') {
-          // No `retry:`: the same token would be refused; the client signs in again.
-          await sse.writeSSE({
-            event: 'revoked',
-            data: JSON.stringify({ reason: 'the token that opened this stream has been revoked; sign in again' }),
-          });
-          break;
-        } else await sse.writeSSE({ id: m.change.id, event: m.change.type, data: m.change.data });
-      }
-    } finally {
-      unsubscribe();
-    }
-  });
+  stream.start(unsubscribe);
+  return RESPONSE_ALREADY_SENT;
 }

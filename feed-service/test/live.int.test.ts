@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { createKafka, freePort, IDENTITY_HEADERS } from '@feedmesh/common';
 import {
   eventually,
@@ -203,6 +204,7 @@ describe("live streams on a feed-service of the test's own", () => {
       FEED_LIVE_HEARTBEAT_MS: '200',
       FEED_LIVE_MAX_STREAMS: '3',
       FEED_LIVE_MAX_PER_CLIENT: '2',
+      FEED_LIVE_MAX_BUFFERED_BYTES: String(64 * 1024),
       SHUTDOWN_DELAY_MS: '0',
       ...env,
     });
@@ -270,6 +272,38 @@ describe("live streams on a feed-service of the test's own", () => {
       s.close();
       return s.status === 200;
     }, 5_000);
+  });
+
+  it('cut a stream whose client stopped reading, once what waits for it passes the cap, and free its place', async () => {
+    const from = (client: string) => openEventStream(url(), { 'x-forwarded-for': client });
+    // Asks for the stream and never reads a byte of it.
+    const stalled = () => {
+      const socket = connect(Number(new URL(svc.url).port), '127.0.0.1');
+      socket.pause();
+      socket.write(
+        'GET /api/activity-stream/live HTTP/1.1\r\nhost: feed\r\nx-forwarded-for: 10.0.0.7\r\naccept: text/event-stream\r\n\r\n',
+      );
+      return socket;
+    };
+    const sockets = [stalled(), stalled()];
+    const refused = async () => {
+      const probe = await from('10.0.0.7');
+      probe.close();
+      return probe.status === 429;
+    };
+    try {
+      await eventually(refused, 5_000); // both of the client's places taken
+      // Far more than the sockets' kernel buffers hold, so the rest waits in feed-service.
+      const ann = randomUUID();
+      const big = Array.from({ length: 1_500 }, (_, i) => {
+        const e = created(ann, `big ${i}`);
+        return { ...e, data: { ...e.data, content: 'x'.repeat(10_000) } };
+      });
+      for (let i = 0; i < big.length; i += 100) await store.applyAll(big.slice(i, i + 100));
+      await eventually(async () => !(await refused()), 10_000);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+    }
   });
 
   it('on SIGTERM, tell each stream to reconnect before it ends', async () => {
