@@ -192,7 +192,7 @@ describe('the sections of BENCHMARKS.md', () => {
     expect(md).not.toContain('{{');
   });
 
-  it('live: a row per number of subscribers, with latency and memory per stream', () => {
+  it('live: a row per number of subscribers, with latency, memory per stream and CPU per event', () => {
     const md = liveSection({
       context,
       runs: [
@@ -205,10 +205,13 @@ describe('the sections of BENCHMARKS.md', () => {
           last_p99_ms: 95,
           traefik_kib_per_stream: 12.5,
           feed_kib_per_stream: 20.25,
+          cpu_us_per_delivery: { traefik: 40, feed_service: 50.5, subscribers: 45 },
         },
       ],
     });
-    expect(md).toContain('| 1,000 | 20 | 30.00 ms | 80.00 ms | 95.00 ms | 0 | 12.5 KiB | 20.25 KiB |');
+    expect(md).toContain(
+      '| 1,000 | 20 | 30.00 ms | 80.00 ms | 95.00 ms | 0 | 12.5 KiB | 20.25 KiB | 40 · 50.5 · 45 µs |',
+    );
     expect(md).not.toContain('{{');
   });
 
