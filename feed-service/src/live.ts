@@ -74,6 +74,11 @@ interface Subscriber {
   held?: Array<LiveChange | GraphChange>;
   /** Told its token is revoked: sent nothing more. */
   revoked?: boolean;
+  /**
+   * How far its catch-up went: a change up to here that the live read hands
+   * over late (its batch was still being hydrated) was sent, or applied, already.
+   */
+  caughtUpTo?: string;
 }
 
 const BLOCK_MS = 5_000;
@@ -267,6 +272,7 @@ export class LiveFeed {
         continue;
       }
       if (s.held) s.held.push(change);
+      else if (s.caughtUpTo && !after(change.id, s.caughtUpTo)) continue;
       else if (isGraph(change)) follow(s.filter, change);
       else if (wants(s.filter, change)) s.send({ kind: 'change', change });
     }
@@ -321,7 +327,7 @@ export class LiveFeed {
       if (filter.kind === 'home')
         for (const followee of await this.redis.smembers(this.keys.followees(filter.reader)))
           filter.authors.add(followee);
-      const sent = o.lastEventId ? await this.catchUp(subscriber, o.lastEventId) : '0-0';
+      const sent = o.lastEventId ? await this.catchUp(subscriber, o.lastEventId) : undefined;
       this.release(subscriber, sent);
     } catch (err) {
       remove();
@@ -341,9 +347,11 @@ export class LiveFeed {
         const entries = await this.redis.xrange(this.keys.changes(), `(${cursor}`, '+', 'COUNT', READ_COUNT);
         if (entries.length > 0) cursor = entries[entries.length - 1]![0];
         for (const change of await this.hydrate(entries.map(parse))) {
-          // Follows: the filter is today's already. Revocations: checked above.
-          if (isBookkeeping(change)) continue;
-          if (wants(s.filter, change)) s.send({ kind: 'change', change });
+          // Revocations: checked above. Follows, in order: the filter read may predate some of them,
+          // and on top of it they change nothing (a set's add or remove, the last one of a pair wins).
+          if (isRevocation(change)) continue;
+          if (isGraph(change)) follow(s.filter, change);
+          else if (wants(s.filter, change)) s.send({ kind: 'change', change });
         }
         if (entries.length < READ_COUNT) break;
       }
@@ -352,13 +360,15 @@ export class LiveFeed {
     return sent;
   }
 
-  /** Sends what was held while the subscriber got ready, past `sent`, and from then on everything as it comes. */
-  private release(s: Subscriber, sent: string): void {
+  /** Sends what was held while the subscriber got ready, past what its catch-up sent, and from then on what comes. */
+  private release(s: Subscriber, sent: string | undefined): void {
     const held = s.held ?? [];
     delete s.held;
+    if (sent !== undefined) s.caughtUpTo = sent;
     for (const change of held)
       if (isGraph(change)) follow(s.filter, change);
-      else if (after(change.id, sent) && wants(s.filter, change)) s.send({ kind: 'change', change });
+      else if ((sent === undefined || after(change.id, sent)) && wants(s.filter, change))
+        s.send({ kind: 'change', change });
   }
 
   /**

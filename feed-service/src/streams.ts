@@ -11,12 +11,16 @@ export interface StreamSettings {
   /** What a client is told to wait before it reconnects (SSE `retry:`), on a shutdown too. */
   retryMs: number;
   /**
-   * Most bytes a stream may have waiting for a client that does not read;
-   * past it the stream is cut, and the client, once it reads again,
-   * reconnects from its `Last-Event-ID`, as after any cut.
+   * Most bytes a stream may have waiting for a client that does not read:
+   * a stream past it that has not drained for `STALL_MS` is cut, and the
+   * client, once it reads again, reconnects from its `Last-Event-ID`, as
+   * after any cut.
    */
   maxBufferedBytes: number;
 }
+
+/** How long a stream may stay past its byte cap without draining: a burst (a long catch-up) is no stall. */
+const STALL_MS = 3_000;
 
 /** A stream id as `feed:changes` makes them (ms-seq): all a `Last-Event-ID` may be. */
 const STREAM_ID = /^\d{1,15}-\d{1,15}$/;
@@ -57,28 +61,44 @@ const REVOKED = frame({
  */
 class EventStream {
   private waiting: Buffer[] | undefined = [];
+  /** Told to end (revoked, shutdown): nothing more is added, whatever comes. */
   private ending = false;
   /** Ended or cut: nothing more is written (Node would raise an error for a write after the end). */
   private closed = false;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Since when the stream has been past its byte cap without draining. */
+  private overSince: number | undefined;
+  private onClose: (() => void) | undefined;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly settings: StreamSettings,
-  ) {}
-
-  /** Begins the response: its headers, how long to wait before a reconnect, what came meanwhile; then heartbeats. */
-  start(onClose: () => void): void {
-    this.res.on('close', () => {
+  ) {
+    // From the first: a client may leave while the subscription is still being made.
+    res.on('close', () => {
       this.closed = true;
       clearTimeout(this.heartbeat);
-      onClose();
+      this.onClose?.();
     });
+    res.on('drain', () => (this.overSince = undefined));
+  }
+
+  /**
+   * Begins the response: its headers, how long to wait before a reconnect,
+   * what came meanwhile; then heartbeats. `onClose` runs once it is over (at
+   * once, if the client has left already).
+   */
+  start(onClose: () => void): void {
+    if (this.closed) {
+      onClose();
+      return;
+    }
+    this.onClose = onClose;
     this.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     this.res.write(`retry: ${this.settings.retryMs}\n\n`);
     const waiting = this.waiting ?? [];
     this.waiting = undefined;
-    for (const bytes of waiting) this.write(bytes);
+    for (const bytes of waiting) this.put(bytes);
     this.heartbeat = setTimeout(() => {
       this.write(HEARTBEAT);
     }, this.settings.heartbeatMs);
@@ -101,20 +121,24 @@ class EventStream {
   }
 
   private write(bytes: Buffer): void {
+    if (this.ending || this.closed) return;
+    if (this.waiting) this.waiting.push(bytes);
+    else this.put(bytes);
+  }
+
+  private put(bytes: Buffer): void {
     if (this.closed) return;
-    if (this.waiting) {
-      this.waiting.push(bytes);
-      return;
-    }
     this.res.write(bytes);
     this.heartbeat?.refresh();
-    // A client this far behind holds memory for nothing: cut, it resumes from what it has.
-    if (this.res.writableLength > this.settings.maxBufferedBytes) this.res.destroy();
+    if (this.res.writableLength <= this.settings.maxBufferedBytes) return;
+    // A client this far behind for this long holds memory for nothing: cut, it resumes from what it has.
+    this.overSince ??= Date.now();
+    if (Date.now() - this.overSince > STALL_MS) this.res.destroy();
   }
 
   private end(): void {
-    if (this.waiting) this.ending = true;
-    else if (!this.closed) {
+    this.ending = true;
+    if (!this.waiting && !this.closed) {
       this.closed = true;
       clearTimeout(this.heartbeat);
       this.res.end();
